@@ -1,0 +1,59 @@
+package dev.fairway.api.spi;
+
+import dev.fairway.api.SegmentKind;
+import dev.fairway.api.TranslationRequest;
+import dev.fairway.api.TranslationResult;
+
+/**
+ * Translates one request at a time per call; many calls may run at once on virtual threads, so
+ * implementations must be thread-safe. {@link #translate} blocks: it is meant to run on a virtual
+ * thread, must not pin it (no {@code synchronized} around I/O), and must answer an interrupt
+ * promptly by abandoning the call and throwing {@link InterruptedException}.
+ */
+public interface TranslationProvider extends AutoCloseable {
+
+    /**
+     * The name of the factory that made this provider.
+     *
+     * @return for example {@code openai}
+     */
+    String name();
+
+    /**
+     * The model requests go to; identical requests to the same provider and model are deduplicated.
+     *
+     * @return for example {@code gpt-4o-mini}
+     */
+    String model();
+
+    /**
+     * Translates.
+     *
+     * @param request what to translate
+     * @return the translation with usage, latency and rate-limit feedback
+     * @throws dev.fairway.api.RateLimitedException when the provider refused for a rate limit
+     * @throws dev.fairway.api.TransientProviderException when the call may succeed later
+     * @throws dev.fairway.api.PermanentProviderException when it will not
+     * @throws InterruptedException when the calling thread was interrupted; the call is abandoned
+     */
+    TranslationResult translate(TranslationRequest request) throws InterruptedException;
+
+    /**
+     * Estimates the tokens a request for this text will use, prompt and completion together, as the
+     * provider's rate limiter will count them. The limiter reserves this many before the call and
+     * reconciles afterwards, so an estimate close to the truth wastes the least budget. The default
+     * assumes about 4 characters a token and a short system prompt.
+     *
+     * @param kind partial or final (their prompts may differ)
+     * @param text the source text
+     * @return the estimate, > 0
+     */
+    default int estimateTokens(SegmentKind kind, String text) {
+        int textTokens = Math.max(1, (text.length() + 3) / 4);
+        return 40 + 2 * textTokens;
+    }
+
+    /** Releases connections and other resources. Idempotent. */
+    @Override
+    void close();
+}

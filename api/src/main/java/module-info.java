@@ -1,0 +1,17 @@
+/**
+ * Fairway's API: the types the rest of Fairway speaks in, the scheduler facade a transport uses, and
+ * the service-provider interfaces ({@link dev.fairway.api.spi}) that providers and transports implement.
+ *
+ * <p>This module knows nothing of implementations. It depends on the JDK and the OpenTelemetry API
+ * only; the OpenTelemetry API is transitive because {@link dev.fairway.api.spi.ProviderContext} and
+ * {@link dev.fairway.api.spi.TransportContext} hand an {@code OpenTelemetry} instance to plugins.
+ */
+module dev.fairway.api {
+    requires transitive io.opentelemetry.api;
+
+    exports dev.fairway.api;
+    exports dev.fairway.api.spi;
+
+    uses dev.fairway.api.spi.TranslationProviderFactory;
+    uses dev.fairway.api.spi.TransportFactory;
+}

@@ -1,0 +1,461 @@
+package dev.fairway.provider.openai;
+
+import dev.fairway.api.FinishReason;
+import dev.fairway.api.NanoClock;
+import dev.fairway.api.RateLimitFeedback;
+import dev.fairway.api.SegmentKind;
+import dev.fairway.api.TokenUsage;
+import dev.fairway.api.TransientProviderException;
+import dev.fairway.api.TranslationRequest;
+import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.TranslationProvider;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Translates through an OpenAI or OpenAI-compatible Chat Completions endpoint
+ * ({@code POST {base-url}/chat/completions}). Made by {@link OpenAiProviderFactory}.
+ *
+ * <p>One instance holds one JDK {@link HttpClient}: its connections are kept alive and shared by
+ * every call (HTTP/2 streams over one connection where the server offers HTTP/2, a pool of HTTP/1.1
+ * connections otherwise), and can be opened ahead of the first translation ({@code warm-up}).
+ * Calls block the calling (virtual) thread without pinning it; an interrupt cancels the HTTP
+ * exchange and surfaces as {@link InterruptedException}.
+ *
+ * <p>{@link #translate(TranslationRequest, Consumer)} streams the answer (server-sent events) and
+ * hands the growing text to a callback, for transports that forward a translation as it grows.
+ */
+public final class OpenAiProvider implements TranslationProvider {
+
+    /** The factory's name. */
+    static final String NAME = "openai";
+
+    private static final System.Logger LOG = System.getLogger(OpenAiProvider.class.getName());
+    private static final String USER_AGENT = "fairway-provider-openai";
+    private static final Consumer<String> IGNORE = text -> {
+    };
+    /**
+     * The client's own tasks (completing futures, body delivery) run on virtual threads started on
+     * demand: the client then keeps no pool of platform threads of its own.
+     */
+    private static final Executor VIRTUAL_THREADS = task -> Thread.ofVirtual().name("fairway-openai-http").start(task);
+
+    private final OpenAiSettings settings;
+    private final NanoClock clock;
+    private final InstantSource wallClock;
+    private final Prompts prompts;
+    private final Failures failures;
+    private final URI chatUri;
+    private final HttpClient client;
+    private final CompletableFuture<Void> warmUp;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private OpenAiProvider(OpenAiSettings settings, NanoClock clock, InstantSource wallClock) {
+        this.settings = settings;
+        this.clock = clock;
+        this.wallClock = wallClock;
+        this.prompts = Prompts.of(settings);
+        this.failures = new Failures(settings);
+        this.chatUri = settings.endpoint("/chat/completions");
+        this.client = HttpClient.newBuilder()
+                .version(httpVersion(settings))
+                .connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(VIRTUAL_THREADS)
+                .build();
+        this.warmUp = startWarmUp();
+    }
+
+    /**
+     * Builds a provider and starts its warm-up when configured; the warm-up runs in the background
+     * and its failures are only logged.
+     *
+     * @param settings checked settings
+     * @param clock measures latency
+     * @param wallClock reads HTTP-date {@code Retry-After} values
+     * @return the provider
+     */
+    static OpenAiProvider create(OpenAiSettings settings, NanoClock clock, InstantSource wallClock) {
+        return new OpenAiProvider(Objects.requireNonNull(settings, "settings"),
+                Objects.requireNonNull(clock, "clock"), Objects.requireNonNull(wallClock, "wallClock"));
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String model() {
+        return settings.model();
+    }
+
+    /**
+     * Translates; finals are streamed when {@code streaming.finals} is on, otherwise the answer comes
+     * in one piece.
+     *
+     * @param request what to translate
+     * @return the translation with usage, latency and rate-limit feedback
+     * @throws dev.fairway.api.RateLimitedException on a 429 for a rate limit, with the wait asked for
+     * @throws TransientProviderException on timeouts, resets, 408/409/5xx and unreadable answers
+     * @throws dev.fairway.api.PermanentProviderException on 400, 401/403, 404, exhausted quota
+     * @throws InterruptedException when interrupted; the HTTP exchange is cancelled
+     */
+    @Override
+    public TranslationResult translate(TranslationRequest request) throws InterruptedException {
+        Objects.requireNonNull(request, "request");
+        return settings.streamFinals() && request.isFinal() ? stream(request, IGNORE) : complete(request);
+    }
+
+    /**
+     * Translates with a streamed answer ({@code stream: true}), handing the text to {@code onText}
+     * each time it grows. The result is the same as {@link #translate(TranslationRequest)}'s. If the
+     * server ignores {@code stream}, the whole text is handed over once.
+     *
+     * @param request what to translate (partial or final)
+     * @param onText receives the whole translation so far (leading white space removed), on the
+     *     calling thread; if it throws, the call is cancelled and the exception passed on
+     * @return the translation with usage, latency and rate-limit feedback
+     * @throws dev.fairway.api.RateLimitedException on a 429 for a rate limit, with the wait asked for
+     * @throws TransientProviderException on timeouts, resets, 408/409/5xx, broken streams
+     * @throws dev.fairway.api.PermanentProviderException on 400, 401/403, 404, exhausted quota
+     * @throws InterruptedException when interrupted; the HTTP exchange is cancelled
+     */
+    public TranslationResult translate(TranslationRequest request, Consumer<String> onText) throws InterruptedException {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(onText, "onText");
+        return stream(request, onText);
+    }
+
+    /**
+     * Estimates what the rate limiter should reserve: the prompt's tokens (system prompt, text,
+     * framing) plus the request's {@code max_tokens}, which is how OpenAI counts a request against
+     * its tokens-per-minute limit when admitting it. The reported usage is usually smaller (the
+     * translation is about as long as the source), and the limiter reconciles.
+     *
+     * @param kind partial or final
+     * @param text the source text
+     * @return the reservation, > 0
+     */
+    @Override
+    public int estimateTokens(SegmentKind kind, String text) {
+        return prompts.reservedTokens(kind, text);
+    }
+
+    /** Stops taking calls; calls in flight finish, then the client closes its connections. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            client.shutdown();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OpenAiProvider[baseUrl=" + settings.baseUrl() + ", model=" + settings.model()
+                + ", streamFinals=" + settings.streamFinals() + "]";
+    }
+
+    /** Completes when the warm-up requests have answered or failed; never exceptionally. For tests. */
+    CompletableFuture<Void> warmUp() {
+        return warmUp;
+    }
+
+    /** The checked settings. For tests. */
+    OpenAiSettings settings() {
+        return settings;
+    }
+
+    /** What one call sends. */
+    private record Call(HttpRequest http, int promptTokens, int maxTokens) {
+    }
+
+    private Call prepare(TranslationRequest request, boolean stream) {
+        if (closed.get()) {
+            throw new IllegalStateException("the openai provider is closed");
+        }
+        String system = prompts.systemPrompt(request.kind(), request.sourceLanguage(), request.targetLanguage());
+        double temperature = request.isFinal() ? settings.finalTemperature() : settings.partialTemperature();
+        int maxTokens = prompts.maxTokens(request.text());
+        byte[] body = ChatJson.requestBody(settings.model(), system, request.text(), temperature,
+                settings.maxTokensParameter(), maxTokens, stream, settings.streamIncludeUsage());
+        HttpRequest http = authorized(HttpRequest.newBuilder(chatUri))
+                .header("Content-Type", "application/json")
+                .header("Accept", stream ? "text/event-stream" : "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        return new Call(http, prompts.promptTokens(request.kind(), request.text()), maxTokens);
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder builder) {
+        builder.timeout(settings.requestTimeout()).header("User-Agent", USER_AGENT);
+        switch (settings.auth()) {
+            case BEARER -> builder.header("Authorization", "Bearer " + settings.apiKey());
+            case API_KEY -> builder.header("api-key", settings.apiKey());
+            case NONE -> {
+                // A local server without keys.
+            }
+        }
+        if (!settings.organization().isEmpty()) {
+            builder.header("OpenAI-Organization", settings.organization());
+        }
+        if (!settings.project().isEmpty()) {
+            builder.header("OpenAI-Project", settings.project());
+        }
+        return builder;
+    }
+
+    private TranslationResult complete(TranslationRequest request) throws InterruptedException {
+        Call call = prepare(request, false);
+        long start = clock.nanoTime();
+        CompletableFuture<HttpResponse<String>> future = client.sendAsync(call.http(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = await(future);
+        Duration latency = since(start);
+        RateLimitFeedback feedback = RateLimitHeaders.parse(response.headers(), wallClock.instant());
+        int status = response.statusCode();
+        if (status / 100 != 2) {
+            throw failures.forStatus(status, response.headers(), response.body(), feedback);
+        }
+        ChatJson.Completion completion;
+        try {
+            completion = ChatJson.completion(response.body());
+        } catch (ChatJson.NotAChatCompletion e) {
+            throw failures.malformed(status, response.body(), e.getMessage());
+        }
+        return result(call, completion.text(), completion.usage(), latency, feedback, completion.model(),
+                completion.finishReason());
+    }
+
+    private <T> T await(CompletableFuture<T> future) throws InterruptedException {
+        try {
+            return future.get(settings.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            throw e;
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw failures.timedOut(null);
+        } catch (ExecutionException e) {
+            throw failures.forIo(unwrap(e.getCause()));
+        }
+    }
+
+    private TranslationResult stream(TranslationRequest request, Consumer<String> onText) throws InterruptedException {
+        Call call = prepare(request, true);
+        LineStream lines = new LineStream();
+        long start = clock.nanoTime();
+        CompletableFuture<HttpResponse<Void>> future = client.sendAsync(call.http(), lines);
+        future.whenComplete((response, failure) -> {
+            if (failure != null) {
+                lines.fail(unwrap(failure));
+            }
+        });
+        boolean finished = false;
+        try {
+            TranslationResult result = readStream(call, lines, start, onText);
+            finished = true;
+            return result;
+        } finally {
+            if (!finished) {
+                lines.cancel();
+                future.cancel(true);
+            }
+        }
+    }
+
+    private TranslationResult readStream(Call call, LineStream lines, long start, Consumer<String> onText)
+            throws InterruptedException {
+        LineStream.Head head = switch (take(lines)) {
+            case LineStream.Head h -> h;
+            case LineStream.Failed f -> throw failures.forIo(f.error());
+            default -> throw new IllegalStateException("the response's head must come first");
+        };
+        RateLimitFeedback feedback = RateLimitHeaders.parse(head.headers(), wallClock.instant());
+        if (head.status() / 100 != 2 || !isEventStream(head.headers())) {
+            String body = rest(lines);
+            if (head.status() / 100 != 2) {
+                throw failures.forStatus(head.status(), head.headers(), body, feedback);
+            }
+            ChatJson.Completion completion;
+            try {
+                completion = ChatJson.completion(body);
+            } catch (ChatJson.NotAChatCompletion e) {
+                throw failures.malformed(head.status(), body, e.getMessage());
+            }
+            if (!completion.text().isEmpty()) {
+                onText.accept(completion.text());
+            }
+            return result(call, completion.text(), completion.usage(), since(start), feedback,
+                    completion.model(), completion.finishReason());
+        }
+        StringBuilder text = new StringBuilder();
+        StringBuilder data = new StringBuilder();
+        Optional<FinishReason> finish = Optional.empty();
+        Optional<TokenUsage> usage = Optional.empty();
+        String model = "";
+        boolean done = false;
+        while (!done) {
+            LineStream.Item item = take(lines);
+            String line = switch (item) {
+                case LineStream.Line l -> l.text();
+                case LineStream.End e -> null;
+                case LineStream.Failed f -> throw failures.forIo(f.error());
+                case LineStream.Head h -> throw new IllegalStateException("a second response head");
+            };
+            if (line != null && !line.isEmpty()) {
+                // Server-sent events: "data:" lines make an event, a blank line ends it; comments and
+                // other fields (event:, id:, retry:) carry nothing for us.
+                if (line.startsWith("data:")) {
+                    String value = line.substring(5);
+                    data.append(data.isEmpty() ? "" : "\n").append(value.startsWith(" ") ? value.substring(1) : value);
+                }
+                continue;
+            }
+            if (!data.isEmpty()) {
+                String event = data.toString();
+                data.setLength(0);
+                if (event.equals("[DONE]")) {
+                    done = true;
+                } else {
+                    ChatJson.Chunk chunk;
+                    try {
+                        chunk = ChatJson.chunk(event);
+                    } catch (ChatJson.NotAChatCompletion e) {
+                        throw failures.malformed(head.status(), event, e.getMessage());
+                    }
+                    if (!chunk.delta().isEmpty()) {
+                        text.append(chunk.delta());
+                        String sofar = text.toString().stripLeading();
+                        if (!sofar.isEmpty()) {
+                            onText.accept(sofar);
+                        }
+                    }
+                    finish = chunk.finishReason().isPresent() ? chunk.finishReason() : finish;
+                    usage = chunk.usage().isPresent() ? chunk.usage() : usage;
+                    model = chunk.model().isEmpty() ? model : chunk.model();
+                }
+            }
+            if (line == null) {
+                break;
+            }
+        }
+        if (!done && finish.isEmpty()) {
+            throw new TransientProviderException(settings.serverName()
+                    + " ended the stream before the translation was complete (no finish_reason, no [DONE])");
+        }
+        return result(call, text.toString().trim(), usage, since(start), feedback, model,
+                finish.orElse(FinishReason.OTHER));
+    }
+
+    private LineStream.Item take(LineStream lines) throws InterruptedException {
+        LineStream.Item item = lines.next(settings.requestTimeout().toNanos());
+        if (item == null) {
+            throw failures.timedOut(null);
+        }
+        return item;
+    }
+
+    private String rest(LineStream lines) throws InterruptedException {
+        StringBuilder body = new StringBuilder();
+        while (true) {
+            switch (take(lines)) {
+                case LineStream.Line l -> body.append(body.isEmpty() ? "" : "\n").append(l.text());
+                case LineStream.End e -> {
+                    return body.toString();
+                }
+                case LineStream.Failed f -> throw failures.forIo(f.error());
+                case LineStream.Head h -> throw new IllegalStateException("a second response head");
+            }
+        }
+    }
+
+    private TranslationResult result(Call call, String text, Optional<TokenUsage> usage, Duration latency,
+                                     RateLimitFeedback feedback, String model, FinishReason finish) {
+        // A server that reports no usage (some compatible servers) gets our estimate, not zero: the
+        // limiter reconciles its reservation with this number.
+        TokenUsage tokens = usage.orElseGet(() -> TokenUsage.of(call.promptTokens(),
+                text.isEmpty() ? 0 : Prompts.textTokens(text)));
+        if (finish == FinishReason.LENGTH) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "translation cut short at max_tokens=" + call.maxTokens()
+                    + "; raise " + OpenAiSettings.PREFIX + ".max-tokens.factor or .max-tokens.min");
+        }
+        return new TranslationResult(text, tokens, latency, feedback, model.isEmpty() ? settings.model() : model, finish);
+    }
+
+    private CompletableFuture<Void> startWarmUp() {
+        if (settings.warmUp() == OpenAiSettings.WarmUp.OFF) {
+            return CompletableFuture.completedFuture(null);
+        }
+        HttpRequest request = settings.warmUp() == OpenAiSettings.WarmUp.MODELS
+                ? authorized(HttpRequest.newBuilder(settings.endpoint("/models"))).GET().build()
+                : authorized(HttpRequest.newBuilder(settings.endpoint(""))).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+        String what = "warm-up " + request.method() + " " + request.uri();
+        CompletableFuture<?>[] calls = new CompletableFuture<?>[settings.warmUpConnections()];
+        for (int i = 0; i < calls.length; i++) {
+            calls[i] = client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                    .handle((response, failure) -> {
+                        logWarmUp(what, response, failure);
+                        return null;
+                    });
+        }
+        return CompletableFuture.allOf(calls);
+    }
+
+    private void logWarmUp(String what, HttpResponse<Void> response, Throwable failure) {
+        if (failure != null) {
+            LOG.log(System.Logger.Level.WARNING, () -> what + " failed, connections will open on first use: "
+                    + failures.forIo(unwrap(failure)).getMessage());
+        } else if (response.statusCode() == 401 || response.statusCode() == 403) {
+            LOG.log(System.Logger.Level.WARNING, () -> what + " answered HTTP " + response.statusCode()
+                    + ": the API key was rejected; check " + OpenAiSettings.API_KEY_ENV + " or "
+                    + OpenAiSettings.PREFIX + ".api-key");
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, () -> what + " answered HTTP " + response.statusCode()
+                    + " over " + response.version());
+        }
+    }
+
+    private static boolean isEventStream(HttpHeaders headers) {
+        return headers.firstValue("content-type").orElse("").toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+    }
+
+    private Duration since(long start) {
+        return Duration.ofNanos(Math.max(0, clock.nanoTime() - start));
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static HttpClient.Version httpVersion(OpenAiSettings settings) {
+        return switch (settings.httpVersion()) {
+            case HTTP2 -> HttpClient.Version.HTTP_2;
+            case HTTP1_1 -> HttpClient.Version.HTTP_1_1;
+            // HTTP/2 is negotiated by TLS (ALPN) and falls back to HTTP/1.1; over plain http the JDK
+            // would try an h2c upgrade, which some local servers mishandle.
+            case AUTO -> "https".equalsIgnoreCase(settings.baseUrl().getScheme())
+                    ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1;
+        };
+    }
+}

@@ -1,0 +1,86 @@
+package dev.fairway.app.cli;
+
+import dev.fairway.app.config.ConfigKeys;
+import dev.fairway.app.config.ConfigSources;
+import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.app.wiring.Wiring;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code fairway}: the top command, holding the global options. */
+@Command(name = "fairway",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        scope = ScopeType.INHERIT,
+        subcommands = {ProvidersCommand.class, TranslateCommand.class, ServeCommand.class, ConfigCommand.class},
+        description = "Fair, rate-limit-aware scheduling of real-time LLM translation.",
+        footer = {"",
+            "Configuration, highest precedence first: -D, Java system properties,",
+            "environment (FAIRWAY_QUEUE_MAX_CONCURRENT sets fairway.queue.max-concurrent),",
+            "--config FILE, defaults. `fairway config` shows every key and its source.",
+            "Exit codes: 0 done, 1 failed while running, 2 bad usage or configuration."})
+final class FairwayCommand implements Callable<Integer> {
+
+    private final Launch launch;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Read configuration keys from this .properties file.")
+    private Path configFile;
+
+    @Option(names = "-D", paramLabel = "KEY=VALUE", scope = ScopeType.INHERIT,
+            description = "Set a configuration key, over every other source (repeatable): -Dfairway.provider=fake")
+    private Map<String, String> overrides = new LinkedHashMap<>();
+
+    FairwayCommand(Launch launch) {
+        this.launch = launch;
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(launch.err());
+        return ExitCodes.CONFIGURATION;
+    }
+
+    Launch launch() {
+        return launch;
+    }
+
+    /**
+     * The configuration sources of this run.
+     *
+     * @param extra overrides a subcommand adds from its own options (such as {@code --provider})
+     * @return the sources
+     */
+    ConfigSources sources(Map<String, String> extra) {
+        return ConfigSources.builder()
+                .environment(launch.environment())
+                .systemProperties(launch.systemProperties())
+                .file(configFile)
+                .overrides(overrides)
+                .overrides(extra)
+                .build();
+    }
+
+    /**
+     * Starts the bean context over this run's configuration and applies its log level.
+     *
+     * @param extra overrides a subcommand adds from its own options
+     * @return the wiring; close it
+     */
+    Wiring startWiring(Map<String, String> extra) {
+        Wiring wiring = Wiring.start(sources(extra), launch.plugins(), launch.singletons());
+        Logging.apply(wiring.bean(FairwayConfig.class).get(ConfigKeys.LOG_LEVEL));
+        return wiring;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.fairway.app.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The registry of every application configuration key: name, type, default, allowed values and
+ * meaning, in one place. The README's configuration table is generated from it
+ * ({@link #markdownTable()}, or {@code fairway config --markdown}) and a test checks that the two
+ * agree.
+ *
+ * <p>Keys of plugins are not listed here: each plugin reads its own keys under
+ * {@value #PROVIDER_PREFIX}{@code <name>.} or {@value #TRANSPORT_PREFIX}{@code <name>.} and
+ * documents them itself.
+ */
+public final class ConfigKeys {
+
+    /** Keys of provider plugins start with this, followed by the provider's name. */
+    public static final String PROVIDER_PREFIX = "fairway.provider.";
+
+    /** Keys of transport plugins start with this, followed by the transport's name. */
+    public static final String TRANSPORT_PREFIX = "fairway.transport.";
+
+    /** The translation provider plugin. */
+    public static final ConfigKey<String> PROVIDER = ConfigKey.pluginName("fairway.provider", "fake",
+            "a provider listed by `fairway providers`",
+            "The translation provider plugin requests go to.");
+
+    /** The transport plugin of {@code fairway serve}. */
+    public static final ConfigKey<String> TRANSPORT = ConfigKey.pluginName("fairway.transport", "websocket",
+            "a transport listed by `fairway providers`",
+            "How clients reach the scheduler in `fairway serve`.");
+
+    /** Requests per minute for the whole node. */
+    public static final ConfigKey<Integer> LIMITER_RPM = ConfigKey.integer("fairway.limiter.rpm", 4500,
+            1, 100_000_000,
+            "Requests per minute admitted in any sliding 60 s window (90% of a 5,000 RPM account).");
+
+    /** Tokens per minute for the whole node. */
+    public static final ConfigKey<Long> LIMITER_TPM = ConfigKey.longInteger("fairway.limiter.tpm", 1_800_000L,
+            1, 1_000_000_000_000L,
+            "Tokens per minute admitted in any sliding 60 s window (90% of a 2,000,000 TPM account).");
+
+    /** Max-min fair sharing between sessions. */
+    public static final ConfigKey<Boolean> LIMITER_FAIR_SHARE = ConfigKey.bool("fairway.limiter.fair-share", true,
+            "Share the limits fairly between active sessions; false admits in arrival order (rollback knob).");
+
+    /** Provider calls in flight at once. */
+    public static final ConfigKey<Integer> QUEUE_MAX_CONCURRENT = ConfigKey.integer("fairway.queue.max-concurrent",
+            4, 1, 1024,
+            "Provider calls in flight at once; 1 processes requests one after another.");
+
+    /** Minimum time between two dispatches. */
+    public static final ConfigKey<Duration> QUEUE_MIN_REQUEST_INTERVAL = ConfigKey.duration(
+            "fairway.queue.min-request-interval", Duration.ZERO, Duration.ZERO, Duration.ofMinutes(1),
+            "Minimum time between two dispatches; 0 lets pacing follow the limiter (about 60 s / rpm)"
+                    + " instead of the original fixed 50ms, which capped dispatch at 1,200 RPM.");
+
+    /** Idle time after which a session stops counting as active. */
+    public static final ConfigKey<Duration> SESSION_IDLE_TIMEOUT = ConfigKey.duration("fairway.session.idle-timeout",
+            Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(24),
+            "A session that sends nothing for this long stops counting as active for fair share.");
+
+    /** How long {@code serve} lets accepted work finish on SIGTERM. */
+    public static final ConfigKey<Duration> SHUTDOWN_GRACE = ConfigKey.duration("fairway.shutdown.grace",
+            Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10),
+            "On SIGTERM or Ctrl-C, how long `fairway serve` waits for accepted finals before closing.");
+
+    /** Console log level. */
+    public static final ConfigKey<String> LOG_LEVEL = ConfigKey.choice("fairway.log.level", "warn",
+            List.of("error", "warn", "info", "debug", "trace"),
+            "Level of the log lines written to standard error (java.util.logging, which also carries"
+                    + " System.Logger and slf4j).");
+
+    /** Every key, in the order of the README's table. */
+    public static final List<ConfigKey<?>> ALL = List.of(
+            PROVIDER, TRANSPORT,
+            LIMITER_RPM, LIMITER_TPM, LIMITER_FAIR_SHARE,
+            QUEUE_MAX_CONCURRENT, QUEUE_MIN_REQUEST_INTERVAL,
+            SESSION_IDLE_TIMEOUT, SHUTDOWN_GRACE, LOG_LEVEL);
+
+    private static final Map<String, ConfigKey<?>> BY_NAME =
+            ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));
+
+    private ConfigKeys() {
+    }
+
+    /**
+     * The key of a name.
+     *
+     * @param name a full key
+     * @return the key, when it is an application key
+     */
+    public static Optional<ConfigKey<?>> find(String name) {
+        return Optional.ofNullable(BY_NAME.get(name));
+    }
+
+    /**
+     * Whether a key belongs to a plugin ({@code fairway.provider.<name>.*} or
+     * {@code fairway.transport.<name>.*}) and is therefore not checked against this registry.
+     *
+     * @param name a full key
+     * @return true for plugin keys
+     */
+    public static boolean isPluginKey(String name) {
+        return name.startsWith(PROVIDER_PREFIX) || name.startsWith(TRANSPORT_PREFIX);
+    }
+
+    /**
+     * The README's configuration table, in Markdown.
+     *
+     * @return the table, one row per key, ending with a newline
+     */
+    public static String markdownTable() {
+        StringBuilder table = new StringBuilder()
+                .append("| key | environment variable | type | default | allowed | meaning |\n")
+                .append("|---|---|---|---|---|---|\n");
+        for (ConfigKey<?> key : ALL) {
+            table.append("| `").append(key.name()).append("` | `").append(key.envVar()).append("` | ")
+                    .append(key.type()).append(" | `").append(key.defaultText()).append("` | ")
+                    .append(key.allowed()).append(" | ").append(key.meaning()).append(" |\n");
+        }
+        return table.toString();
+    }
+}

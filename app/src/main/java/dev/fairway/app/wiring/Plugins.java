@@ -1,0 +1,122 @@
+package dev.fairway.app.wiring;
+
+import dev.fairway.api.InvalidConfigurationException;
+import dev.fairway.api.spi.TranslationProviderFactory;
+import dev.fairway.api.spi.TransportFactory;
+import dev.fairway.app.config.ConfigKeys;
+import dev.fairway.app.config.StartupException;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.function.Function;
+
+/**
+ * The provider and transport plugins found on the module path, by name.
+ */
+public final class Plugins {
+
+    private final List<TranslationProviderFactory> providers;
+    private final List<TransportFactory> transports;
+
+    private Plugins(List<TranslationProviderFactory> providers, List<TransportFactory> transports) {
+        this.providers = sorted(providers, TranslationProviderFactory::name, "translation provider");
+        this.transports = sorted(transports, TransportFactory::name, "transport");
+    }
+
+    /**
+     * The plugins that {@link ServiceLoader} finds for this module ({@code uses} in module-info).
+     *
+     * @return the plugins
+     * @throws StartupException when a plugin cannot be loaded or two share a name
+     */
+    public static Plugins discover() {
+        return new Plugins(load(TranslationProviderFactory.class), load(TransportFactory.class));
+    }
+
+    /**
+     * Given plugins, for tests and embedding.
+     *
+     * @param providers provider factories
+     * @param transports transport factories
+     * @return the plugins
+     */
+    public static Plugins of(List<? extends TranslationProviderFactory> providers,
+            List<? extends TransportFactory> transports) {
+        return new Plugins(List.copyOf(providers), List.copyOf(transports));
+    }
+
+    private static <S> List<S> load(Class<S> service) {
+        try {
+            return ServiceLoader.load(service).stream().map(ServiceLoader.Provider::get).toList();
+        } catch (ServiceConfigurationError e) {
+            throw new StartupException("a " + service.getSimpleName() + " plugin cannot be loaded: " + e.getMessage(), e);
+        }
+    }
+
+    private static <S> List<S> sorted(List<S> plugins, Function<S, String> name, String kind) {
+        List<S> list = plugins.stream().sorted(Comparator.comparing(name)).toList();
+        for (int i = 1; i < list.size(); i++) {
+            if (name.apply(list.get(i)).equals(name.apply(list.get(i - 1)))) {
+                throw new StartupException("two " + kind + " plugins are named '" + name.apply(list.get(i)) + "': "
+                        + list.get(i - 1).getClass().getName() + " and " + list.get(i).getClass().getName());
+            }
+        }
+        return list;
+    }
+
+    /**
+     * The provider factories, by name.
+     *
+     * @return the factories
+     */
+    public List<TranslationProviderFactory> providers() {
+        return providers;
+    }
+
+    /**
+     * The transport factories, by name.
+     *
+     * @return the factories
+     */
+    public List<TransportFactory> transports() {
+        return transports;
+    }
+
+    /**
+     * The provider factory of a name.
+     *
+     * @param name the value of {@code fairway.provider}
+     * @return the factory
+     * @throws InvalidConfigurationException naming the providers there are, when none has this name
+     */
+    public TranslationProviderFactory provider(String name) {
+        return find(providers, TranslationProviderFactory::name, name, ConfigKeys.PROVIDER.name(), "provider");
+    }
+
+    /**
+     * The transport factory of a name.
+     *
+     * @param name the value of {@code fairway.transport}
+     * @return the factory
+     * @throws InvalidConfigurationException naming the transports there are, when none has this name
+     */
+    public TransportFactory transport(String name) {
+        return find(transports, TransportFactory::name, name, ConfigKeys.TRANSPORT.name(), "transport");
+    }
+
+    private static <S> S find(List<S> plugins, Function<S, String> nameOf, String name, String key, String kind) {
+        for (S plugin : plugins) {
+            if (nameOf.apply(plugin).equals(name)) {
+                return plugin;
+            }
+        }
+        List<String> names = plugins.stream().map(nameOf).toList();
+        String allowed = "one of " + names;
+        if (names.isEmpty()) {
+            allowed += " (no " + kind + " plugin found on the module path)";
+        }
+        throw new InvalidConfigurationException(key, name, allowed);
+    }
+}

@@ -1,0 +1,111 @@
+package dev.fairway.app.wiring;
+
+import dev.fairway.app.config.EnvNames;
+import dev.fairway.app.config.StartupException;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.resources.ResourceBuilder;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Builds the OpenTelemetry SDK from the standard {@code OTEL_*} environment variables and
+ * {@code otel.*} system properties (the SDK's autoconfiguration), on top of Fairway's defaults:
+ * nothing is exported unless an OTLP endpoint is set, OTLP speaks {@code http/protobuf} through the
+ * JDK's HTTP client, and the service is called {@code fairway}.
+ */
+public final class Telemetry {
+
+    private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+    private static final AttributeKey<String> SERVICE_VERSION = AttributeKey.stringKey("service.version");
+
+    private Telemetry() {
+    }
+
+    /**
+     * Fairway's defaults for the SDK's properties; environment variables and system properties still
+     * win over them. An exporter is {@code otlp} when an OTLP endpoint for its signal (or for all
+     * signals) is set, and {@code none} otherwise; logs are exported only when their own endpoint is set.
+     *
+     * @param environment the environment variables
+     * @param systemProperties the system properties
+     * @param fileProperties the {@code otel.*} keys of the configuration file, which also win over
+     *     these defaults
+     * @return property names and values
+     */
+    public static Map<String, String> defaults(Map<String, String> environment, Map<String, String> systemProperties,
+            Map<String, String> fileProperties) {
+        Map<String, String> defaults = new TreeMap<>();
+        boolean all = isSet("otel.exporter.otlp.endpoint", environment, systemProperties, fileProperties);
+        boolean traces = all || isSet("otel.exporter.otlp.traces.endpoint", environment, systemProperties,
+                fileProperties);
+        boolean metrics = all || isSet("otel.exporter.otlp.metrics.endpoint", environment, systemProperties,
+                fileProperties);
+        boolean logs = isSet("otel.exporter.otlp.logs.endpoint", environment, systemProperties, fileProperties);
+        // The JDK sender speaks HTTP only; gRPC would need another sender on the module path.
+        defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
+        defaults.put("otel.traces.exporter", traces ? "otlp" : "none");
+        defaults.put("otel.metrics.exporter", metrics ? "otlp" : "none");
+        defaults.put("otel.logs.exporter", logs ? "otlp" : "none");
+        defaults.putAll(fileProperties);
+        return defaults;
+    }
+
+    private static boolean isSet(String property, Map<String, String> environment, Map<String, String> system,
+            Map<String, String> file) {
+        return notBlank(system.get(property)) || notBlank(environment.get(EnvNames.of(property)))
+                || notBlank(file.get(property));
+    }
+
+    private static boolean notBlank(String value) {
+        return value != null && !value.isBlank();
+    }
+
+    /**
+     * Builds the SDK. It registers no shutdown hook and is not made global: its owner closes it,
+     * which flushes what is buffered.
+     *
+     * @param defaults from {@link #defaults}
+     * @param version the application's version, the default {@code service.version}
+     * @return the SDK
+     * @throws StartupException when an {@code OTEL_*} setting is refused
+     */
+    public static OpenTelemetrySdk create(Map<String, String> defaults, String version) {
+        Map<String, String> copy = Map.copyOf(defaults);
+        try {
+            return AutoConfiguredOpenTelemetrySdk.builder()
+                    .addPropertiesSupplier(() -> copy)
+                    .addResourceCustomizer((resource, config) -> withFairwayService(resource, version))
+                    .disableShutdownHook()
+                    .build()
+                    .getOpenTelemetrySdk();
+        } catch (ConfigurationException e) {
+            StringBuilder message = new StringBuilder("OpenTelemetry: ").append(e.getMessage());
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                if (cause.getMessage() != null) {
+                    message.append(": ").append(cause.getMessage());
+                }
+            }
+            if (message.indexOf("GrpcSenderProvider") >= 0) {
+                message.append(" (Fairway ships the JDK's HTTP sender: use OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf)");
+            }
+            throw new StartupException(message.toString(), e);
+        }
+    }
+
+    private static Resource withFairwayService(Resource resource, String version) {
+        ResourceBuilder builder = resource.toBuilder();
+        String name = resource.getAttribute(SERVICE_NAME);
+        if (name == null || name.startsWith("unknown_service")) {
+            builder.put(SERVICE_NAME, "fairway");
+        }
+        if (resource.getAttribute(SERVICE_VERSION) == null) {
+            builder.put(SERVICE_VERSION, version);
+        }
+        return builder.build();
+    }
+}

@@ -1,0 +1,42 @@
+/**
+ * Fairway's composition root: the {@code fairway} command line, the configuration (defaults, an
+ * optional properties file, environment variables, system properties), dependency injection of the
+ * singletons, and the OpenTelemetry SDK. It is the only module that knows Micronaut, Commons
+ * Configuration and the OpenTelemetry SDK; every other module sees the API only.
+ *
+ * <p>Providers and transports are plugins found with {@link java.util.ServiceLoader} on the module
+ * path; the app requires none of them.
+ */
+module dev.fairway.app {
+    requires dev.fairway.api;
+
+    requires info.picocli;
+
+    requires org.apache.commons.configuration2;
+    // Commons Configuration requires it only statically, but its builders need it at run time:
+    // requiring it here puts it in the module graph.
+    requires org.apache.commons.beanutils;
+
+    requires io.micronaut.micronaut_inject;
+    requires io.micronaut.micronaut_core;
+    requires jakarta.inject;
+    requires jakarta.annotation;
+    requires org.slf4j;
+
+    requires io.opentelemetry.context;
+    requires io.opentelemetry.sdk;
+    requires io.opentelemetry.sdk.common;
+    requires io.opentelemetry.sdk.autoconfigure;
+    requires io.opentelemetry.sdk.autoconfigure.spi;
+
+    requires java.logging;
+
+    // Micronaut instantiates the generated bean definitions reflectively: bean packages are exported.
+    exports dev.fairway.app.config;
+    exports dev.fairway.app.wiring;
+    // picocli sets the annotated option fields reflectively.
+    opens dev.fairway.app.cli to info.picocli;
+
+    uses dev.fairway.api.spi.TranslationProviderFactory;
+    uses dev.fairway.api.spi.TransportFactory;
+}

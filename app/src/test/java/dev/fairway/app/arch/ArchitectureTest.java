@@ -1,0 +1,193 @@
+package dev.fairway.app.arch;
+
+import com.tngtech.archunit.ArchConfiguration;
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.core.importer.Location;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.EvaluationResult;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import dev.fairway.api.archfixture.ApiUsingProvider;
+import dev.fairway.core.archfixture.CoreUsingApp;
+import dev.fairway.core.archfixture.CoreUsingMicronaut;
+import dev.fairway.core.archfixture.CycleA;
+import dev.fairway.provider.archfixture.CycleB;
+import dev.fairway.provider.archfixture.ProviderUsingCore;
+import dev.fairway.transport.archfixture.TransportUsingSdk;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.lang.module.ModuleReference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The module rule of DESIGN.md: the API knows no implementation, cores know only the API, plugins
+ * know only the API (and their own libraries), only the app knows Micronaut, Commons Configuration
+ * and the OpenTelemetry SDK, and no two modules depend on each other. Each rule is checked against
+ * every Fairway module's real classes and, as a negative control, against a fixture that breaks it.
+ */
+class ArchitectureTest {
+
+    private static final String[] APP_ONLY_LIBRARIES = {
+        "io.micronaut..", "org.apache.commons.configuration2..", "io.opentelemetry.sdk..", "picocli.."};
+
+    static final ArchRule API_DEPENDS_ON_NO_OTHER_MODULE = classes()
+            .that().resideInAPackage("dev.fairway.api..")
+            .should(dependOnNoFairwayModuleBut())
+            .because("the API knows nothing of implementations");
+
+    static final ArchRule CORES_DEPEND_ONLY_ON_API = classes()
+            .that().resideInAPackage("dev.fairway.core..")
+            .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "javax..", "jdk..",
+                    "dev.fairway.api..", "dev.fairway.core..", "io.opentelemetry.api..", "io.opentelemetry.context..")
+            .andShould(dependOnNoFairwayModuleBut("dev.fairway.api"))
+            .allowEmptyShould(true)
+            .because("cores know only the API, the JDK and the OpenTelemetry API: no providers, transports,"
+                    + " configuration files or DI");
+
+    static final ArchRule PLUGINS_DEPEND_ONLY_ON_API = classes()
+            .that().resideInAnyPackage("dev.fairway.provider..", "dev.fairway.transport..")
+            .should(dependOnNoFairwayModuleBut("dev.fairway.api"))
+            .allowEmptyShould(true)
+            .because("plugins know only the API (and their own libraries)");
+
+    static final ArchRule FRAMEWORKS_ONLY_IN_APP = noClasses()
+            .that().resideOutsideOfPackage("dev.fairway.app..")
+            .should().dependOnClassesThat().resideInAnyPackage(APP_ONLY_LIBRARIES)
+            .because("only the composition root knows Micronaut, Commons Configuration, picocli and the"
+                    + " OpenTelemetry SDK");
+
+    static final ArchRule NO_CYCLES_BETWEEN_MODULES = slices()
+            .assignedFrom(new SliceAssignment() {
+                @Override
+                public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
+                    String pkg = javaClass.getPackageName();
+                    return pkg.startsWith("dev.fairway.")
+                            ? SliceIdentifier.of(FairwayModules.moduleOf(pkg)) : SliceIdentifier.ignore();
+                }
+
+                @Override
+                public String getDescription() {
+                    return "Fairway modules";
+                }
+            })
+            .should().beFreeOfCycles()
+            .because("modules form a layered graph");
+
+    private static JavaClasses fairway;
+
+    @BeforeAll
+    static void importEveryFairwayModule() throws IOException {
+        // Rules look at package names only: importing the referenced libraries' classes would only cost time.
+        ArchConfiguration.get().setResolveMissingDependenciesFromClassPath(false);
+        List<Location> locations = new ArrayList<>();
+        for (ModuleReference module : FairwayModules.all()) {
+            Path path = Path.of(module.location().orElseThrow());
+            locations.add(Files.isDirectory(path) ? Location.of(path) : Location.of(new JarFile(path.toFile())));
+        }
+        fairway = new ClassFileImporter()
+                .withImportOption(location -> !location.contains("module-info"))
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importLocations(locations);
+    }
+
+    private static ArchCondition<JavaClass> dependOnNoFairwayModuleBut(String... allowedModules) {
+        Set<String> allowed = Set.of(allowedModules);
+        String description = allowed.isEmpty() ? "depend on no other Fairway module"
+                : "depend on no Fairway module but their own and " + new TreeSet<>(allowed);
+        return new ArchCondition<>(description) {
+            @Override
+            public void check(JavaClass item, ConditionEvents events) {
+                String own = FairwayModules.moduleOf(item.getPackageName());
+                for (Dependency dependency : item.getDirectDependenciesFromSelf()) {
+                    String target = dependency.getTargetClass().getBaseComponentType().getPackageName();
+                    if (!target.startsWith("dev.fairway.")) {
+                        continue;
+                    }
+                    String module = FairwayModules.moduleOf(target);
+                    if (!module.equals(own) && !allowed.contains(module)) {
+                        events.add(SimpleConditionEvent.violated(dependency,
+                                dependency.getDescription() + " (module " + own + " -> " + module + ")"));
+                    }
+                }
+            }
+        };
+    }
+
+    static Stream<Arguments> rulesWithTheFixtureThatBreaksThem() {
+        return Stream.of(
+                Arguments.of("api", API_DEPENDS_ON_NO_OTHER_MODULE, List.of(ApiUsingProvider.class),
+                        ApiUsingProvider.class),
+                Arguments.of("cores", CORES_DEPEND_ONLY_ON_API, List.of(CoreUsingApp.class), CoreUsingApp.class),
+                Arguments.of("cores (libraries)", CORES_DEPEND_ONLY_ON_API, List.of(CoreUsingMicronaut.class),
+                        CoreUsingMicronaut.class),
+                Arguments.of("plugins", PLUGINS_DEPEND_ONLY_ON_API, List.of(ProviderUsingCore.class),
+                        ProviderUsingCore.class),
+                Arguments.of("frameworks", FRAMEWORKS_ONLY_IN_APP, List.of(TransportUsingSdk.class),
+                        TransportUsingSdk.class),
+                Arguments.of("frameworks (core)", FRAMEWORKS_ONLY_IN_APP, List.of(CoreUsingMicronaut.class),
+                        CoreUsingMicronaut.class),
+                Arguments.of("cycles", NO_CYCLES_BETWEEN_MODULES, List.of(CycleA.class, CycleB.class), CycleA.class));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rulesWithTheFixtureThatBreaksThem")
+    void everyRuleHoldsForTheRealModules(String name, ArchRule rule) {
+        EvaluationResult result = rule.evaluate(fairway);
+
+        assertFalse(result.hasViolation(), () -> result.getFailureReport().toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rulesWithTheFixtureThatBreaksThem")
+    void everyRuleReportsAForbiddenDependency(String name, ArchRule rule, List<Class<?>> fixtures,
+            Class<?> offender) {
+        EvaluationResult result = rule.evaluate(new ClassFileImporter().importClasses(fixtures));
+
+        assertTrue(result.hasViolation(), name + " did not catch " + offender.getName());
+        String report = result.getFailureReport().toString();
+        assertTrue(report.contains(rule.getDescription()), report);
+        assertTrue(report.contains(offender.getName()), report);
+    }
+
+    @Test
+    void everyFairwayModuleIsImported() {
+        Set<String> modules = fairway.stream()
+                .map(c -> FairwayModules.moduleOf(c.getPackageName()))
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> found = FairwayModules.all().stream().map(r -> r.descriptor().name())
+                .collect(Collectors.toCollection(TreeSet::new));
+
+        assertTrue(found.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.core.limiter",
+                "dev.fairway.core.queue", "dev.fairway.provider.fake", "dev.fairway.provider.openai",
+                "dev.fairway.transport.websocket")), found.toString());
+        assertTrue(modules.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.provider.fake")),
+                modules.toString());
+        assertFalse(fairway.contain(CoreUsingApp.class), "fixtures are not part of the real modules");
+    }
+}

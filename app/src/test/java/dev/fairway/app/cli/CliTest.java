@@ -1,0 +1,286 @@
+package dev.fairway.app.cli;
+
+import dev.fairway.app.testing.EchoProviderFactory;
+import dev.fairway.app.testing.FailingProviderFactory;
+import dev.fairway.app.testing.RecordingTransportFactory;
+import dev.fairway.app.testing.StubScheduler;
+import dev.fairway.app.wiring.Plugins;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CliTest {
+
+    @TempDir
+    Path dir;
+
+    private final EchoProviderFactory echo = new EchoProviderFactory();
+    private final RecordingTransportFactory transport = new RecordingTransportFactory();
+    private final List<String> signal = new ArrayList<>();
+
+    private record Result(int code, String out, String err) {
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+
+    /** Stops at once when asked to wait, writing down the calls. */
+    private ShutdownSignal immediateStop() {
+        return new ShutdownSignal() {
+            @Override
+            public void awaitStopRequest(Duration grace) {
+                signal.add("await " + grace);
+            }
+
+            @Override
+            public void stopped() {
+                signal.add("stopped");
+            }
+        };
+    }
+
+    private Result run(Map<String, String> env, Plugins plugins, List<Object> singletons, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Launch launch = new Launch(env, Map.of(), plugins, new PrintWriter(out, true), new PrintWriter(err, true),
+                immediateStop(), singletons);
+        int code = Cli.run(args, launch);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private Result run(Map<String, String> env, String... args) {
+        return run(env, Plugins.of(List.of(echo, new FailingProviderFactory()), List.of()), List.of(), args);
+    }
+
+    private Result run(String... args) {
+        return run(Map.of("FAIRWAY_PROVIDER", "echo"), args);
+    }
+
+    @Test
+    void providersListsEveryPluginWithItsDescription() {
+        Result result = run(Map.of(), Plugins.of(List.of(echo), List.of(transport)), List.of(), "providers");
+
+        assertEquals(0, result.code());
+        assertEquals("""
+                Translation providers (select with fairway.provider):
+                  echo         answers with the text it got
+                Transports (select with fairway.transport):
+                  recording    recording
+                """, result.out());
+    }
+
+    @Test
+    void providersSaysWhenNoneIsFound() {
+        Result result = run(Map.of(), Plugins.of(List.of(), List.of()), List.of(), "providers");
+
+        assertEquals(0, result.code());
+        assertTrue(result.out().contains("Transports (select with fairway.transport):\n  (none found on the module path)"),
+                result.out());
+    }
+
+    @Test
+    void translatePrintsTranslationUsageModelFinishAndRateLimit() {
+        Result result = run("translate", "--to", "es", "--final", "Hello,", "how are you?");
+
+        assertEquals(0, result.code(), result.err());
+        assertEquals("""
+                [es] Hello, how are you?
+
+                provider     echo
+                model        echo-1
+                latency      120 ms
+                usage        prompt 30, completion 7, total 37 tokens
+                finish       STOP
+                rate limit   requests 4999/5000 left, reset in 12ms; tokens 1999963/2000000 left
+                """, result.out());
+        assertEquals("", result.err());
+        assertTrue(echo.created.getFirst().closed.get(), "the provider is closed when the command ends");
+    }
+
+    @Test
+    void translateQuietPrintsOnlyTheTranslation() {
+        Result result = run("translate", "-q", "--from", "fr", "--to", "de", "Bonjour");
+
+        assertEquals(0, result.code(), result.err());
+        assertEquals("[de] Bonjour\n", result.out());
+    }
+
+    @Test
+    void providerOptionBeatsTheConfiguration() {
+        Result result = run(Map.of("FAIRWAY_PROVIDER", "limited"), "translate", "--provider", "echo", "-q",
+                "--to", "es", "Hi");
+
+        assertEquals(0, result.code(), result.err());
+        assertEquals("[es] Hi\n", result.out());
+    }
+
+    @Test
+    void providerErrorIsOneLineAndExitCodeOne() {
+        Result result = run("translate", "--provider", "limited", "--to", "es", "Hello");
+
+        assertEquals(1, result.code());
+        assertEquals(List.of("fairway: provider limited failed: rate limited: Rate limit reached for requests"
+                + " (retry after 2s)"), result.errLines());
+        assertEquals("", result.out());
+    }
+
+    @Test
+    void unknownProviderStopsWithOneLineNamingTheChoices() {
+        Result result = run("translate", "--provider", "opnai", "--to", "es", "Hello");
+
+        assertEquals(2, result.code());
+        assertEquals(List.of("fairway: fairway.provider = 'opnai': expected one of [echo, limited]"),
+                result.errLines());
+    }
+
+    @Test
+    void badValueStopsStartUpWithOneLineAndExitCodeTwo() {
+        Result result = run(Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_QUEUE_MAX_CONCURRENT", "0"),
+                "translate", "--to", "es", "Hello");
+
+        assertEquals(2, result.code());
+        assertEquals(List.of("fairway: fairway.queue.max-concurrent = '0': expected an integer from 1 to 1024"),
+                result.errLines());
+        assertTrue(echo.created.isEmpty(), "nothing is built after a bad value");
+    }
+
+    @Test
+    void badLanguageIsAUsageError() {
+        Result result = run("translate", "--to", "spanish!", "Hello");
+
+        assertEquals(2, result.code());
+        assertEquals(List.of("fairway: targetLanguage must be a BCP 47 language tag such as 'en' or 'pt-BR',"
+                + " was 'spanish!'"), result.errLines());
+    }
+
+    @Test
+    void globalOptionsWorkBeforeAndAfterTheSubcommand() throws IOException {
+        Path file = dir.resolve("fairway.properties");
+        Files.writeString(file, "fairway.queue.max-concurrent = 7\nfairway.limiter.rpm = 60\n");
+
+        Map<String, String> env = Map.of("FAIRWAY_SESSION_IDLE_TIMEOUT", "30s");
+        Result before = run(env, "--config", file.toString(), "-Dfairway.limiter.rpm=90", "config");
+        Result after = run(env, "config", "--config=" + file, "-D", "fairway.limiter.rpm=90");
+
+        for (Result result : List.of(before, after)) {
+            assertEquals(0, result.code(), result.err());
+            assertTrue(result.out().contains("fairway.queue.max-concurrent         7            file"), result.out());
+            assertTrue(result.out().contains("fairway.limiter.rpm                  90           command line"),
+                    result.out());
+            assertTrue(result.out().contains(
+                    "fairway.session.idle-timeout         30s          environment (FAIRWAY_SESSION_IDLE_TIMEOUT)"),
+                    result.out());
+        }
+    }
+
+    @Test
+    void unknownKeyInTheConfigFileStopsWithOneLine() throws IOException {
+        Path file = dir.resolve("typo.properties");
+        Files.writeString(file, "fairway.limiter.tmp = 100\n");
+
+        Result result = run(Map.of(), "--config", file.toString(), "config");
+
+        assertEquals(2, result.code());
+        assertEquals(List.of("fairway: fairway.limiter.tmp = '100': expected a known key such as fairway.limiter.tpm"
+                + " (it is unknown in " + file + "); `fairway config --markdown` lists every key"), result.errLines());
+    }
+
+    @Test
+    void configMarkdownPrintsTheKeyTable() {
+        Result result = run("config", "--markdown");
+
+        assertEquals(0, result.code());
+        assertEquals(dev.fairway.app.config.ConfigKeys.markdownTable(), result.out());
+    }
+
+    @Test
+    void serveWithoutTransportPluginStopsWithOneLine() {
+        Result result = run(Map.of("FAIRWAY_PROVIDER", "echo"), Plugins.of(List.of(echo), List.of()), List.of(),
+                "serve");
+
+        assertEquals(2, result.code());
+        assertEquals(List.of("fairway: fairway.transport = 'websocket': expected one of []"
+                + " (no transport plugin found on the module path)"), result.errLines());
+        assertEquals(List.of("stopped"), signal);
+    }
+
+    @Test
+    void serveWithoutSchedulerSaysWhichModuleProvidesIt() {
+        Result result = run(Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_TRANSPORT", "recording"),
+                Plugins.of(List.of(echo), List.of(transport)), List.of(), "serve");
+
+        assertEquals(2, result.code());
+        assertEquals(List.of("fairway: no TranslationScheduler is wired: the core-queue module provides it"),
+                result.errLines());
+    }
+
+    @Test
+    void serveStartsTheTransportPrintsItsAddressAndStopsGracefully() {
+        StubScheduler scheduler = new StubScheduler(transport.events);
+
+        Result result = run(Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_TRANSPORT", "recording",
+                        "FAIRWAY_SHUTDOWN_GRACE", "3s", "FAIRWAY_TRANSPORT_RECORDING_PORT", "9090"),
+                Plugins.of(List.of(echo), List.of(transport)), List.of(scheduler), "serve");
+
+        assertEquals(0, result.code(), result.err());
+        assertTrue(result.out().startsWith("fairway: serving on ws://127.0.0.1:8080/v1/session"), result.out());
+        assertEquals(List.of("create", "start", "shutdown PT3S", "scheduler shutdown", "scheduler await", "close"),
+                transport.events);
+        assertEquals(List.of("await PT3S", "stopped"), signal);
+        assertEquals("fairway.transport.recording", transport.context.config().prefix());
+        assertEquals(9090, transport.context.config().integer("port", 1, 1, 65535));
+        assertEquals(Map.of("version", dev.fairway.app.wiring.AppVersion.current(), "provider", "echo",
+                "transport", "recording"), transport.context.status().get());
+    }
+
+    @Test
+    void helpIsAvailableOnEveryCommand() {
+        for (String command : List.of("providers", "translate", "serve", "config")) {
+            Result result = run(command, "--help");
+
+            assertEquals(0, result.code(), command);
+            assertTrue(result.out().startsWith("Usage: fairway " + command), result.out());
+        }
+        Result top = run("--help");
+        assertEquals(0, top.code());
+        assertTrue(top.out().contains("providers") && top.out().contains("serve"), top.out());
+    }
+
+    @Test
+    void versionNamesTheApplicationVersion() {
+        Result result = run("--version");
+
+        assertEquals(0, result.code());
+        assertTrue(result.out().startsWith("fairway " + dev.fairway.app.wiring.AppVersion.current()), result.out());
+        assertTrue(!dev.fairway.app.wiring.AppVersion.current().equals("unknown"));
+    }
+
+    @Test
+    void missingArgumentsAreAUsageError() {
+        Result result = run("translate", "Hello");
+
+        assertEquals(2, result.code());
+        assertEquals(List.of("fairway: Missing required option: '--to=LANG'",
+                "Try 'fairway translate --help' for more."), result.errLines());
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExitCodeTwo() {
+        Result result = run();
+
+        assertEquals(2, result.code());
+        assertTrue(result.err().startsWith("Usage: fairway"), result.err());
+    }
+}

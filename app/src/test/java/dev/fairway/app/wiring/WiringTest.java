@@ -1,0 +1,82 @@
+package dev.fairway.app.wiring;
+
+import dev.fairway.api.InvalidConfigurationException;
+import dev.fairway.api.NanoClock;
+import dev.fairway.api.TranslationScheduler;
+import dev.fairway.api.spi.TranslationProvider;
+import dev.fairway.app.config.ConfigKeys;
+import dev.fairway.app.config.ConfigSources;
+import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.app.testing.EchoProviderFactory;
+import dev.fairway.app.testing.StubScheduler;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WiringTest {
+
+    private static ConfigSources sources(Map<String, String> env) {
+        return ConfigSources.builder().environment(env).build();
+    }
+
+    @Test
+    void providerBeanIsBuiltBySelectedPluginFromItsOwnKeysAndClosedWithTheContext() {
+        EchoProviderFactory echo = new EchoProviderFactory();
+        Plugins plugins = Plugins.of(List.of(echo), List.of());
+        TranslationProvider provider;
+        try (Wiring wiring = Wiring.start(
+                sources(Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_PROVIDER_ECHO_MODEL", "echo-large")),
+                plugins, List.of())) {
+            provider = wiring.bean(TranslationProvider.class);
+
+            assertSame(provider, wiring.bean(TranslationProvider.class));
+            assertEquals("echo-large", provider.model());
+            assertEquals("echo", wiring.bean(FairwayConfig.class).get(ConfigKeys.PROVIDER));
+            assertInstanceOf(OpenTelemetrySdk.class, wiring.bean(OpenTelemetry.class));
+            assertSame(NanoClock.SYSTEM, wiring.bean(NanoClock.class));
+        }
+        assertTrue(echo.created.getFirst().closed.get());
+    }
+
+    @Test
+    void badValueFailsAtStartWithTheConfigurationExceptionItself() {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> Wiring.start(sources(Map.of("FAIRWAY_LIMITER_TPM", "-1")), Plugins.of(List.of(), List.of()),
+                        List.of()));
+
+        assertEquals("fairway.limiter.tpm = '-1': expected an integer from 1 to 1000000000000", e.getMessage());
+    }
+
+    @Test
+    void unknownProviderFailsWhenTheProviderIsFirstNeeded() {
+        try (Wiring wiring = Wiring.start(sources(Map.of("FAIRWAY_PROVIDER", "opnai")),
+                Plugins.of(List.of(new EchoProviderFactory()), List.of()), List.of())) {
+            InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                    () -> wiring.bean(TranslationProvider.class));
+
+            assertEquals("fairway.provider = 'opnai': expected one of [echo]", e.getMessage());
+        }
+    }
+
+    @Test
+    void schedulerIsAbsentUntilABeanProvidesIt() {
+        Plugins plugins = Plugins.of(List.of(), List.of());
+        try (Wiring wiring = Wiring.start(sources(Map.of()), plugins, List.of())) {
+            assertTrue(wiring.findBean(TranslationScheduler.class).isEmpty());
+        }
+        StubScheduler stub = new StubScheduler(new ArrayList<>());
+        try (Wiring wiring = Wiring.start(sources(Map.of()), plugins, List.of(stub))) {
+            assertSame(stub, wiring.findBean(TranslationScheduler.class).orElseThrow());
+        }
+    }
+}

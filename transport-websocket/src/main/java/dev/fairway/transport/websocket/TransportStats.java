@@ -1,0 +1,77 @@
+package dev.fairway.transport.websocket;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/** The transport's counters, shown by {@code GET /status}. Thread-safe; counting never blocks. */
+final class TransportStats {
+
+    final AtomicLong connectionsOpen = new AtomicLong();
+    final LongAdder connectionsTotal = new LongAdder();
+    final AtomicLong sessionsOpen = new AtomicLong();
+    final LongAdder sessionsTotal = new LongAdder();
+    final LongAdder messagesIn = new LongAdder();
+    final LongAdder messagesOut = new LongAdder();
+    final LongAdder translations = new LongAdder();
+    final LongAdder finalsAccepted = new LongAdder();
+    final LongAdder partialsAccepted = new LongAdder();
+    final LongAdder backpressure = new LongAdder();
+    final LongAdder rateLimitedDropped = new LongAdder();
+    final LongAdder closedSlowClients = new LongAdder();
+    final LongAdder closedByServer = new LongAdder();
+    final LongAdder refusedUnauthorized = new LongAdder();
+    final LongAdder refusedShuttingDown = new LongAdder();
+    final LongAdder misrouted = new LongAdder();
+    private final AtomicLongArray errors = new AtomicLongArray(ErrorCode.values().length);
+
+    void error(ErrorCode code) {
+        errors.incrementAndGet(code.ordinal());
+    }
+
+    long errors(ErrorCode code) {
+        return errors.get(code.ordinal());
+    }
+
+    /**
+     * The counters as a JSON-ready document.
+     *
+     * @param state the transport's life-cycle state
+     * @return nested maps of numbers
+     */
+    Map<String, Object> snapshot(String state) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("state", state);
+        doc.put("connectionsOpen", connectionsOpen.get());
+        doc.put("connectionsTotal", connectionsTotal.sum());
+        doc.put("sessionsOpen", sessionsOpen.get());
+        doc.put("sessionsTotal", sessionsTotal.sum());
+        doc.put("messagesIn", messagesIn.sum());
+        doc.put("messagesOut", messagesOut.sum());
+        doc.put("translationsSent", translations.sum());
+        doc.put("partialsAccepted", partialsAccepted.sum());
+        doc.put("finalsAccepted", finalsAccepted.sum());
+        doc.put("backpressure", backpressure.sum());
+        doc.put("rateLimitedDropped", rateLimitedDropped.sum());
+        doc.put("closedSlowClients", closedSlowClients.sum());
+        doc.put("closedByServer", closedByServer.sum());
+        Map<String, Object> refused = new LinkedHashMap<>();
+        refused.put("unauthorized", refusedUnauthorized.sum());
+        refused.put("shuttingDown", refusedShuttingDown.sum());
+        doc.put("upgradesRefused", refused);
+        Map<String, Object> byCode = new LinkedHashMap<>();
+        for (ErrorCode code : ErrorCode.values()) {
+            long n = errors.get(code.ordinal());
+            if (n > 0) {
+                byCode.put(code.wire(), n);
+            }
+        }
+        doc.put("errors", byCode);
+        if (misrouted.sum() > 0) {
+            doc.put("misroutedDropped", misrouted.sum());
+        }
+        return doc;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.fairway.core.queue;
+
+import dev.fairway.api.SessionId;
+import dev.fairway.api.TranslationRequest;
+
+import java.util.ArrayList;
+
+/**
+ * One provider call and the segments waiting for it: its leader, whose session holds the rate and
+ * concurrency permits and is charged for the call, and any followers that asked for an identical
+ * request while it was in flight (deduplication). Runs on a worker thread; guarded by the core's lock
+ * except for the final fields.
+ */
+final class Call implements Runnable {
+
+    final FairScheduler owner;
+    final TranslationRequest request;
+    final SessionId chargedSession;
+    final long ratePermit;
+    final long concurrencyPermit;
+    final DedupKey key;
+    final Item leader;
+    final int attempt;
+
+    /** Every segment that joined, including those that left (their slots are freed when the call returns). */
+    private Item first;
+    private ArrayList<Item> more;
+    private int joined;
+    private int live;
+
+    /**
+     * Every waiter left: the call is abandoned (and interrupted when it has started). Written under
+     * the core's lock; read by the worker without it.
+     */
+    volatile boolean cancelled;
+    boolean finished;
+    /**
+     * The worker running the call. The worker writes it, then reads {@link #cancelled}; a cancel writes
+     * {@code cancelled}, then reads it: one of them sees the other (both volatile), so a call is either
+     * skipped or interrupted. Cleared under the core's lock when the call returns, so an interrupt never
+     * reaches a thread that has moved on without the worker clearing it.
+     */
+    volatile Thread thread;
+
+    Call(FairScheduler owner, Item leader, long ratePermit, long concurrencyPermit, DedupKey key) {
+        this.owner = owner;
+        this.request = leader.request;
+        this.chargedSession = leader.session.id;
+        this.ratePermit = ratePermit;
+        this.concurrencyPermit = concurrencyPermit;
+        this.key = key;
+        this.leader = leader;
+        this.attempt = leader.attempts;
+        this.first = leader;
+        this.joined = 1;
+        this.live = 1;
+    }
+
+    void add(Item item) {
+        if (more == null) {
+            more = new ArrayList<>(2);
+        }
+        more.add(item);
+        joined++;
+        live++;
+    }
+
+    /** A waiter leaves (superseded, closed); returns whether nobody waits any more. */
+    boolean remove(Item item) {
+        live--;
+        return live == 0;
+    }
+
+    int waiters() {
+        return live;
+    }
+
+    /** Every segment that joined, in the order they joined. */
+    Item[] waiterArray() {
+        Item[] out = new Item[joined];
+        out[0] = first;
+        if (more != null) {
+            for (int i = 0; i < more.size(); i++) {
+                out[i + 1] = more.get(i);
+            }
+        }
+        return out;
+    }
+
+    /** Interrupts the provider call if it is running; called under the core's lock. */
+    void cancel() {
+        cancelled = true;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    @Override
+    public void run() {
+        owner.execute(this);
+    }
+}

@@ -1,0 +1,166 @@
+package dev.fairway.core.queue;
+
+import dev.fairway.api.RateLimitFeedback;
+import dev.fairway.api.RateLimitedException;
+import dev.fairway.api.TranslationRequest;
+import dev.fairway.api.TranslationResult;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The scheduler's spans. One span per accepted segment ({@value #ITEM_SPAN}), child of the context
+ * current at submit, tagged with the session, kind and sequence, with events for the phases
+ * ({@code dispatched} with the queue and limiter waits, {@code retry_scheduled}, {@code deduplicated})
+ * and an {@code outcome} attribute when it ends; one child span per provider call
+ * ({@value #PROVIDER_SPAN}) on the worker thread, current while the provider runs, carrying the
+ * provider's rate-limit feedback. Attributes are only built when a span is recording.
+ */
+final class Tracing {
+
+    static final String SCOPE = "dev.fairway.core.queue";
+    static final String ITEM_SPAN = "fairway.translation";
+    static final String PROVIDER_SPAN = "fairway.provider.call";
+
+    static final AttributeKey<String> SESSION_ID = AttributeKey.stringKey("session.id");
+    static final AttributeKey<String> KIND = AttributeKey.stringKey("translation.kind");
+    static final AttributeKey<Long> SEQUENCE = AttributeKey.longKey("translation.sequence");
+    static final AttributeKey<Long> ESTIMATED_TOKENS = AttributeKey.longKey("translation.estimated_tokens");
+    static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
+    static final AttributeKey<Long> ATTEMPTS = AttributeKey.longKey("translation.attempts");
+    static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("attempt");
+    static final AttributeKey<Long> QUEUE_WAIT = AttributeKey.longKey("queue.wait_ns");
+    static final AttributeKey<Long> LIMITER_WAIT = AttributeKey.longKey("limiter.wait_ns");
+    static final AttributeKey<Long> PROVIDER_TIME = AttributeKey.longKey("provider.time_ns");
+    static final AttributeKey<Long> TOTAL_TIME = AttributeKey.longKey("total.time_ns");
+    static final AttributeKey<Long> RETRY_DELAY = AttributeKey.longKey("retry.delay_ns");
+    static final AttributeKey<String> ERROR = AttributeKey.stringKey("error");
+    static final AttributeKey<Boolean> DEDUPLICATED = AttributeKey.booleanKey("translation.deduplicated");
+    static final AttributeKey<String> PROVIDER_NAME = AttributeKey.stringKey("provider.name");
+    static final AttributeKey<String> PROVIDER_MODEL = AttributeKey.stringKey("provider.model");
+    static final AttributeKey<Long> USAGE_TOTAL = AttributeKey.longKey("provider.usage.total_tokens");
+    static final AttributeKey<Long> WAITERS = AttributeKey.longKey("provider.waiters");
+    static final AttributeKey<Long> RL_REQUEST_LIMIT = AttributeKey.longKey("ratelimit.requests.limit");
+    static final AttributeKey<Long> RL_REQUESTS_REMAINING = AttributeKey.longKey("ratelimit.requests.remaining");
+    static final AttributeKey<Long> RL_REQUESTS_RESET = AttributeKey.longKey("ratelimit.requests.reset_ms");
+    static final AttributeKey<Long> RL_TOKEN_LIMIT = AttributeKey.longKey("ratelimit.tokens.limit");
+    static final AttributeKey<Long> RL_TOKENS_REMAINING = AttributeKey.longKey("ratelimit.tokens.remaining");
+    static final AttributeKey<Long> RL_TOKENS_RESET = AttributeKey.longKey("ratelimit.tokens.reset_ms");
+    static final AttributeKey<Long> RL_RETRY_AFTER = AttributeKey.longKey("ratelimit.retry_after_ms");
+
+    private final Tracer tracer;
+
+    Tracing(OpenTelemetry openTelemetry) {
+        this.tracer = openTelemetry.getTracer(SCOPE);
+    }
+
+    /** Starts a segment's span as a child of the current context. */
+    Span startItem(TranslationRequest r) {
+        return tracer.spanBuilder(ITEM_SPAN)
+                .setSpanKind(SpanKind.INTERNAL)
+                .setAttribute(SESSION_ID, r.session().value())
+                .setAttribute(KIND, r.kind() == dev.fairway.api.SegmentKind.FINAL ? "final" : "partial")
+                .setAttribute(SEQUENCE, r.sequence())
+                .setAttribute(ESTIMATED_TOKENS, (long) r.estimatedTokens())
+                .startSpan();
+    }
+
+    /** The context a worker makes current around the provider call: the submit context plus the span. */
+    static Context contextOf(Span span) {
+        return span.isRecording() ? Context.current().with(span) : Context.current();
+    }
+
+    static void dispatched(Item item, long queueNanos, long limiterNanos, boolean deduplicated) {
+        Span span = item.span;
+        if (span.isRecording()) {
+            span.addEvent(deduplicated ? "deduplicated" : "dispatched", Attributes.of(
+                    ATTEMPT, (long) item.attempts, QUEUE_WAIT, queueNanos, LIMITER_WAIT, limiterNanos));
+        }
+    }
+
+    static void retry(Item item, long delayNanos, String error) {
+        Span span = item.span;
+        if (span.isRecording()) {
+            span.addEvent("retry_scheduled", Attributes.of(ATTEMPT, (long) item.attempts, RETRY_DELAY, delayNanos,
+                    ERROR, error));
+        }
+    }
+
+    /** Ends a segment's span with its outcome: delivered, superseded, stale, failed, cancelled or refused. */
+    static void end(Item item, String outcome, long nowNanos) {
+        Span span = item.span;
+        if (span.isRecording()) {
+            span.setAttribute(OUTCOME, outcome);
+            span.setAttribute(ATTEMPTS, (long) item.attempts);
+            span.setAttribute(QUEUE_WAIT, item.queueNanos);
+            span.setAttribute(LIMITER_WAIT, item.limiterNanos);
+            span.setAttribute(PROVIDER_TIME, item.providerNanos);
+            span.setAttribute(TOTAL_TIME, Math.max(0, nowNanos - item.acceptedAt));
+            if (item.deduplicated) {
+                span.setAttribute(DEDUPLICATED, true);
+            }
+            if (outcome.equals("failed")) {
+                span.setStatus(StatusCode.ERROR);
+            }
+        }
+        span.end();
+    }
+
+    /** Starts the provider call's span under the leader's span, on the worker thread. */
+    Span startProvider(Context parent, String providerName, String model, int attempt, int waiters) {
+        return tracer.spanBuilder(PROVIDER_SPAN)
+                .setParent(parent)
+                .setSpanKind(SpanKind.CLIENT)
+                .setAttribute(PROVIDER_NAME, providerName)
+                .setAttribute(PROVIDER_MODEL, model)
+                .setAttribute(ATTEMPT, (long) attempt)
+                .setAttribute(WAITERS, (long) waiters)
+                .startSpan();
+    }
+
+    static void providerResult(Span span, TranslationResult result) {
+        if (span.isRecording()) {
+            span.setAttribute(USAGE_TOTAL, (long) result.usage().totalTokens());
+            feedback(span, result.rateLimit());
+        }
+    }
+
+    static void providerError(Span span, Throwable error) {
+        if (span.isRecording()) {
+            span.recordException(error);
+            span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName());
+            if (error instanceof RateLimitedException e) {
+                feedback(span, e.feedback());
+            }
+        }
+    }
+
+    private static void feedback(Span span, RateLimitFeedback f) {
+        put(span, RL_REQUEST_LIMIT, f.requestLimit());
+        put(span, RL_REQUESTS_REMAINING, f.requestsRemaining());
+        put(span, RL_REQUESTS_RESET, f.requestsReset());
+        put(span, RL_TOKEN_LIMIT, f.tokenLimit());
+        put(span, RL_TOKENS_REMAINING, f.tokensRemaining());
+        put(span, RL_TOKENS_RESET, f.tokensReset());
+        put(span, RL_RETRY_AFTER, f.retryAfter());
+    }
+
+    private static void put(Span span, AttributeKey<Long> key, OptionalLong value) {
+        if (value.isPresent()) {
+            span.setAttribute(key, value.getAsLong());
+        }
+    }
+
+    private static void put(Span span, AttributeKey<Long> key, Optional<Duration> value) {
+        value.ifPresent(d -> span.setAttribute(key, d.toMillis()));
+    }
+}

@@ -1,0 +1,209 @@
+package dev.fairway.core.queue;
+
+import dev.fairway.api.SegmentKind;
+import dev.fairway.api.Session;
+import dev.fairway.api.SessionId;
+import dev.fairway.api.SessionOptions;
+import dev.fairway.api.Translation;
+import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
+import dev.fairway.core.limiter.FairShareRateLimiter;
+import dev.fairway.core.limiter.StaticConcurrencyPolicy;
+import dev.fairway.provider.fake.FakeProvider;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The scheduler with its real dispatcher thread and worker virtual threads. Waits for outcomes with
+ * latches (a bound of 60 s guards a hung test); asserts nothing about how long anything took.
+ */
+class ThreadedSchedulerTest {
+
+    private static final int SESSIONS = 40;
+    private static final int ROUNDS = 5;
+
+    @Test
+    void noVirtualThreadIsPinnedUnderConcurrentLoad(@TempDir Path dir) throws Exception {
+        List<RecordedEvent> pinned = new ArrayList<>();
+        try (Recording recording = new Recording()) {
+            recording.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ZERO).withStackTrace();
+            recording.start();
+            runConcurrentLoad();
+            recording.stop();
+            Path file = dir.resolve("pinning.jfr");
+            recording.dump(file);
+            for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+                if (e.getEventType().getName().equals("jdk.VirtualThreadPinned")) {
+                    pinned.add(e);
+                }
+            }
+        }
+        assertEquals(List.of(), pinned, "virtual threads pinned");
+    }
+
+    /** 40 sessions, each on its own virtual thread, speak 5 partials and 5 finals as fast as they can. */
+    private static void runConcurrentLoad() throws Exception {
+        FakeProvider provider = FakeProvider.builder().latencyBase(Duration.ofMillis(1)).latencyPerToken(Duration.ZERO)
+                .latencyJitter(Duration.ZERO).unlimited().build();
+        FairShareRateLimiter rate = FairShareRateLimiter.builder().requestsPerMinute(1_000_000)
+                .tokensPerMinute(1_000_000_000).build();
+        BoundedConcurrencyLimiter concurrency = BoundedConcurrencyLimiter.builder()
+                .policy(StaticConcurrencyPolicy.builder().normal(16).build()).build();
+        CountDownLatch finalsEnded = new CountDownLatch(SESSIONS * ROUNDS);
+        List<OrderCheckingListener> listeners = new ArrayList<>();
+        try (FairScheduler scheduler = FairScheduler.builder().provider(provider).rateLimiter(rate)
+                .concurrencyLimiter(concurrency).maxConcurrent(16)
+                .threadFactory(Thread.ofVirtual().name("fairway-", 0).factory()).build();
+                ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < SESSIONS; i++) {
+                OrderCheckingListener l = new OrderCheckingListener(finalsEnded);
+                listeners.add(l);
+                Session s = scheduler.open(SessionId.of("c" + i), SessionOptions.of("en", "fr"), l);
+                int id = i;
+                clients.execute(() -> {
+                    long seq = 0;
+                    for (int r = 0; r < ROUNDS; r++) {
+                        s.submit(SegmentKind.PARTIAL, seq++, "Hello my friend " + id + " " + r);
+                        s.submit(SegmentKind.FINAL, seq++, "Hello my friend " + id + " " + r + ".");
+                    }
+                });
+            }
+            assertTrue(finalsEnded.await(60, TimeUnit.SECONDS), "finals left: " + finalsEnded.getCount());
+            for (OrderCheckingListener l : listeners) {
+                assertFalse(l.outOfOrder, "sequence order");
+                assertFalse(l.overlapped, "one callback at a time");
+            }
+            assertEquals(SESSIONS * ROUNDS, listeners.stream().mapToInt(l -> l.finals.get()).sum());
+        }
+    }
+
+    @Test
+    void dispatcherWaitsForTheLimiterInsteadOfSpinning() throws Exception {
+        RecordingRateLimiter limiter = new RecordingRateLimiter();
+        long refuseUntil = System.nanoTime() + Duration.ofMillis(50).toNanos();
+        limiter.refusal = s -> Math.max(0, refuseUntil - System.nanoTime());
+        ScriptedProvider provider = new ScriptedProvider();
+        try (FairScheduler scheduler = FairScheduler.builder().provider(provider).rateLimiter(limiter)
+                .threadFactory(Thread.ofVirtual().factory()).build()) {
+            RecordingListener listener = new RecordingListener();
+            Session s = scheduler.open(SessionId.of("s1"), SessionOptions.of("en", "fr"), listener);
+            s.submit(SegmentKind.FINAL, 1, "hello");
+            listener.awaitLines(1);
+            long asks = limiter.count("refuse") + limiter.count("grant");
+            assertTrue(asks <= 3, "the dispatcher asked the limiter " + asks + " times: it must wait, not spin");
+        }
+    }
+
+    @Test
+    void awaitTerminationReturnsWhenAcceptedWorkIsDone() throws Exception {
+        ScriptedProvider provider = new ScriptedProvider();
+        FairScheduler scheduler = FairScheduler.builder().provider(provider).rateLimiter(new RecordingRateLimiter())
+                .threadFactory(Thread.ofVirtual().factory()).build();
+        RecordingListener listener = new RecordingListener();
+        Session s = scheduler.open(SessionId.of("s1"), SessionOptions.of("en", "fr"), listener);
+        for (int i = 1; i <= 10; i++) {
+            s.submit(SegmentKind.FINAL, i, "final " + i);
+        }
+        scheduler.shutdown();
+        assertTrue(scheduler.awaitTermination(Duration.ofSeconds(60)));
+        assertEquals(10, listener.translations().size());
+        scheduler.close();
+    }
+
+    @Test
+    void dispatcherWakesForARetryAfterItsBackoff() throws Exception {
+        ScriptedProvider provider = new ScriptedProvider()
+                .thenThrow(new dev.fairway.api.TransientProviderException("HTTP 503"));
+        try (FairScheduler scheduler = FairScheduler.builder().provider(provider)
+                .rateLimiter(new RecordingRateLimiter()).retryBackoff(Duration.ofMillis(5), Duration.ofMillis(5))
+                .threadFactory(Thread.ofVirtual().factory()).build()) {
+            RecordingListener listener = new RecordingListener();
+            Session s = scheduler.open(SessionId.of("s1"), SessionOptions.of("en", "fr"), listener);
+            s.submit(SegmentKind.FINAL, 1, "hello");
+            listener.awaitLines(1);
+            assertEquals(List.of("T final 1 [fr] hello"), listener.lines());
+            assertEquals(2, provider.calls.size());
+        }
+    }
+
+    @Test
+    void callRejectedByTheExecutorIsRetriedNotLost() throws Exception {
+        ScriptedProvider provider = new ScriptedProvider();
+        AtomicInteger executions = new AtomicInteger();
+        ExecutorService real = Executors.newVirtualThreadPerTaskExecutor();
+        java.util.concurrent.Executor flaky = task -> {
+            if (executions.incrementAndGet() == 1) {
+                throw new java.util.concurrent.RejectedExecutionException("full");
+            }
+            real.execute(task);
+        };
+        RecordingRateLimiter limiter = new RecordingRateLimiter();
+        try (FairScheduler scheduler = FairScheduler.builder().provider(provider).rateLimiter(limiter)
+                .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(5)).executor(flaky)
+                .threadFactory(Thread.ofVirtual().factory()).build()) {
+            RecordingListener listener = new RecordingListener();
+            Session s = scheduler.open(SessionId.of("s1"), SessionOptions.of("en", "fr"), listener);
+            s.submit(SegmentKind.FINAL, 1, "hello");
+            listener.awaitLines(1);
+            assertEquals(List.of("T final 1 [fr] hello"), listener.lines());
+            assertTrue(limiter.log.contains("cancel s1 reached=false"), limiter.log.toString());
+        } finally {
+            real.close();
+        }
+    }
+
+    /** Counts finals and checks order and exclusivity without locks of its own. */
+    private static final class OrderCheckingListener implements dev.fairway.api.SessionListener {
+        final AtomicInteger finals = new AtomicInteger();
+        final AtomicInteger inside = new AtomicInteger();
+        final CountDownLatch finalsEnded;
+        volatile long last = -1;
+        volatile boolean outOfOrder;
+        volatile boolean overlapped;
+
+        OrderCheckingListener(CountDownLatch finalsEnded) {
+            this.finalsEnded = finalsEnded;
+        }
+
+        private void seen(long seq, boolean isFinal) {
+            if (inside.incrementAndGet() != 1) {
+                overlapped = true;
+            }
+            if (seq <= last) {
+                outOfOrder = true;
+            }
+            last = seq;
+            inside.decrementAndGet();
+            if (isFinal) {
+                finals.incrementAndGet();
+                finalsEnded.countDown();
+            }
+        }
+
+        @Override
+        public void onTranslation(Translation t) {
+            seen(t.request().sequence(), t.request().isFinal());
+        }
+
+        @Override
+        public void onFailure(dev.fairway.api.SegmentFailure f) {
+            seen(f.request().sequence(), f.request().isFinal());
+        }
+    }
+}

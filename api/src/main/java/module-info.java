@@ -11,6 +11,7 @@ module dev.fairway.api {
 
     exports dev.fairway.api;
     exports dev.fairway.api.spi;
+    exports dev.fairway.api.limit;
 
     uses dev.fairway.api.spi.TranslationProviderFactory;
     uses dev.fairway.api.spi.TransportFactory;

@@ -1,6 +1,12 @@
 /**
- * Fairway core-limiter. Its contents arrive with its issue; see the README's module table.
+ * Fairway's limiters: {@link dev.fairway.core.limiter.FairShareRateLimiter}, a sliding-window
+ * requests- and tokens-per-minute limiter that shares the budget fairly between sessions, and
+ * {@link dev.fairway.core.limiter.BoundedConcurrencyLimiter}, which bounds requests in flight under
+ * a {@link dev.fairway.core.limiter.ConcurrencyPolicy} (adaptive AIMD by default, or the original's
+ * static 5 / 2). Both implement the interfaces of {@code dev.fairway.api.limit}.
  */
 module dev.fairway.core.limiter {
     requires transitive dev.fairway.api;
+
+    exports dev.fairway.core.limiter;
 }

@@ -2,6 +2,11 @@ package dev.fairway.api;
 
 /** Argument checks shared by the records of this package; messages name the field and the bad value. */
 final class Checks {
+
+    /** Compiled once: records validate on every request, so no {@code String.matches} on the hot path. */
+    private static final java.util.regex.Pattern LANGUAGE =
+            java.util.regex.Pattern.compile("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*");
+
     private Checks() {
     }
 
@@ -28,7 +33,7 @@ final class Checks {
 
     static String language(String field, String value) {
         notNull(field, value);
-        if (!value.matches("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")) {
+        if (!LANGUAGE.matcher(value).matches()) {
             throw new IllegalArgumentException(field
                     + " must be a BCP 47 language tag such as 'en' or 'pt-BR', was '" + abbreviate(value) + "'");
         }

@@ -14,10 +14,12 @@ public record SessionId(String value) implements Comparable<SessionId> {
     /** Longest accepted id. */
     public static final int MAX_LENGTH = 128;
 
+    private static final java.util.regex.Pattern CHARS = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]+");
+
     /** Validates the id. */
     public SessionId {
         Checks.notNull("session id", value);
-        if (value.isEmpty() || value.length() > MAX_LENGTH || !value.matches("[A-Za-z0-9._:-]+")) {
+        if (value.isEmpty() || value.length() > MAX_LENGTH || !CHARS.matcher(value).matches()) {
             throw new IllegalArgumentException("session id must be 1 to " + MAX_LENGTH
                     + " characters from [A-Za-z0-9._:-], was '" + Checks.abbreviate(value) + "'");
         }

@@ -1,0 +1,224 @@
+package dev.fairway.benchmarks.queue;
+
+import dev.fairway.api.NanoClock;
+import dev.fairway.api.SegmentFailure;
+import dev.fairway.api.SegmentKind;
+import dev.fairway.api.Session;
+import dev.fairway.api.SessionId;
+import dev.fairway.api.SessionListener;
+import dev.fairway.api.SessionOptions;
+import dev.fairway.api.Translation;
+import dev.fairway.api.TranslationRequest;
+import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
+import dev.fairway.core.limiter.FairSharePolicy;
+import dev.fairway.core.limiter.FairShareRateLimiter;
+import dev.fairway.core.limiter.StaticConcurrencyPolicy;
+import dev.fairway.core.queue.FairScheduler;
+import dev.fairway.provider.fake.FakeProvider;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Fairway's {@link FairScheduler} against what a naive design would use, a {@link ThreadPoolExecutor}
+ * over a FIFO {@link LinkedBlockingQueue}, in the same run, with a zero-latency, unlimited
+ * {@link FakeProvider} so that what is measured is the scheduling, not the provider.
+ *
+ * <ul>
+ *   <li>{@code *Batch}: {@value #BATCH} finals spread round-robin over {@code sessions} sessions are
+ *       submitted at once and the operation ends when all are delivered; time per final (ns/op), so
+ *       {@code 1e9 / score} is the dispatch throughput in finals per second.</li>
+ *   <li>{@code *Single}: one final submitted to an idle system and waited for: the submit-to-delivery
+ *       overhead of one request (dispatcher hand-off, worker start, delivery).</li>
+ *   <li>{@code fairSchedulerPlatformBatch}: the batch on a scheduler whose executor is 4 platform
+ *       threads, like the baseline's, to tell the scheduler's own cost from virtual-thread scheduling.</li>
+ * </ul>
+ *
+ * <p>Both sides run at most 4 calls at once (the original's {@code maxConcurrent}): the executor has 4
+ * platform threads; the scheduler has {@code maxConcurrent = 4}, a static concurrency limiter of 4, the
+ * real {@link FairShareRateLimiter} (MAX_MIN, limits of {@link Integer#MAX_VALUE}, so it always admits)
+ * and one virtual thread per call. Each request has its own text (no deduplication) and both sides build
+ * the same {@link TranslationRequest} with the provider's token estimate. The scheduler keeps its
+ * defaults except the per-session backlog bound, raised so one session can take a whole batch; so a
+ * session's finals are still translated one at a time, which is what the 1-session rows show.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 3, time = 1)
+@State(Scope.Benchmark)
+public class QueueDispatchBenchmark {
+
+    static final int BATCH = 1000;
+    static final int CONCURRENCY = 4;
+    private static final int TEXTS = 4096;
+
+    @Param({"1", "100", "10000"})
+    int sessions;
+
+    FakeProvider provider;
+    String[] texts;
+    long next;
+
+    FairScheduler scheduler;
+    Session[] open;
+    FairScheduler platformScheduler;
+    Session[] platformOpen;
+    long[] platformSequence;
+    java.util.concurrent.ExecutorService platformWorkers;
+    long[] sequence;
+    volatile CountDownLatch fairDone;
+
+    ThreadPoolExecutor pool;
+    SessionId[] ids;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        provider = FakeProvider.builder().zeroLatency().unlimited().build();
+        texts = new String[TEXTS];
+        for (int i = 0; i < TEXTS; i++) {
+            texts[i] = "Hello my friend, this is sentence number " + i;
+        }
+        scheduler = scheduler(null);
+        platformWorkers = java.util.concurrent.Executors.newFixedThreadPool(CONCURRENCY);
+        platformScheduler = scheduler(platformWorkers);
+        SessionListener listener = new SessionListener() {
+            @Override
+            public void onTranslation(Translation translation) {
+                fairDone.countDown();
+            }
+
+            @Override
+            public void onFailure(SegmentFailure failure) {
+                throw new IllegalStateException("a final failed in the benchmark: " + failure);
+            }
+        };
+        SessionOptions options = SessionOptions.of("en", "fr");
+        open = new Session[sessions];
+        sequence = new long[sessions];
+        platformOpen = new Session[sessions];
+        platformSequence = new long[sessions];
+        ids = new SessionId[sessions];
+        for (int i = 0; i < sessions; i++) {
+            ids[i] = SessionId.of("session-" + i);
+            open[i] = scheduler.open(ids[i], options, listener);
+            platformOpen[i] = platformScheduler.open(ids[i], options, listener);
+        }
+        pool = new ThreadPoolExecutor(CONCURRENCY, CONCURRENCY, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        pool.prestartAllCoreThreads();
+    }
+
+    private FairScheduler scheduler(java.util.concurrent.Executor workers) {
+        FairShareRateLimiter rate = FairShareRateLimiter.builder().requestsPerMinute(Integer.MAX_VALUE)
+                .tokensPerMinute(Integer.MAX_VALUE).policy(FairSharePolicy.MAX_MIN).clock(NanoClock.SYSTEM).build();
+        BoundedConcurrencyLimiter concurrency = BoundedConcurrencyLimiter.builder()
+                .policy(StaticConcurrencyPolicy.builder().normal(CONCURRENCY).build()).build();
+        FairScheduler.Builder b = FairScheduler.builder().provider(provider).rateLimiter(rate)
+                .concurrencyLimiter(concurrency).maxConcurrent(CONCURRENCY).maxQueuedFinalsPerSession(100_000)
+                .threadFactory(Thread.ofVirtual().name("fairway-", 0).factory());
+        if (workers != null) {
+            b.executor(workers);
+        }
+        return b.build();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        scheduler.close();
+        platformScheduler.close();
+        platformWorkers.shutdownNow();
+        pool.shutdownNow();
+        if (provider.stats().calls() != provider.stats().succeeded()) {
+            throw new IllegalStateException("provider calls failed: " + provider.stats());
+        }
+    }
+
+    // ---------------------------------------------------------------- Fairway
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void fairSchedulerBatch() throws InterruptedException {
+        fair(BATCH);
+    }
+
+    @Benchmark
+    public void fairSchedulerSingle() throws InterruptedException {
+        fair(1);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void fairSchedulerPlatformBatch() throws InterruptedException {
+        fair(BATCH, platformOpen, platformSequence);
+    }
+
+    private void fair(int n) throws InterruptedException {
+        fair(n, open, sequence);
+    }
+
+    private void fair(int n, Session[] to, long[] seq) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(n);
+        fairDone = done;
+        for (int i = 0; i < n; i++) {
+            int s = (int) (next++ % sessions);
+            if (!to[s].submit(SegmentKind.FINAL, seq[s]++, texts[(int) (next % TEXTS)]).accepted()) {
+                throw new IllegalStateException("refused");
+            }
+        }
+        done.await();
+    }
+
+    // ---------------------------------------------------------------- baseline
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void fifoExecutorBatch() throws InterruptedException {
+        fifo(BATCH);
+    }
+
+    @Benchmark
+    public void fifoExecutorSingle() throws InterruptedException {
+        fifo(1);
+    }
+
+    private final AtomicLong fifoSequence = new AtomicLong();
+
+    private void fifo(int n) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(n);
+        for (int i = 0; i < n; i++) {
+            int s = (int) (next++ % sessions);
+            String text = texts[(int) (next % TEXTS)];
+            TranslationRequest request = new TranslationRequest(ids[s], SegmentKind.FINAL,
+                    fifoSequence.incrementAndGet(), text, "en", "fr", provider.estimateTokens(SegmentKind.FINAL, text));
+            pool.execute(() -> {
+                try {
+                    provider.translate(request);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                done.countDown();
+            });
+        }
+        done.await();
+    }
+}

@@ -1,0 +1,785 @@
+package dev.fairway.core.limiter;
+
+import dev.fairway.api.NanoClock;
+import dev.fairway.api.RateLimitFeedback;
+import dev.fairway.api.SessionId;
+import dev.fairway.api.SessionOptions;
+import dev.fairway.api.limit.Permits;
+import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.limit.RateLimiterStats;
+import dev.fairway.api.limit.SessionRateStats;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The in-memory {@link RateLimiter}: a global sliding window of requests and tokens per minute, and a
+ * per-session fair share chosen by {@link FairSharePolicy}.
+ *
+ * <p><b>Invariant.</b> In any window of 60 seconds (any start, not only whole minutes) the admitted
+ * requests never exceed the requests-per-minute limit and the admitted tokens never exceed the
+ * tokens-per-minute limit (tokens as reserved, less refunds; a usage report above the estimate is
+ * charged but cannot be undone). The global window is a ring of {@code 60 s / bucketWidth + 1}
+ * buckets; the oldest one straddles the window start and counts as wholly inside. An admission at
+ * tick {@code k} checks the sum of buckets {@code k - N .. k}, which holds every earlier admission
+ * less than 60 s old, so every window ending at an admission, and hence every window, stays within
+ * the limits. The price is that usage is held up to one bucket (100 ms by default) longer than 60 s.
+ *
+ * <p><b>Fair share.</b> Each session keeps its own usage in 20 coarse buckets of 3 s (the oldest
+ * counted in proportion to the part still inside the window); see {@link FairSharePolicy}. Under
+ * {@link FairSharePolicy#MAX_MIN} the limiter keeps the total weight of the contending sessions and a
+ * coarse ring of the usage of all the others, both maintained incrementally, so a session's cap is
+ * one division: no acquire visits other sessions. A session's ring is dropped once its usage has slid out of the
+ * window, so an idle session costs a few dozen bytes.
+ *
+ * <p><b>Cost.</b> An acquire is a map lookup and a critical section of a few dozen instructions
+ * under a compare-and-set lock (never {@code synchronized}, so virtual threads are not pinned; nothing
+ * in it blocks, logs or allocates), in integer arithmetic; it allocates nothing once the session is
+ * registered. Buckets expire as the clock advances (bounded work per elapsed tick) and sessions
+ * expire through a timing wheel (constant work per session and deadline).
+ *
+ * <p>Build one with {@link #builder()}.
+ */
+public final class FairShareRateLimiter implements RateLimiter {
+
+    private static final System.Logger LOG = System.getLogger(FairShareRateLimiter.class.getName());
+
+    /** The length of the sliding window. */
+    public static final Duration WINDOW = Duration.ofMinutes(1);
+    private static final long WINDOW_NANOS = WINDOW.toNanos();
+    /** Coarse buckets per window for the per-session rings. */
+    static final int COARSE_BUCKETS = 20;
+    private static final int TOKEN_BITS = 31;
+    private static final long TOKEN_MASK = (1L << TOKEN_BITS) - 1;
+
+    private final long requestsPerMinute;
+    private final long tokensPerMinute;
+    private final FairSharePolicy policy;
+    private final NanoClock clock;
+    private final long bucketNanos;
+    private final int fineBuckets;
+    private final int ratio;
+    private final long coarseNanos;
+    private final long idleTimeoutNanos;
+    private final long contentionTimeoutNanos;
+    private final long defaultPauseNanos;
+    private final long origin;
+
+    private final SpinLock lock = new SpinLock();
+    private final ConcurrentHashMap<SessionId, SessionState> sessions = new ConcurrentHashMap<>();
+
+    // Guarded by lock.
+    private long lastNow;
+    private long fineTick;
+    /** When the next fine tick starts: the hot path compares instead of dividing. */
+    private long nextTickAt;
+    private long coarseTick;
+    private final BucketRing global;
+    /** Usage of every session that is not contending (and of closed sessions and calibration). */
+    private final BucketRing satisfied;
+    private final ExpiryWheel wheel;
+    private long activeWeight;
+    private long contendingWeight;
+    private long reservedRequests;
+    private long reservedTokens;
+    private long pausedUntil = Long.MIN_VALUE;
+
+    private FairShareRateLimiter(Builder b) {
+        this.requestsPerMinute = b.requestsPerMinute;
+        this.tokensPerMinute = b.tokensPerMinute;
+        this.policy = b.policy;
+        this.clock = b.clock;
+        this.bucketNanos = b.bucketWidth.toNanos();
+        this.fineBuckets = (int) (WINDOW_NANOS / bucketNanos);
+        this.ratio = fineBuckets / COARSE_BUCKETS;
+        this.coarseNanos = bucketNanos * ratio;
+        this.idleTimeoutNanos = b.idleTimeout.toNanos();
+        this.contentionTimeoutNanos = b.contentionTimeout.toNanos();
+        this.defaultPauseNanos = b.defaultRetryAfter.toNanos();
+        this.origin = clock.nanoTime();
+        this.global = new BucketRing(fineBuckets, 0);
+        this.satisfied = new BucketRing(COARSE_BUCKETS, 0);
+        this.wheel = new ExpiryWheel(0, this::due);
+    }
+
+    /**
+     * A builder with the original's defaults: 4,500 requests and 1,800,000 tokens per minute (90% of
+     * 5,000 and 2,000,000), {@link FairSharePolicy#MAX_MIN}, 5 minutes idle expiry.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void openSession(SessionId session, int weight) {
+        requireSession(session);
+        if (weight < 1 || weight > SessionOptions.MAX_WEIGHT) {
+            throw new IllegalArgumentException("weight must be 1 to " + SessionOptions.MAX_WEIGHT + ", was " + weight);
+        }
+        long now = now();
+        lock.lock();
+        try {
+            now = advance(now);
+            SessionState s = registered(session, weight, now);
+            if (s.weight != weight) {
+                activeWeight += weight - s.weight;
+                if (s.contending) {
+                    contendingWeight += weight - s.weight;
+                }
+                s.weight = weight;
+            }
+            s.lastSeen = now;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void closeSession(SessionId session) {
+        requireSession(session);
+        long now = now();
+        lock.lock();
+        try {
+            advance(now);
+            SessionState s = sessions.get(session);
+            if (s != null && !s.removed) {
+                remove(s);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long tryAcquire(SessionId session, int estimatedTokens) {
+        requireSession(session);
+        if (estimatedTokens <= 0 || estimatedTokens > tokensPerMinute) {
+            throw new IllegalArgumentException("estimatedTokens must be 1 to the tokens-per-minute limit "
+                    + tokensPerMinute + ", was " + estimatedTokens);
+        }
+        SessionState s = sessions.get(session);
+        long now = now();
+        lock.lock();
+        try {
+            now = advance(now);
+            if (s == null || s.removed) {
+                s = registered(session, 1, now);
+            }
+            s.lastSeen = now;
+            if (now < pausedUntil) {
+                return Permits.refusal(pausedUntil - now);
+            }
+            BucketRing own = s.usage;
+            if (own != null) {
+                own.advanceTo(coarseTick);
+            }
+            long refusal = switch (policy) {
+                case NONE -> globalRefusal(1, estimatedTokens, now);
+                case STATIC_SPLIT -> {
+                    long r = globalRefusal(1, estimatedTokens, now);
+                    yield r != 0 ? r : shareRefusal(s, estimatedTokens, now);
+                }
+                case MAX_MIN -> maxMinRefusal(s, estimatedTokens, now);
+            };
+            if (refusal != 0) {
+                return refusal;
+            }
+            if (own == null) {
+                own = new BucketRing(COARSE_BUCKETS, coarseTick);
+                s.usage = own;
+                schedule(s); // to drop the ring again once the window has forgotten it
+            }
+            global.add(fineTick, 1, estimatedTokens);
+            own.add(coarseTick, 1, estimatedTokens);
+            if (!s.contending) {
+                satisfied.add(coarseTick, 1, estimatedTokens);
+            }
+            return ((fineTick & 0xFFFF_FFFFL) << TOKEN_BITS) | estimatedTokens;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void reconcile(SessionId session, long permit, int actualTokens) {
+        requirePermit(permit);
+        if (actualTokens < 0) {
+            throw new IllegalArgumentException("actualTokens must be >= 0, was " + actualTokens);
+        }
+        long delta = actualTokens - (permit & TOKEN_MASK);
+        if (delta != 0) {
+            adjust(session, permit, 0, delta);
+        }
+    }
+
+    @Override
+    public void cancel(SessionId session, long permit, boolean reachedProvider) {
+        requirePermit(permit);
+        if (!reachedProvider) {
+            adjust(session, permit, -1, -(permit & TOKEN_MASK));
+        }
+    }
+
+    @Override
+    public void onFeedback(RateLimitFeedback feedback) {
+        feedback(feedback, false);
+    }
+
+    @Override
+    public void onRateLimited(RateLimitFeedback feedback) {
+        feedback(feedback, true);
+    }
+
+    @Override
+    public RateLimiterStats stats() {
+        long now = now();
+        lock.lock();
+        try {
+            now = advance(now);
+            long phase = phase();
+            Map<SessionId, SessionRateStats> perSession = new HashMap<>();
+            for (SessionState s : sessions.values()) {
+                if (s.removed) {
+                    continue;
+                }
+                long requests = 0;
+                long tokens = 0;
+                if (s.usage != null) {
+                    s.usage.advanceTo(coarseTick);
+                    requests = Math.max(0, s.usage.requestsInterpolated(phase, ratio));
+                    tokens = Math.max(0, s.usage.tokensInterpolated(phase, ratio));
+                }
+                long shareRequests = Math.min(requestsPerMinute, cap(s, requestsPerMinute, requests, satisfiedRequests(phase)));
+                long shareTokens = Math.min(tokensPerMinute, cap(s, tokensPerMinute, tokens, satisfiedTokens(phase)));
+                perSession.put(s.id, new SessionRateStats(requests, tokens, shareRequests, shareTokens));
+            }
+            return new RateLimiterStats(global.requests(), requestsPerMinute, global.tokens(), tokensPerMinute,
+                    perSession.size(), now < pausedUntil, perSession);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The enforced requests-per-minute limit.
+     *
+     * @return the limit
+     */
+    public long requestsPerMinute() {
+        return requestsPerMinute;
+    }
+
+    /**
+     * The enforced tokens-per-minute limit.
+     *
+     * @return the limit
+     */
+    public long tokensPerMinute() {
+        return tokensPerMinute;
+    }
+
+    /**
+     * The fair-share policy.
+     *
+     * @return the policy
+     */
+    public FairSharePolicy policy() {
+        return policy;
+    }
+
+    // ---- internals; every method below runs under the lock unless it says otherwise ----
+
+    /** Reads the clock (outside the lock). */
+    private long now() {
+        return clock.nanoTime() - origin;
+    }
+
+    /** Moves the rings and the wheel to {@code now}; time never goes backwards. Returns the effective now. */
+    private long advance(long now) {
+        if (now < lastNow) {
+            now = lastNow;
+        }
+        lastNow = now;
+        if (now >= nextTickAt) {
+            long fine = now / bucketNanos;
+            fineTick = fine;
+            nextTickAt = (fine + 1) * bucketNanos;
+            global.advanceTo(fine);
+            long coarse = fine / ratio;
+            if (coarse != coarseTick) {
+                coarseTick = coarse;
+                satisfied.advanceTo(coarse);
+                wheel.advanceTo(coarse);
+            }
+        }
+        return now;
+    }
+
+    private SessionState registered(SessionId id, int weight, long now) {
+        SessionState s = sessions.get(id);
+        if (s != null && !s.removed) {
+            return s;
+        }
+        s = new SessionState(id, weight, now);
+        sessions.put(id, s);
+        activeWeight += weight;
+        schedule(s);
+        return s;
+    }
+
+    private void remove(SessionState s) {
+        unreserve(s);
+        if (s.contending) {
+            satisfy(s);
+        }
+        s.removed = true;
+        sessions.remove(s.id, s);
+        activeWeight -= s.weight;
+        wheel.unlink(s);
+    }
+
+    /** The wheel says the session may have a deadline behind it. */
+    private void due(SessionState s) {
+        if (s.contending && lastNow >= s.contendingUntil) {
+            satisfy(s);
+        }
+        if (s.reservedTokens != 0 && lastNow >= s.reservedUntil) {
+            unreserve(s);
+        }
+        if (lastNow - s.lastSeen >= idleTimeoutNanos) {
+            remove(s);
+            return;
+        }
+        if (s.usage != null && !s.contending) {
+            s.usage.advanceTo(coarseTick);
+            if (s.usage.requests() == 0 && s.usage.tokens() == 0) {
+                s.usage = null;
+            }
+        }
+        schedule(s);
+    }
+
+    private void schedule(SessionState s) {
+        long due = s.lastSeen + idleTimeoutNanos;
+        if (s.contending) {
+            due = Math.min(due, s.contendingUntil);
+        }
+        if (s.reservedTokens != 0) {
+            due = Math.min(due, s.reservedUntil);
+        }
+        if (s.usage != null && !s.contending) {
+            // Everything it used has left the window 21 coarse ticks after its last request.
+            due = Math.min(due, (s.lastSeen / coarseNanos + COARSE_BUCKETS + 1) * coarseNanos);
+        }
+        wheel.schedule(s, Math.ceilDiv(due, coarseNanos));
+    }
+
+    /** 0 when the global window has room for the need, otherwise the refusal with the exact wait. */
+    private long globalRefusal(long needRequests, long needTokens, long now) {
+        if (global.requests() + needRequests <= requestsPerMinute && global.tokens() + needTokens <= tokensPerMinute) {
+            return 0;
+        }
+        long ticks = global.ticksUntilFits(needRequests, needTokens, requestsPerMinute, tokensPerMinute);
+        return Permits.refusal((fineTick + ticks) * bucketNanos - now);
+    }
+
+    /** 0 when the session's usage plus the request fits its share, otherwise the refusal. */
+    private long shareRefusal(SessionState s, int tokens, long now) {
+        long phase = phase();
+        long usedRequests = usedRequests(s, phase);
+        long usedTokens = usedTokens(s, phase);
+        long capRequests = cap(s, requestsPerMinute, usedRequests, satisfiedRequests(phase));
+        long capTokens = cap(s, tokensPerMinute, usedTokens, satisfiedTokens(phase));
+        if (usedRequests + 1 <= capRequests && usedTokens + tokens <= capTokens) {
+            return 0;
+        }
+        long fineTicks = s.usage == null ? -1
+                : s.usage.fineTicksUntilFitsInterpolated(1, tokens, capRequests, capTokens, phase, ratio);
+        if (fineTicks <= 0) {
+            // The cap itself is too small now; it grows when others stop contending: look again later.
+            return Permits.refusal((coarseTick + 1) * coarseNanos - now);
+        }
+        return Permits.refusal((fineTick + fineTicks) * bucketNanos - now);
+    }
+
+    /**
+     * MAX_MIN. While anyone contends, a session over its level is refused. Otherwise the request needs
+     * global room beyond what waiting sessions have reserved (a waiting session itself needs only room
+     * for itself). Any refusal makes the session contend for a while, which brings the levels in; a
+     * session refused for room while under its level also waits with a reservation, so that it gets
+     * the next room before anyone above it.
+     */
+    private long maxMinRefusal(SessionState s, int tokens, long now) {
+        if (s.contending || contendingWeight != 0) {
+            long refusal = shareRefusal(s, tokens, now);
+            if (refusal != 0) {
+                unreserve(s);
+                contend(s, now, Permits.waitNanos(refusal));
+                return refusal;
+            }
+        }
+        boolean waiting = s.reservedTokens != 0;
+        long refusal = globalRefusal(waiting ? 1 : 1 + reservedRequests, waiting ? tokens : tokens + reservedTokens, now);
+        if (refusal == 0) {
+            unreserve(s);
+            return 0;
+        }
+        contend(s, now, Permits.waitNanos(refusal));
+        if (shareRefusal(s, tokens, now) == 0) {
+            reserve(s, tokens, now, Permits.waitNanos(refusal));
+        }
+        return refusal;
+    }
+
+    /** The session contends until it has gone unrefused for the wait it was told plus the contention timeout. */
+    private void contend(SessionState s, long now, long wait) {
+        s.contendingUntil = Math.max(s.contendingUntil, now + wait + contentionTimeoutNanos);
+        if (!s.contending) {
+            s.contending = true;
+            contendingWeight += s.weight;
+            if (s.usage != null) {
+                s.usage.advanceTo(coarseTick);
+                satisfied.addAll(s.usage, -1);
+            }
+            schedule(s);
+        }
+    }
+
+    /** The session stops contending: its usage joins the satisfied ring. */
+    private void satisfy(SessionState s) {
+        s.contending = false;
+        contendingWeight -= s.weight;
+        if (s.usage != null) {
+            s.usage.advanceTo(coarseTick);
+            satisfied.addAll(s.usage, 1);
+        }
+    }
+
+    private void reserve(SessionState s, int tokens, long now, long wait) {
+        if (s.reservedTokens == 0) {
+            reservedRequests++;
+        }
+        reservedTokens += tokens - s.reservedTokens;
+        s.reservedTokens = tokens;
+        s.reservedUntil = now + wait + contentionTimeoutNanos;
+        schedule(s);
+    }
+
+    private void unreserve(SessionState s) {
+        if (s.reservedTokens != 0) {
+            reservedRequests--;
+            reservedTokens -= s.reservedTokens;
+            s.reservedTokens = 0;
+        }
+    }
+
+    private long phase() {
+        return fineTick - coarseTick * ratio;
+    }
+
+    private long satisfiedRequests(long phase) {
+        return satisfied.requestsInterpolated(phase, ratio);
+    }
+
+    private long satisfiedTokens(long phase) {
+        return satisfied.tokensInterpolated(phase, ratio);
+    }
+
+    /**
+     * What the session may use in the window, in one dimension. MAX_MIN: its water level, counting it
+     * as contending: what the non-contending sessions leave, shared by weight among the contending ones.
+     */
+    private long cap(SessionState s, long limit, long used, long satisfiedUsage) {
+        switch (policy) {
+            case STATIC_SPLIT:
+                return limit * s.weight / activeWeight;
+            case MAX_MIN:
+                long weight = contendingWeight;
+                long others = satisfiedUsage;
+                if (!s.contending) {
+                    weight += s.weight;
+                    others -= used;
+                }
+                return Math.max(0, limit - Math.max(0, others)) * s.weight / weight;
+            default:
+                return limit;
+        }
+    }
+
+    private long usedRequests(SessionState s, long phase) {
+        return s.usage == null ? 0 : s.usage.requestsInterpolated(phase, ratio);
+    }
+
+    private long usedTokens(SessionState s, long phase) {
+        return s.usage == null ? 0 : s.usage.tokensInterpolated(phase, ratio);
+    }
+
+    /** Adds a reconciliation or a refund to the buckets the permit was charged to, if still in the window. */
+    private void adjust(SessionId session, long permit, long deltaRequests, long deltaTokens) {
+        SessionState s = sessions.get(session);
+        long now = now();
+        lock.lock();
+        try {
+            advance(now);
+            long tick = fineTick - ((fineTick - (permit >>> TOKEN_BITS)) & 0xFFFF_FFFFL);
+            global.add(tick, deltaRequests, deltaTokens);
+            long coarse = Math.floorDiv(tick, ratio);
+            if (s != null && !s.removed && s.usage != null) {
+                BucketRing own = s.usage;
+                own.advanceTo(coarseTick);
+                if (!own.contains(coarse)) {
+                    return;
+                }
+                // Refund no more than the bucket holds, and move the same amount in the satisfied ring.
+                long r = Math.max(deltaRequests, -own.requestsAt(coarse));
+                long t = Math.max(deltaTokens, -own.tokensAt(coarse));
+                own.add(coarse, r, t);
+                if (!s.contending) {
+                    satisfied.add(coarse, r, t);
+                }
+            } else {
+                satisfied.add(coarse, deltaRequests, deltaTokens);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void feedback(RateLimitFeedback feedback, boolean rateLimited) {
+        if (feedback == null) {
+            throw new IllegalArgumentException("feedback must not be null");
+        }
+        long now = now();
+        long pause = -1;
+        lock.lock();
+        try {
+            now = advance(now);
+            calibrate(now, feedback.requestsRemaining(), feedback.requestsReset(), true);
+            calibrate(now, feedback.tokensRemaining(), feedback.tokensReset(), false);
+            if (feedback.retryAfter().isPresent()) {
+                pause = nanos(feedback.retryAfter().get());
+            } else if (rateLimited) {
+                pause = exhaustedReset(feedback).orElse(defaultPauseNanos);
+            }
+            if (pause >= 0) {
+                pausedUntil = Math.max(pausedUntil, saturatedAdd(now, pause));
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (pause >= 0) {
+            LOG.log(System.Logger.Level.INFO, "provider rate limit: admission paused for {0} ms", pause / 1_000_000);
+        }
+    }
+
+    /**
+     * Believes the provider when it says fewer remain than the window shows: charges the difference to
+     * the bucket that leaves the window when the provider's window resets (or in a minute).
+     */
+    private void calibrate(long now, OptionalLong remaining, Optional<Duration> reset, boolean requests) {
+        if (remaining.isEmpty()) {
+            return;
+        }
+        long limit = requests ? requestsPerMinute : tokensPerMinute;
+        long ours = limit - (requests ? global.requests() : global.tokens());
+        long debt = ours - remaining.getAsLong();
+        if (debt <= 0) {
+            return;
+        }
+        long until = saturatedAdd(now, reset.map(FairShareRateLimiter::nanos).orElse(WINDOW_NANOS));
+        // Bucket j leaves the window at (j + fineBuckets + 1) * bucketNanos.
+        long tick = Math.ceilDiv(until, bucketNanos) - fineBuckets - 1;
+        tick = Math.max(fineTick - fineBuckets, Math.min(fineTick, tick));
+        long r = requests ? debt : 0;
+        long t = requests ? 0 : debt;
+        global.add(tick, r, t);
+        satisfied.add(Math.floorDiv(tick, ratio), r, t);
+    }
+
+    /** On a 429 without retry-after: the longest reset among the limits the provider says are exhausted. */
+    private static OptionalLong exhaustedReset(RateLimitFeedback f) {
+        long best = -1;
+        if (f.requestsRemaining().orElse(1) == 0 && f.requestsReset().isPresent()) {
+            best = Math.max(best, nanos(f.requestsReset().get()));
+        }
+        if (f.tokensRemaining().orElse(1) == 0 && f.tokensReset().isPresent()) {
+            best = Math.max(best, nanos(f.tokensReset().get()));
+        }
+        return best < 0 ? OptionalLong.empty() : OptionalLong.of(best);
+    }
+
+    private static long nanos(Duration d) {
+        return d.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : d.toNanos();
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+
+    private static void requireSession(SessionId session) {
+        if (session == null) {
+            throw new IllegalArgumentException("session must not be null");
+        }
+    }
+
+    private static void requirePermit(long permit) {
+        if (permit < 0) {
+            throw new IllegalArgumentException("permit must be a granted permit (>= 0), was " + permit);
+        }
+    }
+
+    /** Builds a {@link FairShareRateLimiter}; every setter validates its argument. */
+    public static final class Builder {
+        private long requestsPerMinute = 4_500;
+        private long tokensPerMinute = 1_800_000;
+        private FairSharePolicy policy = FairSharePolicy.MAX_MIN;
+        private NanoClock clock = NanoClock.SYSTEM;
+        private Duration bucketWidth = Duration.ofMillis(100);
+        private Duration idleTimeout = Duration.ofMinutes(5);
+        private Duration contentionTimeout = Duration.ofSeconds(5);
+        private Duration defaultRetryAfter = Duration.ofSeconds(1);
+
+        private Builder() {
+        }
+
+        /**
+         * @param value requests admitted in any 60 s window, 1 to {@link Integer#MAX_VALUE} (default 4,500)
+         * @return this builder
+         */
+        public Builder requestsPerMinute(long value) {
+            requestsPerMinute = limit("requestsPerMinute", value);
+            return this;
+        }
+
+        /**
+         * @param value tokens admitted in any 60 s window, 1 to {@link Integer#MAX_VALUE} (default 1,800,000)
+         * @return this builder
+         */
+        public Builder tokensPerMinute(long value) {
+            tokensPerMinute = limit("tokensPerMinute", value);
+            return this;
+        }
+
+        /**
+         * Sets both limits to the provider's limits less a safety margin, rounded down: the defaults
+         * are {@code providerLimits(5_000, 2_000_000, 10)}.
+         *
+         * @param providerRequestsPerMinute the provider's requests per minute
+         * @param providerTokensPerMinute the provider's tokens per minute
+         * @param marginPercent the share kept unused, 0 to 99
+         * @return this builder
+         */
+        public Builder providerLimits(long providerRequestsPerMinute, long providerTokensPerMinute, int marginPercent) {
+            if (marginPercent < 0 || marginPercent > 99) {
+                throw new IllegalArgumentException("marginPercent must be 0 to 99, was " + marginPercent);
+            }
+            limit("providerRequestsPerMinute", providerRequestsPerMinute);
+            limit("providerTokensPerMinute", providerTokensPerMinute);
+            requestsPerMinute(Math.max(1, providerRequestsPerMinute * (100 - marginPercent) / 100));
+            tokensPerMinute(Math.max(1, providerTokensPerMinute * (100 - marginPercent) / 100));
+            return this;
+        }
+
+        /**
+         * @param value how the budget is divided between sessions (default {@link FairSharePolicy#MAX_MIN})
+         * @return this builder
+         */
+        public Builder policy(FairSharePolicy value) {
+            if (value == null) {
+                throw new IllegalArgumentException("policy must not be null");
+            }
+            policy = value;
+            return this;
+        }
+
+        /**
+         * @param value the monotonic clock (default {@link NanoClock#SYSTEM})
+         * @return this builder
+         */
+        public Builder clock(NanoClock value) {
+            if (value == null) {
+                throw new IllegalArgumentException("clock must not be null");
+            }
+            clock = value;
+            return this;
+        }
+
+        /**
+         * The width of the global window's buckets: usage is held at most this much longer than a
+         * minute. It must divide one minute into a multiple of 20 buckets (default 100 ms).
+         *
+         * @param value the width, 1 ms to 3 s
+         * @return this builder
+         */
+        public Builder bucketWidth(Duration value) {
+            if (value == null || value.toNanos() < 1_000_000 || value.toNanos() > 3_000_000_000L
+                    || WINDOW_NANOS % value.toNanos() != 0
+                    || (WINDOW_NANOS / value.toNanos()) % COARSE_BUCKETS != 0) {
+                throw new IllegalArgumentException("bucketWidth must be 1 ms to 3 s and divide one minute into a"
+                        + " multiple of " + COARSE_BUCKETS + " buckets, was " + value);
+            }
+            bucketWidth = value;
+            return this;
+        }
+
+        /**
+         * @param value how long a session that asks for nothing stays registered (default 5 minutes)
+         * @return this builder
+         */
+        public Builder idleTimeout(Duration value) {
+            idleTimeout = positive("idleTimeout", value);
+            return this;
+        }
+
+        /**
+         * How long after its last refusal (and the wait it was told) a session still counts as
+         * contending under {@link FairSharePolicy#MAX_MIN} (default 5 s). Shorter hands a quiet
+         * session's share to the others sooner; longer keeps shares steadier.
+         *
+         * @param value the time, > 0
+         * @return this builder
+         */
+        public Builder contentionTimeout(Duration value) {
+            contentionTimeout = positive("contentionTimeout", value);
+            return this;
+        }
+
+        /**
+         * @param value the pause after a 429 that says neither retry-after nor an exhausted limit's
+         *     reset (default 1 s)
+         * @return this builder
+         */
+        public Builder defaultRetryAfter(Duration value) {
+            defaultRetryAfter = positive("defaultRetryAfter", value);
+            return this;
+        }
+
+        /**
+         * @return the limiter
+         */
+        public FairShareRateLimiter build() {
+            return new FairShareRateLimiter(this);
+        }
+
+        private static long limit(String field, long value) {
+            if (value < 1 || value > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(field + " must be 1 to " + Integer.MAX_VALUE + ", was " + value);
+            }
+            return value;
+        }
+
+        private static Duration positive(String field, Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(field + " must be positive, was " + value);
+            }
+            return value;
+        }
+    }
+}

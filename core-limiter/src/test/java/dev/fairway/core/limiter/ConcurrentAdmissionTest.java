@@ -1,0 +1,109 @@
+package dev.fairway.core.limiter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fairway.api.SessionId;
+import dev.fairway.api.limit.ConcurrencyLimiter;
+import dev.fairway.api.limit.ConcurrencyLimiter.Outcome;
+import dev.fairway.api.limit.Permits;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Many threads at once, on a clock that stands still: the budget is handed out exactly, never more
+ * (a check-then-act race would overshoot) and never less.
+ */
+class ConcurrentAdmissionTest {
+
+    private static final int THREADS = 16;
+    private static final int ATTEMPTS = 2_000;
+
+    @Test
+    void manyPlatformThreadsOnManySessionsAdmitExactlyTheBudget() throws Exception {
+        assertExactBudget(FairSharePolicy.NONE, THREADS, Thread.ofPlatform().factory());
+    }
+
+    @Test
+    void manyVirtualThreadsOnOneSessionAdmitExactlyTheBudget() throws Exception {
+        assertExactBudget(FairSharePolicy.MAX_MIN, 1, Thread.ofVirtual().factory());
+    }
+
+    private static void assertExactBudget(FairSharePolicy policy, int sessions, ThreadFactory threads) throws Exception {
+        int tokenBudget = 10_007;
+        int cost = 7;
+        FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(1_000_000)
+                .tokensPerMinute(tokenBudget).policy(policy).clock(new FakeClock()).build();
+        AtomicLong admitted = new AtomicLong();
+        run(threads, t -> {
+            SessionId session = SessionId.of("s" + (t % sessions));
+            for (int i = 0; i < ATTEMPTS; i++) {
+                if (Permits.isGranted(limiter.tryAcquire(session, cost))) {
+                    admitted.incrementAndGet();
+                }
+            }
+        });
+        assertEquals(tokenBudget / cost, admitted.get(), policy + " admitted");
+        assertEquals((long) (tokenBudget / cost) * cost, limiter.stats().tokensLastMinute());
+    }
+
+    @Test
+    void concurrencyLimitHoldsUnderManyThreadsAndEveryPermitComesBack() throws Exception {
+        ConcurrencyLimiter limiter = BoundedConcurrencyLimiter.builder()
+                .policy(StaticConcurrencyPolicy.create()).clock(new FakeClock()).build();
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger highest = new AtomicInteger();
+        AtomicInteger doubleReleases = new AtomicInteger();
+        run(Thread.ofVirtual().factory(), t -> {
+            for (int i = 0; i < ATTEMPTS; i++) {
+                long permit = limiter.tryAcquire();
+                if (permit == ConcurrencyLimiter.NO_PERMIT) {
+                    continue;
+                }
+                int now = inFlight.incrementAndGet();
+                highest.accumulateAndGet(now, Math::max);
+                inFlight.decrementAndGet();
+                limiter.release(permit, Outcome.SUCCESS);
+                if (limiter.release(permit, Outcome.SUCCESS)) {
+                    doubleReleases.incrementAndGet();
+                }
+            }
+        });
+        assertTrue(highest.get() <= 5, "in flight peaked at " + highest.get());
+        assertEquals(0, doubleReleases.get());
+        assertEquals(0, limiter.inFlight());
+    }
+
+    private interface Body {
+        void run(int thread) throws Exception;
+    }
+
+    private static void run(ThreadFactory factory, Body body) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        try (var executor = Executors.newThreadPerTaskExecutor(factory)) {
+            for (int t = 0; t < THREADS; t++) {
+                int id = t;
+                executor.submit(() -> {
+                    try {
+                        start.await();
+                        body.run(id);
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                    return null;
+                });
+            }
+            start.countDown();
+        }
+        assertTrue(failures.isEmpty(), failures.toString());
+    }
+}

@@ -1,0 +1,162 @@
+package dev.fairway.core.limiter;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.fairway.api.RateLimitFeedback;
+import dev.fairway.api.SessionId;
+import dev.fairway.api.limit.Permits;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The global invariant under thousands of randomized schedules: in every 60 s window, admitted
+ * requests <= RPM and admitted tokens (after refunds) <= TPM. An independent oracle keeps every
+ * admission with its time and slides a 60 s window over them; it knows nothing of buckets.
+ */
+class SlidingWindowInvariantTest {
+
+    private static final long WINDOW = Duration.ofSeconds(60).toNanos();
+    private static final Duration[] WIDTHS = {
+        Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(3)};
+
+    /** One admission as the oracle sees it; refunds lower it, nothing raises it. */
+    private static final class Admission {
+        final long time;
+        final SessionId session;
+        final long permit;
+        final int estimate;
+        long requests = 1;
+        long tokens;
+        boolean settled;
+
+        Admission(long time, SessionId session, long permit, int estimate) {
+            this.time = time;
+            this.session = session;
+            this.permit = permit;
+            this.estimate = estimate;
+            this.tokens = estimate;
+        }
+    }
+
+    @Test
+    void noSixtySecondWindowEverExceedsTheLimits() {
+        long base = 0x5EED_0003L;
+        for (int i = 0; i < 3000; i++) {
+            runSchedule(base + i);
+        }
+    }
+
+    private static void runSchedule(long seed) {
+        Random random = new Random(seed);
+        long rpm = 1 + random.nextInt(40);
+        long tpm = 1 + random.nextInt(3000);
+        FairSharePolicy policy = FairSharePolicy.values()[random.nextInt(3)];
+        Duration width = WIDTHS[random.nextInt(WIDTHS.length)];
+        FakeClock clock = new FakeClock();
+        clock.advanceNanos(random.nextInt(1_000_000_000));
+        FairShareRateLimiter limiter = FairShareRateLimiter.builder()
+                .requestsPerMinute(rpm).tokensPerMinute(tpm).policy(policy).bucketWidth(width)
+                .idleTimeout(Duration.ofSeconds(5 + random.nextInt(300)))
+                .contentionTimeout(Duration.ofMillis(100 + random.nextInt(10_000)))
+                .clock(clock).build();
+        String context = "seed " + seed + " (rpm " + rpm + ", tpm " + tpm + ", " + policy + ", buckets " + width + ")";
+        int sessionCount = 1 + random.nextInt(6);
+        List<SessionId> sessions = new ArrayList<>();
+        for (int s = 0; s < sessionCount; s++) {
+            sessions.add(SessionId.of("s" + s));
+            if (random.nextBoolean()) {
+                limiter.openSession(sessions.get(s), 1 + random.nextInt(4));
+            }
+        }
+        List<Admission> admissions = new ArrayList<>();
+        List<Admission> open = new ArrayList<>();
+        long now = 0;
+        for (int step = 0; step < 400; step++) {
+            int action = random.nextInt(100);
+            SessionId session = sessions.get(random.nextInt(sessionCount));
+            if (action < 60) {
+                int estimate = 1 + random.nextInt((int) Math.min(tpm, 400));
+                long result = limiter.tryAcquire(session, estimate);
+                if (Permits.isGranted(result)) {
+                    Admission a = new Admission(now, session, result, estimate);
+                    admissions.add(a);
+                    open.add(a);
+                    check(admissions, rpm, tpm, context + ", step " + step);
+                }
+            } else if (action < 72 && !open.isEmpty()) {
+                Admission a = open.remove(random.nextInt(open.size()));
+                int actual = random.nextInt(a.estimate + 1);
+                limiter.reconcile(a.session, a.permit, actual);
+                a.tokens = actual;
+            } else if (action < 78 && !open.isEmpty()) {
+                Admission a = open.remove(random.nextInt(open.size()));
+                boolean reached = random.nextBoolean();
+                limiter.cancel(a.session, a.permit, reached);
+                if (!reached) {
+                    a.requests = 0;
+                    a.tokens = 0;
+                }
+            } else if (action < 82) {
+                var feedback = RateLimitFeedback.builder();
+                if (random.nextBoolean()) {
+                    feedback.requestsRemaining(random.nextInt((int) rpm + 1))
+                            .requestsReset(Duration.ofMillis(random.nextInt(90_000)));
+                }
+                if (random.nextBoolean()) {
+                    feedback.tokensRemaining(random.nextInt((int) tpm + 1));
+                }
+                limiter.onFeedback(feedback.build());
+            } else if (action < 83) {
+                limiter.onRateLimited(RateLimitFeedback.builder()
+                        .retryAfter(Duration.ofMillis(random.nextInt(3000))).build());
+            } else if (action < 86) {
+                if (random.nextBoolean()) {
+                    limiter.closeSession(session);
+                } else {
+                    limiter.openSession(session, 1 + random.nextInt(4));
+                }
+            } else {
+                long advance = switch (random.nextInt(5)) {
+                    case 0 -> random.nextInt(70_000) * 1_000_000L;
+                    case 1 -> width.toNanos() - Math.floorMod(now, width.toNanos()) - random.nextInt(2);
+                    case 2 -> WINDOW - random.nextInt(3);
+                    default -> random.nextInt(300) * 1_000_000L + random.nextInt(1000);
+                };
+                advance = Math.max(0, advance);
+                clock.advanceNanos(advance);
+                now += advance;
+            }
+        }
+        for (Admission a : admissions) {
+            a.settled = true;
+        }
+        checkAllWindows(admissions, rpm, tpm, context);
+    }
+
+    /** The window ending at the newest admission. */
+    private static void check(List<Admission> admissions, long rpm, long tpm, String context) {
+        long end = admissions.get(admissions.size() - 1).time;
+        long requests = 0;
+        long tokens = 0;
+        for (int i = admissions.size() - 1; i >= 0 && admissions.get(i).time > end - WINDOW; i--) {
+            requests += admissions.get(i).requests;
+            tokens += admissions.get(i).tokens;
+        }
+        if (requests > rpm || tokens > tpm) {
+            fail(context + ": window ending at " + end + " ns holds " + requests + " requests and " + tokens
+                    + " tokens");
+        }
+    }
+
+    /** Every window, with the final (refunded) amounts: the maximum is at a window ending at an admission. */
+    private static void checkAllWindows(List<Admission> admissions, long rpm, long tpm, String context) {
+        for (int i = 0; i < admissions.size(); i++) {
+            check(admissions.subList(0, i + 1), rpm, tpm, context + ", final");
+        }
+    }
+}

@@ -9,6 +9,11 @@
  */
 module dev.fairway.app {
     requires dev.fairway.api;
+    requires dev.fairway.core.limiter;
+    requires dev.fairway.core.queue;
+    requires java.net.http;
+    requires com.fasterxml.jackson.databind;
+    requires HdrHistogram;
 
     requires info.picocli;
 
@@ -26,6 +31,8 @@ module dev.fairway.app {
     requires io.opentelemetry.context;
     requires io.opentelemetry.sdk;
     requires io.opentelemetry.sdk.common;
+    requires io.opentelemetry.sdk.trace;
+    requires io.opentelemetry.sdk.metrics;
     requires io.opentelemetry.sdk.autoconfigure;
     requires io.opentelemetry.sdk.autoconfigure.spi;
 

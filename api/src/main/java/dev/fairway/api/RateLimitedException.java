@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * The provider refused the call because a rate limit was reached (HTTP 429 with a rate-limit
- * reason, not an exhausted quota). The request did not count against the provider's budget.
+ * reason, not an exhausted quota). The request reached the provider; providers such as OpenAI count
+ * refused requests against their per-minute limits, so Fairway's limiter keeps counting it.
  */
 public final class RateLimitedException extends ProviderException {
 

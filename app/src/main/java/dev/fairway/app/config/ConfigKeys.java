@@ -45,20 +45,63 @@ public final class ConfigKeys {
             1, 1_000_000_000_000L,
             "Tokens per minute admitted in any sliding 60 s window (90% of a 2,000,000 TPM account).");
 
-    /** Max-min fair sharing between sessions. */
-    public static final ConfigKey<Boolean> LIMITER_FAIR_SHARE = ConfigKey.bool("fairway.limiter.fair-share", true,
-            "Share the limits fairly between active sessions; false admits in arrival order (rollback knob).");
+    /** How the limits are shared between sessions. */
+    public static final ConfigKey<String> LIMITER_POLICY = ConfigKey.choice("fairway.limiter.policy", "max-min",
+            List.of("max-min", "static-split", "none"),
+            "How sessions share the limits: max-min (work-conserving fair share; a lone session gets everything),"
+                    + " static-split (the original's floor(limit / active sessions)), none (arrival order: rollback).");
+
+    /** Adaptive or static bound on calls in flight. */
+    public static final ConfigKey<String> CONCURRENCY_POLICY = ConfigKey.choice("fairway.concurrency.policy",
+            "adaptive", List.of("adaptive", "static"),
+            "adaptive: AIMD between concurrency.min and concurrency.max (+1 after clean answers, halved on a 429);"
+                    + " static: the original's concurrency.max normally, concurrency.min while rate limited.");
+
+    /** Upper bound of the concurrency limiter. */
+    public static final ConfigKey<Integer> CONCURRENCY_MAX = ConfigKey.integer("fairway.concurrency.max", 64,
+            1, 4096,
+            "Most provider calls in flight (the adaptive ceiling; the static policy's normal bound, the original's 5).");
+
+    /** Lower bound of the concurrency limiter. */
+    public static final ConfigKey<Integer> CONCURRENCY_MIN = ConfigKey.integer("fairway.concurrency.min", 2,
+            1, 4096,
+            "Fewest calls in flight the adaptive policy backs off to; the static policy's bound while rate limited.");
 
     /** Provider calls in flight at once. */
     public static final ConfigKey<Integer> QUEUE_MAX_CONCURRENT = ConfigKey.integer("fairway.queue.max-concurrent",
-            4, 1, 1024,
-            "Provider calls in flight at once; 1 processes requests one after another.");
+            64, 1, 65536,
+            "Hard cap on provider calls in flight, above the concurrency limiter; the original used 4,"
+                    + " and 1 is its sequential rollback mode.");
 
     /** Minimum time between two dispatches. */
     public static final ConfigKey<Duration> QUEUE_MIN_REQUEST_INTERVAL = ConfigKey.duration(
             "fairway.queue.min-request-interval", Duration.ZERO, Duration.ZERO, Duration.ofMinutes(1),
             "Minimum time between two dispatches; 0 lets pacing follow the limiter (about 60 s / rpm)"
                     + " instead of the original fixed 50ms, which capped dispatch at 1,200 RPM.");
+
+    /** How long a partial may wait before it is dropped as stale. */
+    public static final ConfigKey<Duration> QUEUE_PARTIAL_STALE_AFTER = ConfigKey.duration(
+            "fairway.queue.partial-stale-after", Duration.ofSeconds(2), Duration.ZERO, Duration.ofHours(1),
+            "A partial that waited longer than this for its turn is dropped and counted (0: never).");
+
+    /** Back-pressure bound of one session's finals. */
+    public static final ConfigKey<Integer> QUEUE_MAX_QUEUED_FINALS = ConfigKey.integer(
+            "fairway.queue.max-queued-finals", 32, 1, 100_000,
+            "Finals a session may have waiting; one more is refused with back-pressure, never dropped.");
+
+    /** Attempts of a final before it is reported failed. */
+    public static final ConfigKey<Integer> QUEUE_FINAL_MAX_ATTEMPTS = ConfigKey.integer(
+            "fairway.queue.final-max-attempts", 5, 1, 100,
+            "Provider attempts for a final (transient faults and 429s are retried, honouring retry-after).");
+
+    /** Time limit of a final's retries. */
+    public static final ConfigKey<Duration> QUEUE_FINAL_RETRY_DEADLINE = ConfigKey.duration(
+            "fairway.queue.final-retry-deadline", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofHours(1),
+            "After this long a final still failing is reported failed to its session.");
+
+    /** Identical in-flight requests are sent once. */
+    public static final ConfigKey<Boolean> QUEUE_DEDUPLICATE = ConfigKey.bool("fairway.queue.deduplicate", true,
+            "Identical requests in flight (provider, model, languages, text) are sent once and the result shared.");
 
     /** Idle time after which a session stops counting as active. */
     public static final ConfigKey<Duration> SESSION_IDLE_TIMEOUT = ConfigKey.duration("fairway.session.idle-timeout",
@@ -79,8 +122,10 @@ public final class ConfigKeys {
     /** Every key, in the order of the README's table. */
     public static final List<ConfigKey<?>> ALL = List.of(
             PROVIDER, TRANSPORT,
-            LIMITER_RPM, LIMITER_TPM, LIMITER_FAIR_SHARE,
-            QUEUE_MAX_CONCURRENT, QUEUE_MIN_REQUEST_INTERVAL,
+            LIMITER_RPM, LIMITER_TPM, LIMITER_POLICY,
+            CONCURRENCY_POLICY, CONCURRENCY_MAX, CONCURRENCY_MIN,
+            QUEUE_MAX_CONCURRENT, QUEUE_MIN_REQUEST_INTERVAL, QUEUE_PARTIAL_STALE_AFTER, QUEUE_MAX_QUEUED_FINALS,
+            QUEUE_FINAL_MAX_ATTEMPTS, QUEUE_FINAL_RETRY_DEADLINE, QUEUE_DEDUPLICATE,
             SESSION_IDLE_TIMEOUT, SHUTDOWN_GRACE, LOG_LEVEL);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =

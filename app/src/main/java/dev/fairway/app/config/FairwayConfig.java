@@ -57,6 +57,12 @@ public final class FairwayConfig {
             read.put(key, key.read(root));
         }
         this.values = Collections.unmodifiableMap(read);
+        int min = (Integer) read.get(ConfigKeys.CONCURRENCY_MIN);
+        int max = (Integer) read.get(ConfigKeys.CONCURRENCY_MAX);
+        if (min > max) {
+            throw new InvalidConfigurationException(ConfigKeys.CONCURRENCY_MIN.name(), Integer.toString(min),
+                    "at most " + ConfigKeys.CONCURRENCY_MAX.name() + " (" + max + ")");
+        }
     }
 
     /**

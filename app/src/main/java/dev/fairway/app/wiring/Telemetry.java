@@ -6,9 +6,12 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.metrics.export.MetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.resources.ResourceBuilder;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -75,11 +78,37 @@ public final class Telemetry {
      * @throws StartupException when an {@code OTEL_*} setting is refused
      */
     public static OpenTelemetrySdk create(Map<String, String> defaults, String version) {
+        return create(defaults, version, List.of(), List.of());
+    }
+
+    /**
+     * Builds the SDK with extra span processors and metric readers besides those the {@code OTEL_*}
+     * settings configure: for embedding Fairway, and for tests that read spans from memory.
+     *
+     * @param defaults from {@link #defaults}
+     * @param version the application's version, the default {@code service.version}
+     * @param spanProcessors extra span processors
+     * @param metricReaders extra metric readers
+     * @return the SDK
+     * @throws StartupException when an {@code OTEL_*} setting is refused
+     */
+    public static OpenTelemetrySdk create(Map<String, String> defaults, String version,
+            List<SpanProcessor> spanProcessors, List<MetricReader> metricReaders) {
         Map<String, String> copy = Map.copyOf(defaults);
+        List<SpanProcessor> processors = List.copyOf(spanProcessors);
+        List<MetricReader> readers = List.copyOf(metricReaders);
         try {
             return AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> copy)
                     .addResourceCustomizer((resource, config) -> withFairwayService(resource, version))
+                    .addTracerProviderCustomizer((builder, config) -> {
+                        processors.forEach(builder::addSpanProcessor);
+                        return builder;
+                    })
+                    .addMeterProviderCustomizer((builder, config) -> {
+                        readers.forEach(builder::registerMetricReader);
+                        return builder;
+                    })
                     .disableShutdownHook()
                     .build()
                     .getOpenTelemetrySdk();

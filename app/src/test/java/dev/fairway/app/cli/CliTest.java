@@ -151,7 +151,7 @@ class CliTest {
                 "translate", "--to", "es", "Hello");
 
         assertEquals(2, result.code());
-        assertEquals(List.of("fairway: fairway.queue.max-concurrent = '0': expected an integer from 1 to 1024"),
+        assertEquals(List.of("fairway: fairway.queue.max-concurrent = '0': expected an integer from 1 to 65536"),
                 result.errLines());
         assertTrue(echo.created.isEmpty(), "nothing is built after a bad value");
     }
@@ -217,16 +217,6 @@ class CliTest {
     }
 
     @Test
-    void serveWithoutSchedulerSaysWhichModuleProvidesIt() {
-        Result result = run(Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_TRANSPORT", "recording"),
-                Plugins.of(List.of(echo), List.of(transport)), List.of(), "serve");
-
-        assertEquals(2, result.code());
-        assertEquals(List.of("fairway: no TranslationScheduler is wired: the core-queue module provides it"),
-                result.errLines());
-    }
-
-    @Test
     void serveStartsTheTransportPrintsItsAddressAndStopsGracefully() {
         StubScheduler scheduler = new StubScheduler(transport.events);
 
@@ -241,8 +231,13 @@ class CliTest {
         assertEquals(List.of("await PT3S", "stopped"), signal);
         assertEquals("fairway.transport.recording", transport.context.config().prefix());
         assertEquals(9090, transport.context.config().integer("port", 1, 1, 65535));
-        assertEquals(Map.of("version", dev.fairway.app.wiring.AppVersion.current(), "provider", "echo",
-                "transport", "recording"), transport.context.status().get());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> status = (Map<String, Object>) transport.context.status().get();
+        assertEquals(dev.fairway.app.wiring.AppVersion.current(), status.get("version"));
+        assertEquals("echo", status.get("provider"));
+        assertEquals("recording", status.get("transport"));
+        assertEquals(4500L, ((Map<?, ?>) status.get("limiter")).get("requestsPerMinuteLimit"));
+        assertEquals("adaptive", ((Map<?, ?>) status.get("concurrency")).get("policy"));
     }
 
     @Test

@@ -39,7 +39,7 @@ class FairwayConfigTest {
         assertEquals("websocket", config.get(ConfigKeys.TRANSPORT));
         assertEquals(4500, config.get(ConfigKeys.LIMITER_RPM));
         assertEquals(1_800_000L, config.get(ConfigKeys.LIMITER_TPM));
-        assertEquals(4, config.get(ConfigKeys.QUEUE_MAX_CONCURRENT));
+        assertEquals(64, config.get(ConfigKeys.QUEUE_MAX_CONCURRENT));
         assertEquals(Duration.ZERO, config.get(ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL));
         assertEquals(Duration.ofMinutes(5), config.get(ConfigKeys.SESSION_IDLE_TIMEOUT));
         assertEquals("default", config.source("fairway.limiter.rpm").orElseThrow());
@@ -98,7 +98,7 @@ class FairwayConfigTest {
         InvalidConfigurationException e = invalid(ConfigSources.builder()
                 .environment(Map.of("FAIRWAY_QUEUE_MAX_CONCURRENT", "lots")).build());
 
-        assertEquals("fairway.queue.max-concurrent = 'lots': expected an integer from 1 to 1024", e.getMessage());
+        assertEquals("fairway.queue.max-concurrent = 'lots': expected an integer from 1 to 65536", e.getMessage());
     }
 
     @Test
@@ -113,8 +113,21 @@ class FairwayConfigTest {
     void badDurationAndBadBooleanAreRefused() {
         assertEquals("fairway.session.idle-timeout = 'soon': expected a duration from 1s to 24h such as 250ms, 2s, 5m",
                 invalid(ConfigSources.builder().override("fairway.session.idle-timeout", "soon").build()).getMessage());
-        assertEquals("fairway.limiter.fair-share = 'maybe': expected true or false",
-                invalid(ConfigSources.builder().override("fairway.limiter.fair-share", "maybe").build()).getMessage());
+        assertEquals("fairway.queue.deduplicate = 'maybe': expected true or false",
+                invalid(ConfigSources.builder().override("fairway.queue.deduplicate", "maybe").build()).getMessage());
+    }
+
+    @Test
+    void unknownPolicyNamesTheChoices() {
+        assertEquals("fairway.limiter.policy = 'fifo': expected one of [max-min, none, static-split]",
+                invalid(ConfigSources.builder().override("fairway.limiter.policy", "fifo").build()).getMessage());
+    }
+
+    @Test
+    void concurrencyFloorAboveCeilingIsRefused() {
+        InvalidConfigurationException e = invalid(ConfigSources.builder()
+                .override("fairway.concurrency.min", "10").override("fairway.concurrency.max", "5").build());
+        assertEquals("fairway.concurrency.min = '10': expected at most fairway.concurrency.max (5)", e.getMessage());
     }
 
     @Test

@@ -69,10 +69,11 @@ class WiringTest {
     }
 
     @Test
-    void schedulerIsAbsentUntilABeanProvidesIt() {
-        Plugins plugins = Plugins.of(List.of(), List.of());
-        try (Wiring wiring = Wiring.start(sources(Map.of()), plugins, List.of())) {
-            assertTrue(wiring.findBean(TranslationScheduler.class).isEmpty());
+    void schedulerIsWiredOverTheConfiguredProviderUnlessOneIsGiven() {
+        Plugins plugins = Plugins.of(List.of(new dev.fairway.app.testing.EchoProviderFactory()), List.of());
+        try (Wiring wiring = Wiring.start(sources(Map.of("FAIRWAY_PROVIDER", "echo")), plugins, List.of())) {
+            assertTrue(wiring.findBean(TranslationScheduler.class).orElseThrow()
+                    instanceof dev.fairway.core.queue.FairScheduler);
         }
         StubScheduler stub = new StubScheduler(new ArrayList<>());
         try (Wiring wiring = Wiring.start(sources(Map.of()), plugins, List.of(stub))) {

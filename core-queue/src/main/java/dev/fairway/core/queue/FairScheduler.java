@@ -113,6 +113,11 @@ public final class FairScheduler implements TranslationScheduler {
         }
     }
 
+    /** The tracing helper; the scheduling core ends spans and records the latency metric through it. */
+    Tracing tracing() {
+        return tracing;
+    }
+
     /**
      * A builder with the defaults listed on its setters.
      *
@@ -374,8 +379,9 @@ public final class FairScheduler implements TranslationScheduler {
                 }
                 concurrencyLimiter.release(call.concurrencyPermit, ConcurrencyLimiter.Outcome.SUCCESS);
             } else if (error instanceof RateLimitedException e) {
-                // A 429 did not count against the provider's budget: refund it, then pause admission.
-                rateLimiter.cancel(call.chargedSession, call.ratePermit, false);
+                // The request reached the provider, and providers such as OpenAI count refused requests
+                // against the per-minute limit: keep it counted (conservative), then pause admission.
+                rateLimiter.cancel(call.chargedSession, call.ratePermit, true);
                 rateLimiter.onRateLimited(e.feedback());
                 concurrencyLimiter.release(call.concurrencyPermit, ConcurrencyLimiter.Outcome.RATE_LIMITED);
             } else {
@@ -452,6 +458,7 @@ public final class FairScheduler implements TranslationScheduler {
                     LOG.log(System.Logger.Level.WARNING, "the listener of session " + s.id + " threw", e);
                 }
             }
+            core.delivered(events.length);
             s.delivering = false;
             events = null;
             if (s.pendingEvents > 0) {

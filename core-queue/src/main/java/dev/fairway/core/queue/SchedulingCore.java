@@ -288,8 +288,26 @@ final class SchedulingCore {
         }
     }
 
+    /**
+     * Listener events queued and not yet handed to their listener. Termination waits for them too, so
+     * that {@code awaitTermination} returning means every outcome has reached its session.
+     */
+    final java.util.concurrent.atomic.AtomicLong undelivered = new java.util.concurrent.atomic.AtomicLong();
+
     boolean isTerminated() {
-        return shutdown && liveItems == 0 && inFlightCalls == 0;
+        return shutdown && liveItems == 0 && inFlightCalls == 0 && undelivered.get() == 0;
+    }
+
+    /** Called by a deliverer, without the lock, after handing {@code count} events to listeners. */
+    void delivered(int count) {
+        if (undelivered.addAndGet(-count) == 0 && shutdown) {
+            lock.lock();
+            try {
+                checkTerminated();
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     /** Whether the dispatcher loop should end: closed, or shut down with nothing left to dispatch. */
@@ -300,7 +318,7 @@ final class SchedulingCore {
     private void checkTerminated() {
         if (shutdown && liveItems == 0) {
             wake.signalAll();
-            if (inFlightCalls == 0) {
+            if (inFlightCalls == 0 && undelivered.get() == 0) {
                 terminated.signalAll();
             }
         }
@@ -853,7 +871,7 @@ final class SchedulingCore {
         item.state = Item.FINISHED;
         item.outcome = null;
         liveItems--;
-        Tracing.end(item, outcome, now);
+        owner.tracing().end(item, outcome, now);
     }
 
     /** Removes an in-flight segment from its call; the call is cancelled when nobody waits for it any more. */

@@ -119,6 +119,7 @@ final class SessionState implements Session {
             outbox = new ArrayDeque<>(2);
         }
         outbox.addLast(event);
+        core.undelivered.incrementAndGet();
         pendingEvents = outbox.size();
     }
 

@@ -7,6 +7,7 @@ import dev.fairway.api.TranslationResult;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -57,10 +58,18 @@ final class Tracing {
     static final AttributeKey<Long> RL_TOKENS_RESET = AttributeKey.longKey("ratelimit.tokens.reset_ms");
     static final AttributeKey<Long> RL_RETRY_AFTER = AttributeKey.longKey("ratelimit.retry_after_ms");
 
+    /** Name of the latency histogram: accepted to finished, by kind and outcome (never by session: unbounded). */
+    static final String DURATION_METRIC = "fairway.translation.duration";
+
     private final Tracer tracer;
+    private final DoubleHistogram duration;
 
     Tracing(OpenTelemetry openTelemetry) {
         this.tracer = openTelemetry.getTracer(SCOPE);
+        this.duration = openTelemetry.getMeter(SCOPE).histogramBuilder(DURATION_METRIC)
+                .setDescription("Time from a segment's acceptance to its delivery or other end, by kind and outcome")
+                .setUnit("ms")
+                .build();
     }
 
     /** Starts a segment's span as a child of the current context. */
@@ -96,7 +105,9 @@ final class Tracing {
     }
 
     /** Ends a segment's span with its outcome: delivered, superseded, stale, failed, cancelled or refused. */
-    static void end(Item item, String outcome, long nowNanos) {
+    void end(Item item, String outcome, long nowNanos) {
+        long total = Math.max(0, nowNanos - item.acceptedAt);
+        duration.record(total / 1e6, Attributes.of(KIND, item.request.isFinal() ? "final" : "partial", OUTCOME, outcome));
         Span span = item.span;
         if (span.isRecording()) {
             span.setAttribute(OUTCOME, outcome);
@@ -104,7 +115,7 @@ final class Tracing {
             span.setAttribute(QUEUE_WAIT, item.queueNanos);
             span.setAttribute(LIMITER_WAIT, item.limiterNanos);
             span.setAttribute(PROVIDER_TIME, item.providerNanos);
-            span.setAttribute(TOTAL_TIME, Math.max(0, nowNanos - item.acceptedAt));
+            span.setAttribute(TOTAL_TIME, total);
             if (item.deduplicated) {
                 span.setAttribute(DEDUPLICATED, true);
             }

@@ -49,7 +49,7 @@ class RetryTest {
             h.runUntilIdle();
 
             assertEquals(List.of("T final 1 [fr] hello"), s.listener().lines());
-            assertEquals(List.of("open s1", "grant s1 44", "cancel s1 reached=false", "rateLimited",
+            assertEquals(List.of("open s1", "grant s1 44", "cancel s1 reached=true", "rateLimited",
                     "grant s1 44", "reconcile s1 15"), List.copyOf(h.limiter.log));
         }
     }

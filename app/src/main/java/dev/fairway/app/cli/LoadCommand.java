@@ -1,0 +1,159 @@
+package dev.fairway.app.cli;
+
+import dev.fairway.api.spi.PluginConfig.DurationText;
+import dev.fairway.api.spi.Transport;
+import dev.fairway.app.config.StartupException;
+import dev.fairway.app.load.LoadPlan;
+import dev.fairway.app.load.LoadRun;
+import dev.fairway.app.wiring.Wiring;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code fairway load}: many concurrent speaking sessions over real WebSockets, against a running
+ * server or an embedded one on the configured provider, and the per-session latency table.
+ */
+@Command(name = "load",
+        description = "Drive N concurrent translation sessions over real WebSockets with a speech-like pattern "
+                + "(partials growing word by word, a final every K partials) and print per-session latency "
+                + "percentiles, shares, Jain's fairness index and lost finals (must be 0).")
+final class LoadCommand implements Callable<Integer> {
+
+    @ParentCommand
+    private FairwayCommand parent;
+
+    @Option(names = "--url", paramLabel = "WS_URL",
+            description = "Session endpoint of a running server, e.g. ws://127.0.0.1:8080/v1/session.")
+    private URI url;
+
+    @Option(names = "--embedded",
+            description = "Start an in-process server (configured provider, fake by default) on a free loopback port.")
+    private boolean embedded;
+
+    @Option(names = "--sessions", paramLabel = "N[,N...]", split = ",", defaultValue = "1,2,3,4,5",
+            description = "Concurrent sessions; several counts run one scenario each (default: ${DEFAULT-VALUE}, "
+                    + "the original's table).")
+    private List<Integer> sessions = new ArrayList<>();
+
+    @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long each scenario speaks (default: ${DEFAULT-VALUE}).")
+    private Duration duration;
+
+    @Option(names = "--partial-interval", paramLabel = "DURATION", defaultValue = "200ms",
+            converter = DurationConverter.class,
+            description = "Time between two partials of a session (default: ${DEFAULT-VALUE}).")
+    private Duration partialInterval;
+
+    @Option(names = "--words-per-partial", defaultValue = "1",
+            description = "Words each partial adds (default: ${DEFAULT-VALUE}).")
+    private int wordsPerPartial;
+
+    @Option(names = "--partials-per-final", defaultValue = "8",
+            description = "A final after this many partials (default: ${DEFAULT-VALUE}).")
+    private int partialsPerFinal;
+
+    @Option(names = "--ramp-up", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Start the sessions spread over this time (default: ${DEFAULT-VALUE}).")
+    private Duration rampUp;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = DurationConverter.class,
+            description = "After speaking, wait this long at most for accepted finals (default: ${DEFAULT-VALUE}).")
+    private Duration drainTimeout;
+
+    @Option(names = "--from", paramLabel = "LANG", defaultValue = "en", description = "Spoken language.")
+    private String from;
+
+    @Option(names = "--to", paramLabel = "LANG", defaultValue = "es", description = "Wanted language.")
+    private String to;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "API token, when the server requires one.")
+    private String token;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the words spoken (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the full report as JSON to FILE.")
+    private Path json;
+
+    @Option(names = "--no-progress", description = "No live progress line.")
+    private boolean noProgress;
+
+    @Override
+    public Integer call() throws InterruptedException, IOException {
+        Launch launch = parent.launch();
+        if (embedded == (url != null)) {
+            throw new StartupException("load: give exactly one of --url WS_URL or --embedded");
+        }
+        PrintWriter out = launch.out();
+        PrintWriter progress = noProgress ? null : launch.err();
+        if (!embedded) {
+            return finish(run(url, out, progress));
+        }
+        Map<String, String> extra = new LinkedHashMap<>();
+        // The embedded server listens on a free loopback port; everything else comes from the configuration.
+        extra.put("fairway.transport.websocket.host", "127.0.0.1");
+        extra.put("fairway.transport.websocket.port", "0");
+        try (Wiring wiring = parent.startWiring(extra)) {
+            Server server = Server.create(wiring, launch.plugins());
+            try (Transport transport = server.transport()) {
+                transport.start();
+                out.println("fairway: embedded server on " + transport.address() + " (provider "
+                        + server.providerName() + ")");
+                out.flush();
+                long lost = run(transport.address(), out, progress);
+                transport.shutdown(Duration.ofSeconds(5));
+                server.scheduler().shutdown();
+                server.scheduler().awaitTermination(Duration.ofSeconds(5));
+                return finish(lost);
+            }
+        } finally {
+            launch.shutdown().stopped();
+        }
+    }
+
+    private long run(URI target, PrintWriter out, PrintWriter progress) throws InterruptedException, IOException {
+        LoadPlan plan;
+        try {
+            plan = new LoadPlan(target, sessions, duration, partialInterval, wordsPerPartial, partialsPerFinal,
+                    rampUp, drainTimeout, from, to, Optional.ofNullable(token), seed);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("load: " + e.getMessage());
+        }
+        return new LoadRun(plan, out, progress).run(Optional.ofNullable(json));
+    }
+
+    private Integer finish(long lost) {
+        if (lost > 0) {
+            parent.launch().err().println("fairway load: " + lost + " accepted final(s) were lost");
+            return ExitCodes.FAILURE;
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Parses {@code 250ms}, {@code 20s}, {@code 1m} for picocli. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            Duration d = DurationText.parse(value);
+            if (d == null) {
+                throw new IllegalArgumentException("'" + value + "' is not a duration such as 250ms, 20s or 1m");
+            }
+            return d;
+        }
+    }
+}

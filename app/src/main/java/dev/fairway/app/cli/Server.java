@@ -1,0 +1,46 @@
+package dev.fairway.app.cli;
+
+import dev.fairway.api.TranslationScheduler;
+import dev.fairway.api.spi.Transport;
+import dev.fairway.api.spi.TransportContext;
+import dev.fairway.api.spi.TransportFactory;
+import dev.fairway.app.config.ConfigKeys;
+import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.app.config.StartupException;
+import dev.fairway.app.wiring.Plugins;
+import dev.fairway.app.wiring.StatusDocument;
+import dev.fairway.app.wiring.Wiring;
+import io.opentelemetry.api.OpenTelemetry;
+
+/**
+ * The parts of a running server, shared by {@code serve} and {@code load --embedded}: the transport
+ * that {@code fairway.transport} names, built over the scheduler bean with the status document.
+ *
+ * @param providerName the configured provider
+ * @param transportName the configured transport
+ * @param scheduler the scheduler bean (closed with the bean context)
+ * @param transport the transport, not started yet
+ */
+record Server(String providerName, String transportName, TranslationScheduler scheduler, Transport transport) {
+
+    /**
+     * Builds the transport over the wired scheduler. Wrong names fail before anything is built.
+     *
+     * @param wiring the running bean context
+     * @param plugins the plugins on the module path
+     * @return the server, not started
+     */
+    static Server create(Wiring wiring, Plugins plugins) {
+        FairwayConfig config = wiring.bean(FairwayConfig.class);
+        String providerName = config.get(ConfigKeys.PROVIDER);
+        String transportName = config.get(ConfigKeys.TRANSPORT);
+        plugins.provider(providerName);
+        TransportFactory factory = plugins.transport(transportName);
+        TranslationScheduler scheduler = wiring.findBean(TranslationScheduler.class).orElseThrow(() ->
+                new StartupException("no TranslationScheduler is wired: the core-queue module provides it"));
+        StatusDocument status = wiring.bean(StatusDocument.class);
+        Transport transport = factory.create(new TransportContext(config.transport(transportName), scheduler,
+                wiring.bean(OpenTelemetry.class), status::document));
+        return new Server(providerName, transportName, scheduler, transport);
+    }
+}

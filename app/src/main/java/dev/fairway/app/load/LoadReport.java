@@ -1,0 +1,182 @@
+package dev.fairway.app.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.HdrHistogram.Histogram;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The outcome of one scenario (N concurrent sessions): per-session rows and totals, as a table for
+ * people and as JSON for regression runs.
+ *
+ * @param sessions how many sessions ran
+ * @param seconds how long they spoke
+ * @param rows one snapshot per session
+ * @param server the server's {@code /status} document at the end, or null when it could not be read
+ */
+record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows, JsonNode server) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_ROWS = 20;
+
+    /**
+     * Jain's fairness index of the translations each session received: 1 when all received the same,
+     * 1/n when one received everything.
+     *
+     * @return the index, 1 for an empty run
+     */
+    double jainIndex() {
+        double sum = 0;
+        double squares = 0;
+        for (SessionStats.Snapshot row : rows) {
+            double x = row.requests();
+            sum += x;
+            squares += x * x;
+        }
+        return squares == 0 ? 1 : sum * sum / (rows.size() * squares);
+    }
+
+    Histogram allPartials() {
+        Histogram h = new Histogram(600_000_000L, 3);
+        rows.forEach(r -> h.add(r.partialLatency()));
+        return h;
+    }
+
+    Histogram allFinals() {
+        Histogram h = new Histogram(600_000_000L, 3);
+        rows.forEach(r -> h.add(r.finalLatency()));
+        return h;
+    }
+
+    long total(java.util.function.ToLongFunction<SessionStats.Snapshot> f) {
+        return rows.stream().mapToLong(f).sum();
+    }
+
+    Map<String, Long> errors() {
+        Map<String, Long> all = new TreeMap<>();
+        rows.forEach(r -> r.errors().forEach((k, v) -> all.merge(k, v, Long::sum)));
+        return all;
+    }
+
+    /** A number from the server's status document, found by the first path that exists, or -1. */
+    long serverNumber(String... paths) {
+        if (server == null) {
+            return -1;
+        }
+        for (String path : paths) {
+            JsonNode node = server.at(path);
+            if (node.isNumber()) {
+                return node.asLong();
+            }
+        }
+        return -1;
+    }
+
+    void print(PrintWriter out) {
+        out.printf(Locale.ROOT, "%n== %d session%s, %.0f s%n", sessions, sessions == 1 ? "" : "s", seconds);
+        out.printf(Locale.ROOT, "%-10s %25s %25s %8s %9s %7s %s%n", "session", "partial ms p50/p95/p99",
+                "final ms p50/p95/p99", "requests", "tokens", "share", " server mean ms queue/limiter/provider");
+        long requests = Math.max(1, total(SessionStats.Snapshot::requests));
+        int shown = 0;
+        for (SessionStats.Snapshot row : rows) {
+            if (shown++ == MAX_ROWS && rows.size() > MAX_ROWS) {
+                out.printf(Locale.ROOT, "... %d more sessions (all of them are in --json)%n", rows.size() - MAX_ROWS);
+                break;
+            }
+            out.printf(Locale.ROOT, "%-10s %25s %25s %8d %9d %6.1f%%  %.1f/%.1f/%.1f%s%n", row.label(),
+                    percentiles(row.partialLatency()), percentiles(row.finalLatency()), row.requests(), row.tokens(),
+                    100.0 * row.requests() / requests, row.meanQueueMs(), row.meanLimiterMs(), row.meanProviderMs(),
+                    row.failure() == null ? "" : "  FAILED: " + row.failure());
+        }
+        out.printf(Locale.ROOT, "%-10s %25s %25s %8d %9d%n", "all", percentiles(allPartials()),
+                percentiles(allFinals()), total(SessionStats.Snapshot::requests), total(SessionStats.Snapshot::tokens));
+        out.printf(Locale.ROOT, "fairness   Jain's index %.4f over translations per session%n", jainIndex());
+        out.printf(Locale.ROOT, "partials   sent %d, translated %d, superseded or stale (never answered) %d%n",
+                total(SessionStats.Snapshot::partialsSent), allPartials().getTotalCount(),
+                total(SessionStats.Snapshot::partialsSent) - allPartials().getTotalCount());
+        out.printf(Locale.ROOT, "finals     sent %d, translated %d, reported failed %d, refused and re-sent %d, LOST %d%n",
+                total(SessionStats.Snapshot::finalsSent), allFinals().getTotalCount(),
+                total(SessionStats.Snapshot::finalsFailed), total(SessionStats.Snapshot::finalsRefused),
+                total(SessionStats.Snapshot::finalsLost));
+        long stale = serverNumber("/queue/droppedStale", "/queue/stale");
+        long superseded = serverNumber("/queue/superseded");
+        long rateLimited = serverNumber("/queue/rateLimited", "/queue/provider429s", "/limiter/rateLimitedResponses");
+        out.printf(Locale.ROOT, "server     dropped stale %s, superseded %s, 429s from the provider %s%n",
+                known(stale), known(superseded), known(rateLimited));
+        Map<String, Long> errors = errors();
+        out.printf(Locale.ROOT, "errors     %s, back-pressure frames %d%n", errors.isEmpty() ? "none" : errors,
+                total(SessionStats.Snapshot::backpressure));
+        out.flush();
+    }
+
+    private static String known(long n) {
+        return n < 0 ? "n/a" : Long.toString(n);
+    }
+
+    static String percentiles(Histogram h) {
+        if (h.getTotalCount() == 0) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.0f/%.0f/%.0f", h.getValueAtPercentile(50) / 1000.0,
+                h.getValueAtPercentile(95) / 1000.0, h.getValueAtPercentile(99) / 1000.0);
+    }
+
+    ObjectNode toJson() {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("sessions", sessions);
+        node.put("seconds", seconds);
+        node.put("jainIndex", jainIndex());
+        node.set("partialLatencyMs", latencyJson(allPartials()));
+        node.set("finalLatencyMs", latencyJson(allFinals()));
+        node.put("requests", total(SessionStats.Snapshot::requests));
+        node.put("tokens", total(SessionStats.Snapshot::tokens));
+        node.put("partialsSent", total(SessionStats.Snapshot::partialsSent));
+        node.put("finalsSent", total(SessionStats.Snapshot::finalsSent));
+        node.put("finalsTranslated", allFinals().getTotalCount());
+        node.put("finalsFailed", total(SessionStats.Snapshot::finalsFailed));
+        node.put("finalsRefused", total(SessionStats.Snapshot::finalsRefused));
+        node.put("finalsLost", total(SessionStats.Snapshot::finalsLost));
+        node.put("backpressure", total(SessionStats.Snapshot::backpressure));
+        ObjectNode errors = node.putObject("errors");
+        errors().forEach(errors::put);
+        ArrayNode perSession = node.putArray("perSession");
+        for (SessionStats.Snapshot row : rows) {
+            ObjectNode r = perSession.addObject();
+            r.put("session", row.label());
+            r.set("partialLatencyMs", latencyJson(row.partialLatency()));
+            r.set("finalLatencyMs", latencyJson(row.finalLatency()));
+            r.put("requests", row.requests());
+            r.put("tokens", row.tokens());
+            r.put("meanQueueMs", row.meanQueueMs());
+            r.put("meanLimiterMs", row.meanLimiterMs());
+            r.put("meanProviderMs", row.meanProviderMs());
+            r.put("finalsLost", row.finalsLost());
+            if (row.failure() != null) {
+                r.put("failure", row.failure());
+            }
+        }
+        if (server != null) {
+            node.set("server", server);
+        }
+        return node;
+    }
+
+    private static ObjectNode latencyJson(Histogram h) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("count", h.getTotalCount());
+        if (h.getTotalCount() > 0) {
+            n.put("p50", h.getValueAtPercentile(50) / 1000.0);
+            n.put("p95", h.getValueAtPercentile(95) / 1000.0);
+            n.put("p99", h.getValueAtPercentile(99) / 1000.0);
+            n.put("max", h.getMaxValue() / 1000.0);
+        }
+        return n;
+    }
+}

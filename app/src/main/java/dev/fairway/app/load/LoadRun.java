@@ -1,0 +1,174 @@
+package dev.fairway.app.load;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a {@link LoadPlan}: each scenario's sessions on virtual threads against the target, a live
+ * progress line on standard error, then the report.
+ */
+public final class LoadRun {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LoadPlan plan;
+    private final PrintWriter out;
+    private final PrintWriter progress;
+
+    /**
+     * @param plan what to run
+     * @param out where the report goes
+     * @param progress where the live progress line goes (standard error), or null for none
+     */
+    public LoadRun(LoadPlan plan, PrintWriter out, PrintWriter progress) {
+        this.plan = plan;
+        this.out = out;
+        this.progress = progress;
+    }
+
+    /**
+     * Runs every scenario and prints the reports and, for several scenarios, a summary.
+     *
+     * @param jsonFile where to write the JSON report, if anywhere
+     * @return the finals lost over all scenarios (0 is the only good answer)
+     * @throws InterruptedException when interrupted
+     * @throws IOException when the JSON file cannot be written
+     */
+    public long run(Optional<Path> jsonFile) throws InterruptedException, IOException {
+        List<LoadReport> reports = new ArrayList<>();
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        try {
+            for (int sessions : plan.sessionCounts()) {
+                LoadReport report = scenario(client, sessions);
+                report.print(out);
+                reports.add(report);
+            }
+        } finally {
+            client.close();
+        }
+        if (reports.size() > 1) {
+            printSummary(reports);
+        }
+        if (jsonFile.isPresent()) {
+            ObjectNode root = JSON.createObjectNode();
+            root.put("target", plan.target().toString());
+            root.put("durationSeconds", plan.duration().toMillis() / 1000.0);
+            root.put("partialIntervalMs", plan.partialInterval().toMillis());
+            root.put("partialsPerFinal", plan.partialsPerFinal());
+            ArrayNode scenarios = root.putArray("scenarios");
+            reports.forEach(r -> scenarios.add(r.toJson()));
+            Files.writeString(jsonFile.get(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            out.println("JSON report written to " + jsonFile.get());
+        }
+        return reports.stream().mapToLong(r -> r.total(SessionStats.Snapshot::finalsLost)).sum();
+    }
+
+    private LoadReport scenario(HttpClient client, int sessions) throws InterruptedException {
+        List<SessionStats> stats = new ArrayList<>(sessions);
+        for (int i = 0; i < sessions; i++) {
+            stats.add(new SessionStats("s" + (i + 1)));
+        }
+        long start = System.nanoTime();
+        long speakUntil = start + plan.rampUp().toNanos() + plan.duration().toNanos();
+        long rampStep = sessions == 1 ? 0 : plan.rampUp().toNanos() / sessions;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < sessions; i++) {
+                int index = i;
+                long startAt = start + index * rampStep;
+                threads.execute(() -> {
+                    try {
+                        long wait = startAt - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                        new SessionDriver(index + 1, plan, stats.get(index)).run(client, speakUntil);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                        stats.get(index).failed("driver failed: " + e);
+                    }
+                });
+            }
+            threads.shutdown();
+            long totalSeconds = (speakUntil - start) / 1_000_000_000L;
+            while (!threads.awaitTermination(1, TimeUnit.SECONDS)) {
+                printProgress(stats, start, totalSeconds);
+            }
+        }
+        if (progress != null) {
+            progress.print("\r\033[K");
+            progress.flush();
+        }
+        List<SessionStats.Snapshot> rows = stats.stream().map(SessionStats::snapshot).toList();
+        return new LoadReport(sessions, plan.duration().toMillis() / 1000.0, rows, serverStatus(client));
+    }
+
+    private void printProgress(List<SessionStats> stats, long start, long totalSeconds) {
+        if (progress == null) {
+            return;
+        }
+        long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
+        List<SessionStats.Snapshot> rows = stats.stream().map(SessionStats::snapshot).toList();
+        LoadReport live = new LoadReport(rows.size(), elapsed, rows, null);
+        String phase = elapsed <= totalSeconds ? elapsed + "/" + totalSeconds + " s" : "draining finals";
+        progress.printf(Locale.ROOT, "\r\033[K[%s] %d sessions  translations %d  partial p95 %s ms  final p95 %s ms  "
+                        + "finals %d/%d  errors %d",
+                phase, rows.size(), live.total(SessionStats.Snapshot::requests), p95(live.allPartials()),
+                p95(live.allFinals()), live.allFinals().getTotalCount(), live.total(SessionStats.Snapshot::finalsSent),
+                live.total(SessionStats.Snapshot::errorCount));
+        progress.flush();
+    }
+
+    private static String p95(org.HdrHistogram.Histogram h) {
+        return h.getTotalCount() == 0 ? "-" : Long.toString(h.getValueAtPercentile(95) / 1000);
+    }
+
+    /** The server's /status document, next to the session endpoint, when it answers. */
+    private JsonNode serverStatus(HttpClient client) {
+        URI ws = plan.target();
+        String scheme = "wss".equals(ws.getScheme()) ? "https" : "http";
+        URI status = URI.create(scheme + "://" + ws.getRawAuthority() + "/status");
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(status).timeout(Duration.ofSeconds(5)).GET();
+            plan.token().ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private void printSummary(List<LoadReport> reports) {
+        out.printf(Locale.ROOT, "%n== summary (client-side latency, ms)%n");
+        out.printf(Locale.ROOT, "%8s %22s %22s %10s %8s %11s%n", "sessions", "partial p50/p95/p99",
+                "final p50/p95/p99", "requests", "Jain", "finals lost");
+        for (LoadReport r : reports) {
+            out.printf(Locale.ROOT, "%8d %22s %22s %10d %8.4f %11d%n", r.sessions(),
+                    LoadReport.percentiles(r.allPartials()), LoadReport.percentiles(r.allFinals()),
+                    r.total(SessionStats.Snapshot::requests), r.jainIndex(), r.total(SessionStats.Snapshot::finalsLost));
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,159 @@
+package dev.fairway.app.load;
+
+import org.HdrHistogram.Histogram;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * What one simulated session saw. Latencies are recorded in microseconds in HdrHistograms (3
+ * significant digits, up to 10 minutes). Thread-safe: the session's WebSocket listener records while the
+ * progress line reads.
+ */
+final class SessionStats {
+
+    private static final long MAX_MICROS = 600_000_000L;
+
+    private final String label;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Histogram partialLatency = new Histogram(MAX_MICROS, 3);
+    private final Histogram finalLatency = new Histogram(MAX_MICROS, 3);
+    private final LongAdder partialsSent = new LongAdder();
+    private final LongAdder finalsSent = new LongAdder();
+    private final LongAdder finalsFailed = new LongAdder();
+    private final LongAdder finalsRefused = new LongAdder();
+    private final LongAdder backpressure = new LongAdder();
+    private final LongAdder tokens = new LongAdder();
+    private final Map<String, Long> errors = new TreeMap<>();
+    private double queueMs;
+    private double limiterMs;
+    private double providerMs;
+    private long finalsLost;
+    private String failure;
+
+    SessionStats(String label) {
+        this.label = label;
+    }
+
+    String label() {
+        return label;
+    }
+
+    void partialSent() {
+        partialsSent.increment();
+    }
+
+    void finalSent() {
+        finalsSent.increment();
+    }
+
+    void finalFailed() {
+        finalsFailed.increment();
+    }
+
+    void finalRefused() {
+        finalsRefused.increment();
+    }
+
+    void backpressure() {
+        backpressure.increment();
+    }
+
+    void translation(boolean isFinal, long latencyNanos, long usageTokens, double queue, double limiter,
+            double provider) {
+        long micros = Math.min(MAX_MICROS, Math.max(0, latencyNanos / 1000));
+        lock.lock();
+        try {
+            (isFinal ? finalLatency : partialLatency).recordValue(micros);
+            queueMs += queue;
+            limiterMs += limiter;
+            providerMs += provider;
+        } finally {
+            lock.unlock();
+        }
+        tokens.add(usageTokens);
+    }
+
+    void error(String code, String message) {
+        lock.lock();
+        try {
+            errors.merge(code, 1L, Long::sum);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void failed(String message) {
+        lock.lock();
+        try {
+            if (failure == null) {
+                failure = message;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void finalsLost(long count) {
+        lock.lock();
+        try {
+            finalsLost = count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A consistent copy of the numbers.
+     *
+     * @return the snapshot
+     */
+    Snapshot snapshot() {
+        lock.lock();
+        try {
+            long answered = partialLatency.getTotalCount() + finalLatency.getTotalCount();
+            return new Snapshot(label, partialLatency.copy(), finalLatency.copy(), partialsSent.sum(),
+                    finalsSent.sum(), finalsFailed.sum(), finalsRefused.sum(), backpressure.sum(), tokens.sum(),
+                    new TreeMap<>(errors), answered == 0 ? 0 : queueMs / answered,
+                    answered == 0 ? 0 : limiterMs / answered, answered == 0 ? 0 : providerMs / answered,
+                    finalsLost, failure);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The numbers of one session at one moment.
+     *
+     * @param label the session's label
+     * @param partialLatency client-side partial latency, microseconds
+     * @param finalLatency client-side final latency, microseconds
+     * @param partialsSent partials sent
+     * @param finalsSent finals sent (a refused final sent again counts twice)
+     * @param finalsFailed accepted finals the server reported as failed
+     * @param finalsRefused finals refused by back-pressure or rate limiting (then sent again)
+     * @param backpressure back-pressure frames received
+     * @param tokens tokens the provider reported for this session's translations
+     * @param errors error frames by code
+     * @param meanQueueMs mean server-side queue wait per translation
+     * @param meanLimiterMs mean server-side limiter wait per translation
+     * @param meanProviderMs mean provider time per translation
+     * @param finalsLost accepted finals neither translated nor reported failed by the end of the drain
+     * @param failure why the session stopped early, or null
+     */
+    record Snapshot(String label, Histogram partialLatency, Histogram finalLatency, long partialsSent,
+            long finalsSent, long finalsFailed, long finalsRefused, long backpressure, long tokens,
+            Map<String, Long> errors, double meanQueueMs, double meanLimiterMs, double meanProviderMs,
+            long finalsLost, String failure) {
+
+        long requests() {
+            return partialLatency.getTotalCount() + finalLatency.getTotalCount();
+        }
+
+        long errorCount() {
+            return errors.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.fairway.app.wiring;
+
+import dev.fairway.api.NanoClock;
+import dev.fairway.api.TranslationScheduler;
+import dev.fairway.api.limit.ConcurrencyLimiter;
+import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.spi.TranslationProvider;
+import dev.fairway.app.config.ConfigKeys;
+import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.core.limiter.AimdConcurrencyPolicy;
+import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
+import dev.fairway.core.limiter.ConcurrencyPolicy;
+import dev.fairway.core.limiter.FairSharePolicy;
+import dev.fairway.core.limiter.FairShareRateLimiter;
+import dev.fairway.core.limiter.StaticConcurrencyPolicy;
+import dev.fairway.core.queue.FairScheduler;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Requires;
+import io.opentelemetry.api.OpenTelemetry;
+import jakarta.inject.Singleton;
+
+/**
+ * Builds the cores from the configuration: the fair-share rate limiter, the concurrency limiter and
+ * the scheduler over the configured provider. The scheduler is closed with the bean context (its
+ * unfinished finals are then reported as failed, never dropped silently). A scheduler registered as a
+ * ready-made singleton (embedding, tests) takes its place.
+ */
+@Factory
+public class SchedulerBeans {
+
+    /** Creates the factory; Micronaut calls it. */
+    public SchedulerBeans() {
+    }
+
+    /**
+     * The sliding-window RPM/TPM limiter shared by every session.
+     *
+     * @param config the configuration
+     * @param clock the clock
+     * @return the limiter
+     */
+    @Singleton
+    RateLimiter rateLimiter(FairwayConfig config, NanoClock clock) {
+        return FairShareRateLimiter.builder()
+                .requestsPerMinute(config.get(ConfigKeys.LIMITER_RPM))
+                .tokensPerMinute(config.get(ConfigKeys.LIMITER_TPM))
+                .policy(switch (config.get(ConfigKeys.LIMITER_POLICY)) {
+                    case "static-split" -> FairSharePolicy.STATIC_SPLIT;
+                    case "none" -> FairSharePolicy.NONE;
+                    default -> FairSharePolicy.MAX_MIN;
+                })
+                .idleTimeout(config.get(ConfigKeys.SESSION_IDLE_TIMEOUT))
+                .clock(clock)
+                .build();
+    }
+
+    /**
+     * The bound on provider calls in flight: adaptive (AIMD) or the original's static 5 / 2.
+     *
+     * @param config the configuration
+     * @param clock the clock
+     * @return the limiter
+     */
+    @Singleton
+    ConcurrencyLimiter concurrencyLimiter(FairwayConfig config, NanoClock clock) {
+        int max = config.get(ConfigKeys.CONCURRENCY_MAX);
+        int min = config.get(ConfigKeys.CONCURRENCY_MIN);
+        ConcurrencyPolicy policy = switch (config.get(ConfigKeys.CONCURRENCY_POLICY)) {
+            case "static" -> StaticConcurrencyPolicy.builder().normal(max).rateLimited(min).build();
+            default -> AimdConcurrencyPolicy.builder()
+                    .floor(min).ceiling(max).initial(Math.max(min, Math.min(max, 16))).build();
+        };
+        return BoundedConcurrencyLimiter.builder().policy(policy).clock(clock).build();
+    }
+
+    /**
+     * The scheduler: per-session queues and the fair dispatcher, calling the provider on virtual threads.
+     *
+     * @param config the configuration
+     * @param provider the configured provider
+     * @param rateLimiter the rate limiter
+     * @param concurrencyLimiter the concurrency limiter
+     * @param openTelemetry the SDK, for a span per translation request
+     * @param clock the clock
+     * @return the scheduler
+     */
+    @Singleton
+    @Bean(preDestroy = "close")
+    @Requires(missingBeans = TranslationScheduler.class)
+    TranslationScheduler scheduler(FairwayConfig config, TranslationProvider provider, RateLimiter rateLimiter,
+            ConcurrencyLimiter concurrencyLimiter, OpenTelemetry openTelemetry, NanoClock clock) {
+        return FairScheduler.builder()
+                .provider(provider)
+                .rateLimiter(rateLimiter)
+                .concurrencyLimiter(concurrencyLimiter)
+                .threadFactory(Thread.ofVirtual().name("fairway-", 0).factory())
+                .openTelemetry(openTelemetry)
+                .clock(clock)
+                .maxConcurrent(config.get(ConfigKeys.QUEUE_MAX_CONCURRENT))
+                .minRequestInterval(config.get(ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL))
+                .partialStaleAfter(config.get(ConfigKeys.QUEUE_PARTIAL_STALE_AFTER))
+                .maxQueuedFinalsPerSession(config.get(ConfigKeys.QUEUE_MAX_QUEUED_FINALS))
+                .finalMaxAttempts(config.get(ConfigKeys.QUEUE_FINAL_MAX_ATTEMPTS))
+                .finalRetryDeadline(config.get(ConfigKeys.QUEUE_FINAL_RETRY_DEADLINE))
+                .deduplicate(config.get(ConfigKeys.QUEUE_DEDUPLICATE))
+                .build();
+    }
+}

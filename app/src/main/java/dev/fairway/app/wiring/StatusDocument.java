@@ -1,0 +1,89 @@
+package dev.fairway.app.wiring;
+
+import dev.fairway.api.SessionId;
+import dev.fairway.api.TranslationScheduler;
+import dev.fairway.api.limit.ConcurrencyLimiter;
+import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.limit.RateLimiterStats;
+import dev.fairway.api.limit.SessionRateStats;
+import dev.fairway.app.config.ConfigKeys;
+import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.core.queue.FairScheduler;
+import jakarta.inject.Singleton;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The JSON-ready status document of a running node, served by the transport's {@code /status}: the
+ * queue status (the original's {@code getStatus()}) under {@code queue}, the limiter stats (the
+ * original's {@code getRequestStats()}) under {@code limiter}, and the concurrency limiter under
+ * {@code concurrency}.
+ */
+@Singleton
+public final class StatusDocument {
+
+    private final FairwayConfig config;
+    private final TranslationScheduler scheduler;
+    private final RateLimiter rateLimiter;
+    private final ConcurrencyLimiter concurrencyLimiter;
+
+    /**
+     * @param config the configuration
+     * @param scheduler the scheduler
+     * @param rateLimiter the rate limiter
+     * @param concurrencyLimiter the concurrency limiter
+     */
+    public StatusDocument(FairwayConfig config, TranslationScheduler scheduler, RateLimiter rateLimiter,
+            ConcurrencyLimiter concurrencyLimiter) {
+        this.config = config;
+        this.scheduler = scheduler;
+        this.rateLimiter = rateLimiter;
+        this.concurrencyLimiter = concurrencyLimiter;
+    }
+
+    /**
+     * A fresh snapshot: nested maps, lists, strings, numbers and booleans only.
+     *
+     * @return the document
+     */
+    public Map<String, Object> document() {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("version", AppVersion.current());
+        document.put("provider", config.get(ConfigKeys.PROVIDER));
+        document.put("transport", config.get(ConfigKeys.TRANSPORT));
+        if (scheduler instanceof FairScheduler fair) {
+            document.put("queue", fair.status().toMap());
+        }
+        document.put("limiter", limiter(rateLimiter.stats()));
+        Map<String, Object> concurrency = new LinkedHashMap<>();
+        concurrency.put("policy", config.get(ConfigKeys.CONCURRENCY_POLICY));
+        concurrency.put("limit", concurrencyLimiter.limit());
+        concurrency.put("inFlight", concurrencyLimiter.inFlight());
+        document.put("concurrency", concurrency);
+        return document;
+    }
+
+    static Map<String, Object> limiter(RateLimiterStats stats) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("requestsLastMinute", stats.requestsLastMinute());
+        map.put("requestsPerMinuteLimit", stats.requestsPerMinuteLimit());
+        map.put("tokensLastMinute", stats.tokensLastMinute());
+        map.put("tokensPerMinuteLimit", stats.tokensPerMinuteLimit());
+        map.put("activeSessions", stats.activeSessions());
+        map.put("rateLimited", stats.rateLimited());
+        Map<String, Object> sessions = new TreeMap<>();
+        for (Map.Entry<SessionId, SessionRateStats> e : stats.sessionStats().entrySet()) {
+            SessionRateStats s = e.getValue();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("requestsLastMinute", s.requestsLastMinute());
+            row.put("tokensLastMinute", s.tokensLastMinute());
+            row.put("fairShareRPM", s.fairShareRPM());
+            row.put("fairShareTPM", s.fairShareTPM());
+            sessions.put(e.getKey().value(), row);
+        }
+        map.put("sessionStats", sessions);
+        return map;
+    }
+}

@@ -53,9 +53,9 @@ final class LoadCommand implements Callable<Integer> {
             description = "How long each scenario speaks (default: ${DEFAULT-VALUE}).")
     private Duration duration;
 
-    @Option(names = "--partial-interval", paramLabel = "DURATION", defaultValue = "200ms",
+    @Option(names = "--partial-interval", paramLabel = "DURATION", defaultValue = "400ms",
             converter = DurationConverter.class,
-            description = "Time between two partials of a session (default: ${DEFAULT-VALUE}).")
+            description = "Time between two partials of a session (default: ${DEFAULT-VALUE}: one word per partial at 150 words a minute).")
     private Duration partialInterval;
 
     @Option(names = "--words-per-partial", defaultValue = "1",

@@ -54,11 +54,12 @@ public final class ConfigKeys {
     /** Adaptive or static bound on calls in flight. */
     public static final ConfigKey<String> CONCURRENCY_POLICY = ConfigKey.choice("fairway.concurrency.policy",
             "adaptive", List.of("adaptive", "static"),
-            "adaptive: AIMD between concurrency.min and concurrency.max (+1 after clean answers, halved on a 429);"
+            "adaptive: AIMD between concurrency.min and concurrency.max, starting at 64"
+                    + " (+1 per window of clean answers, halved on a 429);"
                     + " static: the original's concurrency.max normally, concurrency.min while rate limited.");
 
     /** Upper bound of the concurrency limiter. */
-    public static final ConfigKey<Integer> CONCURRENCY_MAX = ConfigKey.integer("fairway.concurrency.max", 64,
+    public static final ConfigKey<Integer> CONCURRENCY_MAX = ConfigKey.integer("fairway.concurrency.max", 256,
             1, 4096,
             "Most provider calls in flight (the adaptive ceiling; the static policy's normal bound, the original's 5).");
 
@@ -69,7 +70,7 @@ public final class ConfigKeys {
 
     /** Provider calls in flight at once. */
     public static final ConfigKey<Integer> QUEUE_MAX_CONCURRENT = ConfigKey.integer("fairway.queue.max-concurrent",
-            64, 1, 65536,
+            256, 1, 65536,
             "Hard cap on provider calls in flight, above the concurrency limiter; the original used 4,"
                     + " and 1 is its sequential rollback mode.");
 

@@ -107,7 +107,7 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
                 total(SessionStats.Snapshot::finalsLost));
         long stale = serverNumber("/queue/droppedStale", "/queue/stale");
         long superseded = serverNumber("/queue/superseded");
-        long rateLimited = serverNumber("/queue/rateLimited", "/queue/provider429s", "/limiter/rateLimitedResponses");
+        long rateLimited = serverNumber("/queue/rateLimitedResponses");
         out.printf(Locale.ROOT, "server     dropped stale %s, superseded %s, 429s from the provider %s%n",
                 known(stale), known(superseded), known(rateLimited));
         Map<String, Long> errors = errors();

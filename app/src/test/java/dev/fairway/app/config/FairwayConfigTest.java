@@ -39,7 +39,7 @@ class FairwayConfigTest {
         assertEquals("websocket", config.get(ConfigKeys.TRANSPORT));
         assertEquals(4500, config.get(ConfigKeys.LIMITER_RPM));
         assertEquals(1_800_000L, config.get(ConfigKeys.LIMITER_TPM));
-        assertEquals(64, config.get(ConfigKeys.QUEUE_MAX_CONCURRENT));
+        assertEquals(256, config.get(ConfigKeys.QUEUE_MAX_CONCURRENT));
         assertEquals(Duration.ZERO, config.get(ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL));
         assertEquals(Duration.ofMinutes(5), config.get(ConfigKeys.SESSION_IDLE_TIMEOUT));
         assertEquals("default", config.source("fairway.limiter.rpm").orElseThrow());

@@ -379,6 +379,7 @@ public final class FairScheduler implements TranslationScheduler {
                 }
                 concurrencyLimiter.release(call.concurrencyPermit, ConcurrencyLimiter.Outcome.SUCCESS);
             } else if (error instanceof RateLimitedException e) {
+                core.rateLimitedResponses.incrementAndGet();
                 // The request reached the provider, and providers such as OpenAI count refused requests
                 // against the per-minute limit: keep it counted (conservative), then pause admission.
                 rateLimiter.cancel(call.chargedSession, call.ratePermit, true);

@@ -27,6 +27,7 @@ import java.util.TreeMap;
  * @param failed segments reported as failed
  * @param superseded partials replaced before delivery
  * @param droppedStale partials dropped for waiting past the staleness deadline
+ * @param rateLimitedResponses provider answers that were a 429 (rate limited)
  * @param queueWait time from acceptance to the first dispatch of a segment (fair-share turn,
  *     concurrency and rate-limiter waits together)
  * @param shutdown whether {@link FairScheduler#shutdown()} was called
@@ -47,12 +48,14 @@ public record SchedulerStatus(
         long failed,
         long superseded,
         long droppedStale,
+        long rateLimitedResponses,
         LatencyPercentiles queueWait,
         boolean shutdown) {
 
     /** Validates the counts and copies the map. */
     public SchedulerStatus {
         notNegative("queueLength", queueLength);
+        notNegative("rateLimitedResponses", rateLimitedResponses);
         notNegative("activeRequests", activeRequests);
         notNegative("maxConcurrent", maxConcurrent);
         notNegative("estimatedTokensUsed", estimatedTokensUsed);
@@ -105,6 +108,7 @@ public record SchedulerStatus(
         m.put("failed", failed);
         m.put("superseded", superseded);
         m.put("droppedStale", droppedStale);
+        m.put("rateLimitedResponses", rateLimitedResponses);
         m.put("queueWait", queueWait.toMap());
         m.put("shutdown", shutdown);
         return m;

@@ -294,6 +294,9 @@ final class SchedulingCore {
      */
     final java.util.concurrent.atomic.AtomicLong undelivered = new java.util.concurrent.atomic.AtomicLong();
 
+    /** Provider answers that were a 429 (rate limited). */
+    final java.util.concurrent.atomic.AtomicLong rateLimitedResponses = new java.util.concurrent.atomic.AtomicLong();
+
     boolean isTerminated() {
         return shutdown && liveItems == 0 && inFlightCalls == 0 && undelivered.get() == 0;
     }
@@ -981,7 +984,8 @@ final class SchedulingCore {
             int limit = Math.min(settings.maxConcurrent(), Math.max(1, concurrencyLimiter.limit()));
             return new SchedulerStatus(queueLength, queueLength > 0 || inFlightCalls > 0, inFlightCalls,
                     settings.maxConcurrent(), estimatedTokensUsed, openSessions, stats, limit, providerCalls,
-                    deduplicated, retries, delivered, failed, superseded, droppedStale, queueWait.snapshot(),
+                    deduplicated, retries, delivered, failed, superseded, droppedStale, rateLimitedResponses.get(),
+                    queueWait.snapshot(),
                     shutdown);
         } finally {
             lock.unlock();

@@ -1,0 +1,76 @@
+package dev.fairway.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fairway.app.wiring.Plugins;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fairway load --embedded}, end to end: real WebSocket sessions against the in-process server on
+ * the fake provider without latency. It asserts on what the report counts, never on how fast it was.
+ */
+class LoadCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String out, String err) {
+    }
+
+    private Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        ShutdownSignal signal = new ShutdownSignal() {
+            @Override
+            public void awaitStopRequest(Duration grace) {
+            }
+
+            @Override
+            public void stopped() {
+            }
+        };
+        Map<String, String> env = Map.of("FAIRWAY_PROVIDER_FAKE_LATENCY_BASE", "0",
+                "FAIRWAY_PROVIDER_FAKE_LATENCY_PER_TOKEN", "0", "FAIRWAY_PROVIDER_FAKE_LATENCY_JITTER", "0");
+        Launch launch = new Launch(env, Map.of(), Plugins.discover(), new PrintWriter(out, true),
+                new PrintWriter(err, true), signal, List.of());
+        return new Result(Cli.run(args, launch), out.toString(), err.toString());
+    }
+
+    @Test
+    void embeddedRunReportsEverySessionAndLosesNoFinal() throws Exception {
+        Path json = dir.resolve("report.json");
+        Result result = run("load", "--embedded", "--sessions", "1,3", "--duration", "1s", "--partial-interval", "50ms",
+                "--partials-per-final", "3", "--ramp-up", "0", "--no-progress", "--json", json.toString());
+
+        assertEquals(0, result.code(), result.out() + result.err());
+        assertTrue(result.out().contains("== 3 sessions"), result.out());
+        assertTrue(result.out().contains("== summary"), result.out());
+        JsonNode report = new ObjectMapper().readTree(Files.readString(json));
+        JsonNode three = report.path("scenarios").get(1);
+        assertEquals(3, three.path("sessions").asInt());
+        assertEquals(3, three.path("perSession").size());
+        assertEquals(0, three.path("finalsLost").asLong());
+        assertTrue(three.path("finalsTranslated").asLong() >= 3, "every session ends on a final: " + three);
+        assertEquals(three.path("finalsSent").asLong() - three.path("finalsRefused").asLong(),
+                three.path("finalsTranslated").asLong() + three.path("finalsFailed").asLong(), three.toString());
+        assertTrue(three.path("server").path("queue").has("superseded"), "the server's /status is included");
+    }
+
+    @Test
+    void urlAndEmbeddedTogetherIsAUsageError() {
+        Result result = run("load", "--embedded", "--url", "ws://127.0.0.1:1/v1/session");
+        assertEquals(2, result.code());
+        assertEquals("fairway: load: give exactly one of --url WS_URL or --embedded", result.err().strip());
+    }
+}

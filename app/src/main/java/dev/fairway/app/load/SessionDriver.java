@@ -95,7 +95,9 @@ final class SessionDriver implements WebSocket.Listener {
         }
         // Commit what was being said, so that every session ends on a final.
         if (failure == null) {
-            sendSegment("final", speech.commit());
+            if (speech.speaking()) {
+                sendSegment("final", speech.commit());
+            }
             send(JSON.createObjectNode().put("type", "end"));
         }
         long drainUntil = System.nanoTime() + plan.drainTimeout().toNanos();

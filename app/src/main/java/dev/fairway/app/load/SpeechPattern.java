@@ -44,6 +44,15 @@ final class SpeechPattern {
     }
 
     /**
+     * Whether words were said since the last {@link #commit()}.
+     *
+     * @return true when a sentence is in progress
+     */
+    boolean speaking() {
+        return !sentence.isEmpty();
+    }
+
+    /**
      * Ends the current sentence and starts a new one.
      *
      * @return the finished sentence, with a full stop (the final transcript)

@@ -1,0 +1,192 @@
+package dev.fairway.provider.anthropic;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fairway.api.FinishReason;
+import dev.fairway.api.TokenUsage;
+
+import java.util.Optional;
+
+/**
+ * The JSON of the Messages API: the request body, a message and an error body. Uses Jackson's tree
+ * model, so nothing needs to be opened for reflection, and reads leniently: the fields Fairway needs
+ * are checked, unknown fields are ignored.
+ */
+final class MessagesJson {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private MessagesJson() {
+    }
+
+    /** A body that is not what the API promises; {@link #getMessage()} says what was missing. */
+    static final class NotAMessage extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        NotAMessage(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * A message the model answered.
+     *
+     * @param text the text blocks of {@code content}, joined and trimmed
+     * @param usage the reported usage, when reported
+     * @param model the model that answered, empty when not said
+     * @param finishReason {@code stop_reason} mapped
+     */
+    record Message(String text, Optional<TokenUsage> usage, String model, FinishReason finishReason) {
+    }
+
+    /**
+     * An error body: {@code {"type":"error","error":{"type":"rate_limit_error","message":"..."},"request_id":"req_..."}}.
+     *
+     * @param type the error's type, empty when none
+     * @param message the error's message, empty when none
+     * @param requestId the request id, empty when none
+     */
+    record ErrorBody(String type, String message, String requestId) {
+        static final ErrorBody EMPTY = new ErrorBody("", "", "");
+    }
+
+    /**
+     * The request body.
+     *
+     * @param model the model
+     * @param systemPrompt the system prompt (a top-level field in the Messages API)
+     * @param text the user turn (the source text)
+     * @param temperature the sampling temperature
+     * @param maxTokens the completion cap, which the API requires
+     * @return UTF-8 JSON
+     */
+    static byte[] requestBody(String model, String systemPrompt, String text, double temperature, int maxTokens) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("model", model);
+        root.put("max_tokens", maxTokens);
+        root.put("system", systemPrompt);
+        root.putArray("messages").addObject().put("role", "user").put("content", text);
+        root.put("temperature", temperature);
+        try {
+            return MAPPER.writeValueAsBytes(root);
+        } catch (JacksonException e) {
+            throw new IllegalStateException("cannot write a JSON tree of strings and numbers", e);
+        }
+    }
+
+    /**
+     * Reads a message.
+     *
+     * @param body the response body
+     * @return the message
+     * @throws NotAMessage when the body is not JSON or has no {@code content} array
+     */
+    static Message message(String body) throws NotAMessage {
+        JsonNode root = tree(body);
+        if (!root.isObject()) {
+            throw new NotAMessage("not a JSON object");
+        }
+        JsonNode content = root.path("content");
+        if (!content.isArray()) {
+            throw new NotAMessage("no content array");
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode block : content) {
+            if ("text".equals(block.path("type").asText()) && block.path("text").isTextual()) {
+                text.append(block.path("text").asText());
+            }
+        }
+        return new Message(text.toString().trim(), usage(root.path("usage")), root.path("model").asText(""),
+                finishReason(root.path("stop_reason")));
+    }
+
+    /**
+     * Reads an error body; an unreadable body gives {@link ErrorBody#EMPTY}.
+     *
+     * @param body the response body
+     * @return what it says
+     */
+    static ErrorBody error(String body) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(body);
+        } catch (JacksonException e) {
+            return ErrorBody.EMPTY;
+        }
+        if (root == null || !root.isObject()) {
+            return ErrorBody.EMPTY;
+        }
+        JsonNode error = root.path("error");
+        String requestId = text(root.path("request_id"));
+        if (error.isObject()) {
+            return new ErrorBody(text(error.path("type")), text(error.path("message")), requestId);
+        }
+        if (error.isTextual()) {
+            return new ErrorBody("", error.asText(), requestId);
+        }
+        return new ErrorBody("", text(root.path("message")), requestId);
+    }
+
+    /**
+     * Reads a JSON document.
+     *
+     * @param json the text
+     * @return the tree
+     * @throws NotAMessage when it is not JSON
+     */
+    static JsonNode tree(String json) throws NotAMessage {
+        try {
+            JsonNode node = MAPPER.readTree(json);
+            if (node == null) {
+                throw new NotAMessage("an empty body");
+            }
+            return node;
+        } catch (JacksonException e) {
+            throw new NotAMessage("not JSON");
+        }
+    }
+
+    /**
+     * Usage: input tokens (with any prompt-cache writes and reads) as the prompt, output tokens as the
+     * completion. The total is what Anthropic's limits count: cache reads do not count against the
+     * input-tokens-per-minute limit.
+     */
+    private static Optional<TokenUsage> usage(JsonNode usage) {
+        if (!usage.isObject() || !usage.path("input_tokens").canConvertToInt()
+                || !usage.path("output_tokens").canConvertToInt()) {
+            return Optional.empty();
+        }
+        long input = usage.path("input_tokens").asLong();
+        long output = usage.path("output_tokens").asLong();
+        long cacheWrite = Math.max(0, usage.path("cache_creation_input_tokens").asLong(0));
+        long cacheRead = Math.max(0, usage.path("cache_read_input_tokens").asLong(0));
+        if (input < 0 || output < 0) {
+            return Optional.empty();
+        }
+        long prompt = input + cacheWrite + cacheRead;
+        long total = input + cacheWrite + output;
+        return Optional.of(new TokenUsage(clamp(prompt), clamp(output), clamp(total)));
+    }
+
+    private static int clamp(long value) {
+        return (int) Math.min(Integer.MAX_VALUE, value);
+    }
+
+    private static FinishReason finishReason(JsonNode node) {
+        if (!node.isTextual()) {
+            return FinishReason.OTHER;
+        }
+        return switch (node.asText()) {
+            case "end_turn", "stop_sequence" -> FinishReason.STOP;
+            case "max_tokens" -> FinishReason.LENGTH;
+            case "refusal" -> FinishReason.CONTENT_FILTER;
+            default -> FinishReason.OTHER;
+        };
+    }
+
+    private static String text(JsonNode node) {
+        return node.isValueNode() && !node.isNull() ? node.asText() : "";
+    }
+}

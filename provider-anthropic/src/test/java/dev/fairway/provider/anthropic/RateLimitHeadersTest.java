@@ -1,0 +1,108 @@
+package dev.fairway.provider.anthropic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.fairway.api.RateLimitFeedback;
+
+import java.net.http.HttpHeaders;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class RateLimitHeadersTest {
+
+    private static final Instant NOW = Instant.parse("2026-10-21T07:28:00Z");
+
+    private static HttpHeaders headers(Map<String, String> values) {
+        return HttpHeaders.of(values.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                e -> List.of(e.getValue()))), (name, value) -> true);
+    }
+
+    private static RateLimitFeedback parse(Map<String, String> values) {
+        return RateLimitHeaders.parse(headers(values), NOW);
+    }
+
+    @Test
+    void requestAndTokenTriplesAreRead() {
+        RateLimitFeedback f = parse(Map.of(
+                "anthropic-ratelimit-requests-limit", "4000",
+                "anthropic-ratelimit-requests-remaining", "3999",
+                "anthropic-ratelimit-requests-reset", "2026-10-21T07:28:00.015Z",
+                "anthropic-ratelimit-tokens-limit", "400000",
+                "anthropic-ratelimit-tokens-remaining", "399000",
+                "anthropic-ratelimit-tokens-reset", "2026-10-21T07:29:30Z"));
+
+        assertEquals(OptionalLong.of(4000), f.requestLimit());
+        assertEquals(OptionalLong.of(3999), f.requestsRemaining());
+        assertEquals(Optional.of(Duration.ofMillis(15)), f.requestsReset());
+        assertEquals(OptionalLong.of(400_000), f.tokenLimit());
+        assertEquals(OptionalLong.of(399_000), f.tokensRemaining());
+        assertEquals(Optional.of(Duration.ofSeconds(90)), f.tokensReset());
+        assertEquals(Optional.empty(), f.retryAfter());
+    }
+
+    @Test
+    void resetWithAnOffsetIsTheSameInstant() {
+        assertEquals(Optional.of(Duration.ofSeconds(30)),
+                RateLimitHeaders.reset("2026-10-21T09:28:30+02:00", NOW));
+    }
+
+    @Test
+    void resetInThePastIsZero() {
+        assertEquals(Optional.of(Duration.ZERO), RateLimitHeaders.reset("2026-10-21T07:27:00Z", NOW));
+    }
+
+    @Test
+    void withoutCombinedTokenHeadersTheTighterOfInputAndOutputIsUsed() {
+        RateLimitFeedback f = parse(Map.of(
+                "anthropic-ratelimit-input-tokens-limit", "400000",
+                "anthropic-ratelimit-input-tokens-remaining", "350000",
+                "anthropic-ratelimit-input-tokens-reset", "2026-10-21T07:28:10Z",
+                "anthropic-ratelimit-output-tokens-limit", "80000",
+                "anthropic-ratelimit-output-tokens-remaining", "2000",
+                "anthropic-ratelimit-output-tokens-reset", "2026-10-21T07:28:45Z"));
+
+        assertEquals(OptionalLong.of(80_000), f.tokenLimit());
+        assertEquals(OptionalLong.of(2_000), f.tokensRemaining());
+        assertEquals(Optional.of(Duration.ofSeconds(45)), f.tokensReset());
+    }
+
+    @Test
+    void combinedTokenHeadersWinOverInputAndOutput() {
+        RateLimitFeedback f = parse(Map.of(
+                "anthropic-ratelimit-tokens-remaining", "5000",
+                "anthropic-ratelimit-output-tokens-remaining", "10"));
+
+        assertEquals(OptionalLong.of(5_000), f.tokensRemaining());
+    }
+
+    @Test
+    void retryAfterInSecondsOrAsAnHttpDate() {
+        assertEquals(Optional.of(Duration.ofSeconds(7)), parse(Map.of("retry-after", "7")).retryAfter());
+        assertEquals(Optional.of(Duration.ofMillis(1500)), parse(Map.of("retry-after", "1.5")).retryAfter());
+        assertEquals(Optional.of(Duration.ofSeconds(20)),
+                parse(Map.of("retry-after", "Wed, 21 Oct 2026 07:28:20 GMT")).retryAfter());
+    }
+
+    @Test
+    void unreadableValuesAreLeftOutNotFatal() {
+        RateLimitFeedback f = parse(Map.of(
+                "anthropic-ratelimit-requests-limit", "lots",
+                "anthropic-ratelimit-requests-remaining", "-1",
+                "anthropic-ratelimit-requests-reset", "soon",
+                "retry-after", "later"));
+
+        assertFalse(f.isPresent(), f.toString());
+    }
+
+    @Test
+    void noHeadersIsNone() {
+        assertEquals(RateLimitFeedback.NONE, parse(Map.of("content-type", "application/json")));
+    }
+}

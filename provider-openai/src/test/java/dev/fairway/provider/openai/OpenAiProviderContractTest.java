@@ -1,0 +1,141 @@
+package dev.fairway.provider.openai;
+
+import static dev.fairway.provider.openai.FakeOpenAiServer.completion;
+import static dev.fairway.provider.openai.FakeOpenAiServer.error;
+import static dev.fairway.provider.openai.FakeOpenAiServer.json;
+import static dev.fairway.provider.openai.FakeOpenAiServer.rateLimitHeaders;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.fairway.api.PermanentProviderException;
+import dev.fairway.api.spi.PluginConfig;
+import dev.fairway.api.spi.TranslationProviderFactory;
+import dev.fairway.provider.tck.ProviderScript;
+import dev.fairway.provider.tck.TranslationProviderContract;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The OpenAI provider against the provider contract kit, with {@link FakeOpenAiServer} answering as
+ * OpenAI does in each scenario.
+ */
+class OpenAiProviderContractTest extends TranslationProviderContract {
+
+    @Override
+    protected TranslationProviderFactory factory() {
+        return new OpenAiProviderFactory();
+    }
+
+    @Override
+    protected ProviderScript script() throws IOException {
+        return new OpenAiScript();
+    }
+
+    /** Scripts {@link FakeOpenAiServer}'s chat endpoint. */
+    static final class OpenAiScript implements ProviderScript {
+
+        private final FakeOpenAiServer server = new FakeOpenAiServer();
+        private volatile CountDownLatch released = new CountDownLatch(0);
+        private volatile Semaphore held = new Semaphore(0);
+
+        OpenAiScript() throws IOException {
+            server.onChat(OpenAiScript::normal);
+        }
+
+        @Override
+        public PluginConfig config(String credential) {
+            return PluginConfig.of(OpenAiSettings.PREFIX, Map.of("base-url", server.baseUrl(), "api-key", credential));
+        }
+
+        /** Echoes the user message, prefixed, with usage and OpenAI's rate-limit headers. */
+        private static void normal(HttpExchange exchange, FakeOpenAiServer.Recorded request) throws IOException {
+            String text = request.json().path("messages").path(1).path("content").asText();
+            json(exchange, 200, completion("[fr] " + text, "stop", 25, 9), rateLimitHeaders());
+        }
+
+        @Override
+        public void answerNormally() {
+            server.onChat(OpenAiScript::normal);
+        }
+
+        @Override
+        public void rateLimit(Duration retryAfter) {
+            Map<String, String> headers = new LinkedHashMap<>(rateLimitHeaders());
+            headers.put("retry-after", Long.toString(retryAfter.toSeconds()));
+            server.onChat((ex, r) -> json(ex, 429, error("Rate limit reached for gpt-4o-mini on requests per min (RPM):"
+                    + " Limit 3, Used 3, Requested 1.", "requests", "rate_limit_exceeded"), headers));
+        }
+
+        @Override
+        public void failTransiently() {
+            server.onChat((ex, r) -> json(ex, 503, error("The engine is currently overloaded, please try again later.",
+                    "server_error", null), Map.of()));
+        }
+
+        @Override
+        public void failPermanently(PermanentProviderException.Kind kind) {
+            server.onChat((ex, r) -> {
+                switch (kind) {
+                    case AUTHENTICATION -> {
+                        // As OpenAI does, quote the key it was given (here in full).
+                        String key = String.valueOf(r.header("Authorization")).replaceFirst("^Bearer ", "");
+                        json(ex, 401, error("Incorrect API key provided: " + key + ".", "invalid_request_error",
+                                "invalid_api_key"), Map.of());
+                    }
+                    case QUOTA_EXHAUSTED -> json(ex, 429, error("You exceeded your current quota, please check your plan"
+                            + " and billing details.", "insufficient_quota", "insufficient_quota"), Map.of());
+                    default -> json(ex, 400, error("'messages' must contain at least one message.",
+                            "invalid_request_error", null), Map.of());
+                }
+            });
+        }
+
+        @Override
+        public Set<PermanentProviderException.Kind> permanentKinds() {
+            return EnumSet.of(PermanentProviderException.Kind.BAD_REQUEST, PermanentProviderException.Kind.AUTHENTICATION,
+                    PermanentProviderException.Kind.QUOTA_EXHAUSTED);
+        }
+
+        @Override
+        public void hang() {
+            CountDownLatch gate = new CountDownLatch(1);
+            Semaphore arrivals = new Semaphore(0);
+            released = gate;
+            held = arrivals;
+            server.onChat((ex, r) -> {
+                arrivals.release();
+                gate.await();
+                normal(ex, r);
+            });
+        }
+
+        @Override
+        public boolean awaitHeld(int requests, Duration timeout) throws InterruptedException {
+            Semaphore h = held;
+            if (!h.tryAcquire(requests, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+            h.release(requests);
+            return true;
+        }
+
+        @Override
+        public void release() {
+            server.onChat(OpenAiScript::normal);
+            released.countDown();
+        }
+
+        @Override
+        public void close() {
+            release();
+            server.close();
+        }
+    }
+}

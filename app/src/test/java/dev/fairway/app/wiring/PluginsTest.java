@@ -71,9 +71,12 @@ class PluginsTest {
     }
 
     @Test
-    void discoveryFindsTheProviderPluginsOnTheModulePath() {
-        List<String> names = Plugins.discover().providers().stream().map(TranslationProviderFactory::name).toList();
+    void discoveryFindsEveryShippedPlugin() {
+        Plugins plugins = Plugins.discover();
+        List<String> names = plugins.providers().stream().map(TranslationProviderFactory::name).toList();
 
-        assertEquals(true, names.contains("fake"), "found " + names);
+        assertEquals(List.of("anthropic", "fake", "openai"), names);
+        assertEquals(List.of("websocket"),
+                plugins.transports().stream().map(dev.fairway.api.spi.TransportFactory::name).toList());
     }
 }

@@ -138,6 +138,35 @@ class ServeEndToEndTest {
     }
 
     @Test
+    void badInputGetsAClearErrorAndLosesNothingAccepted() throws Exception {
+        Server server = start(FAST_FAKE, Plugins.discover(), List.of());
+        WsTestClient c = client(server);
+        c.send("{\"type\":\"partial\",\"seq\":1,\"text\":\"too early\"}");
+        assertEquals("not_started", c.next("error").path("code").asText());
+        c.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\"}");
+        c.next("ready");
+        c.send("{\"type\":\"final\",\"seq\":1,\"text\":\"Accepted before the garbage.\"}");
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("{not json", "bad_json");
+        bad.put("{\"type\":\"shout\"}", "unknown_type");
+        bad.put("{\"type\":\"final\",\"seq\":2}", "missing_field");
+        bad.put("{\"type\":\"final\",\"seq\":\"two\",\"text\":\"x\"}", "wrong_type");
+        bad.put("{\"type\":\"final\",\"seq\":2,\"text\":\"" + "x".repeat(5000) + "\"}", "text_too_long");
+        bad.put("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\"}", "already_started");
+        bad.put("{\"type\":\"final\",\"seq\":1,\"text\":\"again\"}", "out_of_order");
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            c.send(e.getKey());
+            JsonNode error = c.next("error");
+            assertEquals(e.getValue(), error.path("code").asText(), "for " + e.getKey() + ": " + error);
+            assertTrue(!error.path("message").asText().isBlank(), error.toString());
+        }
+        JsonNode t = c.next("translation");
+        assertEquals(1, t.path("seq").asLong(), "the final accepted before the bad input is still delivered");
+        c.send("{\"type\":\"final\",\"seq\":2,\"text\":\"Still usable.\"}");
+        assertEquals(2, c.next("translation").path("seq").asLong());
+    }
+
+    @Test
     void gracefulShutdownDeliversAnAcceptedFinal() throws Exception {
         GatedProviderFactory gated = new GatedProviderFactory();
         Server server = start(Map.of("fairway.provider", "gated", "fairway.transport.websocket.port", "0"),

@@ -73,6 +73,13 @@ public final class WsTestClient implements WebSocket.Listener, AutoCloseable {
      * @throws InterruptedException when interrupted
      */
     public JsonNode next(Predicate<JsonNode> wanted, String what) throws InterruptedException {
+        for (java.util.Iterator<JsonNode> it = skipped.iterator(); it.hasNext();) {
+            JsonNode m = it.next();
+            if (wanted.test(m)) {
+                it.remove();
+                return m;
+            }
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (true) {
             JsonNode m = received.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -86,7 +93,7 @@ public final class WsTestClient implements WebSocket.Listener, AutoCloseable {
         }
     }
 
-    /** Messages {@link #next} passed over. */
+    /** Messages {@link #next} passed over, in order; a later {@code next} looks here first. */
     public final BlockingQueue<JsonNode> skipped = new LinkedBlockingQueue<>();
 
     /**

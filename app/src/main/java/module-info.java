@@ -11,6 +11,9 @@ module dev.fairway.app {
     requires dev.fairway.api;
     requires dev.fairway.core.limiter;
     requires dev.fairway.core.queue;
+    // The shared limiter of fairway.limiter.store = redis; it brings Lettuce (and Netty, Reactor) as
+    // automatic modules.
+    requires dev.fairway.limiter.redis;
     requires java.net.http;
     requires com.fasterxml.jackson.databind;
     requires HdrHistogram;

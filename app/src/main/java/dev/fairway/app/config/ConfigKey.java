@@ -123,6 +123,28 @@ public final class ConfigKey<T> {
     }
 
     /**
+     * A free-text key whose value must match a pattern (for example a URI or an identifier).
+     *
+     * @param name the full key
+     * @param defaultValue used when no source sets it
+     * @param pattern what a value must match, entirely
+     * @param allowed what the README says is allowed
+     * @param meaning one sentence for the README
+     * @return the key
+     */
+    public static ConfigKey<String> text(String name, String defaultValue, Pattern pattern, String allowed,
+            String meaning) {
+        checkDefault(name, pattern.matcher(defaultValue).matches());
+        return new ConfigKey<>(name, "text", defaultValue, allowed, meaning, root -> {
+            String value = root.string(name, defaultValue).trim();
+            if (!pattern.matcher(value).matches()) {
+                throw new InvalidConfigurationException(name, value, allowed);
+            }
+            return value;
+        });
+    }
+
+    /**
      * A key naming a plugin. Its syntax is checked here; whether a plugin of that name is on the
      * module path is checked when the plugin is looked up.
      *
@@ -171,7 +193,7 @@ public final class ConfigKey<T> {
     /**
      * The type, as the README names it.
      *
-     * @return {@code integer}, {@code duration}, {@code boolean}, {@code choice} or {@code name}
+     * @return {@code integer}, {@code duration}, {@code boolean}, {@code choice}, {@code name} or {@code text}
      */
     public String type() {
         return type;

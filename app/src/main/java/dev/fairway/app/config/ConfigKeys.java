@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -50,6 +51,45 @@ public final class ConfigKeys {
             List.of("max-min", "static-split", "none"),
             "How sessions share the limits: max-min (work-conserving fair share; a lone session gets everything),"
                     + " static-split (the original's floor(limit / active sessions)), none (arrival order: rollback).");
+
+    /** Where the limiter keeps its windows. */
+    public static final ConfigKey<String> LIMITER_STORE = ConfigKey.choice("fairway.limiter.store", "memory",
+            List.of("memory", "redis"),
+            "memory: this node alone owns the limits; redis: every node with the same Redis and key prefix"
+                    + " shares them (windows and sessions in Redis, see limiter-redis/README.md).");
+
+    /** The Redis of {@code fairway.limiter.store = redis}. */
+    public static final ConfigKey<String> LIMITER_REDIS_URI = ConfigKey.text("fairway.limiter.redis.uri",
+            "redis://127.0.0.1:6379", Pattern.compile("rediss?://\\S+"),
+            "a redis:// or rediss:// URI",
+            "The Redis that holds the shared limits (store = redis).");
+
+    /** Permits a node takes from Redis per call. */
+    public static final ConfigKey<Integer> LIMITER_REDIS_LEASE = ConfigKey.integer("fairway.limiter.redis.lease", 10,
+            0, 1000,
+            "Permits a node takes from Redis per call and hands out locally; a 60 s window may admit up to"
+                    + " nodes x lease more than the limit; 0: one Redis call per request, no overshoot.");
+
+    /** Longest wait for Redis. */
+    public static final ConfigKey<Duration> LIMITER_REDIS_TIMEOUT = ConfigKey.duration("fairway.limiter.redis.timeout",
+            Duration.ofMillis(100), Duration.ofMillis(5), Duration.ofSeconds(10),
+            "Longest wait for a Redis call; slower or failed calls make the node serve from its local share"
+                    + " (limit / nodes) until Redis answers again.");
+
+    /** The prefix of the shared keys. */
+    public static final ConfigKey<String> LIMITER_REDIS_KEY_PREFIX = ConfigKey.text("fairway.limiter.redis.key-prefix",
+            "fairway", Pattern.compile("[A-Za-z0-9._:-]{1,64}"), "1 to 64 of [A-Za-z0-9._:-]",
+            "Nodes with the same prefix share one budget (keys {prefix}:window, :sessions, :weights, :nodes, :seen).");
+
+    /** This node's id in Redis. */
+    public static final ConfigKey<String> LIMITER_REDIS_NODE_ID = ConfigKey.text("fairway.limiter.redis.node-id",
+            "auto", Pattern.compile("[A-Za-z0-9._:-]{1,64}"), "auto, or 1 to 64 of [A-Za-z0-9._:-]",
+            "This node's id in Redis, unique per node; auto: n- and 8 random hex digits.");
+
+    /** Nodes assumed before the others are seen. */
+    public static final ConfigKey<Integer> LIMITER_REDIS_FALLBACK_NODES = ConfigKey.integer(
+            "fairway.limiter.redis.fallback-nodes", 1, 1, 1000,
+            "Nodes assumed for the local share when Redis fails before this node has seen the others.");
 
     /** Adaptive or static bound on calls in flight. */
     public static final ConfigKey<String> CONCURRENCY_POLICY = ConfigKey.choice("fairway.concurrency.policy",
@@ -124,6 +164,8 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> ALL = List.of(
             PROVIDER, TRANSPORT,
             LIMITER_RPM, LIMITER_TPM, LIMITER_POLICY,
+            LIMITER_STORE, LIMITER_REDIS_URI, LIMITER_REDIS_LEASE, LIMITER_REDIS_TIMEOUT, LIMITER_REDIS_KEY_PREFIX,
+            LIMITER_REDIS_NODE_ID, LIMITER_REDIS_FALLBACK_NODES,
             CONCURRENCY_POLICY, CONCURRENCY_MAX, CONCURRENCY_MIN,
             QUEUE_MAX_CONCURRENT, QUEUE_MIN_REQUEST_INTERVAL, QUEUE_PARTIAL_STALE_AFTER, QUEUE_MAX_QUEUED_FINALS,
             QUEUE_FINAL_MAX_ATTEMPTS, QUEUE_FINAL_RETRY_DEADLINE, QUEUE_DEDUPLICATE,

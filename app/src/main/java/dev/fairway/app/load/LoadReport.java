@@ -49,6 +49,12 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         return h;
     }
 
+    Histogram allProviderTimes() {
+        Histogram h = new Histogram(600_000_000L, 3);
+        rows.forEach(r -> h.add(r.providerTime()));
+        return h;
+    }
+
     Histogram allFinals() {
         Histogram h = new Histogram(600_000_000L, 3);
         rows.forEach(r -> h.add(r.finalLatency()));
@@ -97,6 +103,8 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         }
         out.printf(Locale.ROOT, "%-10s %25s %25s %8d %9d%n", "all", percentiles(allPartials()),
                 percentiles(allFinals()), total(SessionStats.Snapshot::requests), total(SessionStats.Snapshot::tokens));
+        out.printf(Locale.ROOT, "provider   time per call p50/p95/p99 %s ms (as the server measured it: the floor of the"
+                + " latencies above)%n", percentiles(allProviderTimes()));
         out.printf(Locale.ROOT, "fairness   Jain's index %.4f over translations per session%n", jainIndex());
         out.printf(Locale.ROOT, "partials   sent %d, translated %d, superseded or stale (never answered) %d%n",
                 total(SessionStats.Snapshot::partialsSent), allPartials().getTotalCount(),
@@ -135,6 +143,7 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         node.put("jainIndex", jainIndex());
         node.set("partialLatencyMs", latencyJson(allPartials()));
         node.set("finalLatencyMs", latencyJson(allFinals()));
+        node.set("providerTimeMs", latencyJson(allProviderTimes()));
         node.put("requests", total(SessionStats.Snapshot::requests));
         node.put("tokens", total(SessionStats.Snapshot::tokens));
         node.put("partialsSent", total(SessionStats.Snapshot::partialsSent));

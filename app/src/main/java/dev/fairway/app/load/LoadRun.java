@@ -162,11 +162,12 @@ public final class LoadRun {
 
     private void printSummary(List<LoadReport> reports) {
         out.printf(Locale.ROOT, "%n== summary (client-side latency, ms)%n");
-        out.printf(Locale.ROOT, "%8s %22s %22s %10s %8s %11s%n", "sessions", "partial p50/p95/p99",
-                "final p50/p95/p99", "requests", "Jain", "finals lost");
+        out.printf(Locale.ROOT, "%8s %22s %22s %22s %10s %8s %11s%n", "sessions", "partial p50/p95/p99",
+                "final p50/p95/p99", "provider p50/p95/p99", "requests", "Jain", "finals lost");
         for (LoadReport r : reports) {
-            out.printf(Locale.ROOT, "%8d %22s %22s %10d %8.4f %11d%n", r.sessions(),
+            out.printf(Locale.ROOT, "%8d %22s %22s %22s %10d %8.4f %11d%n", r.sessions(),
                     LoadReport.percentiles(r.allPartials()), LoadReport.percentiles(r.allFinals()),
+                    LoadReport.percentiles(r.allProviderTimes()),
                     r.total(SessionStats.Snapshot::requests), r.jainIndex(), r.total(SessionStats.Snapshot::finalsLost));
         }
         out.flush();

@@ -20,6 +20,7 @@ final class SessionStats {
     private final ReentrantLock lock = new ReentrantLock();
     private final Histogram partialLatency = new Histogram(MAX_MICROS, 3);
     private final Histogram finalLatency = new Histogram(MAX_MICROS, 3);
+    private final Histogram providerTime = new Histogram(MAX_MICROS, 3);
     private final LongAdder partialsSent = new LongAdder();
     private final LongAdder finalsSent = new LongAdder();
     private final LongAdder finalsFailed = new LongAdder();
@@ -67,6 +68,7 @@ final class SessionStats {
         lock.lock();
         try {
             (isFinal ? finalLatency : partialLatency).recordValue(micros);
+            providerTime.recordValue(Math.min(MAX_MICROS, Math.max(0, Math.round(provider * 1000))));
             queueMs += queue;
             limiterMs += limiter;
             providerMs += provider;
@@ -114,7 +116,8 @@ final class SessionStats {
         lock.lock();
         try {
             long answered = partialLatency.getTotalCount() + finalLatency.getTotalCount();
-            return new Snapshot(label, partialLatency.copy(), finalLatency.copy(), partialsSent.sum(),
+            return new Snapshot(label, partialLatency.copy(), finalLatency.copy(), providerTime.copy(),
+                    partialsSent.sum(),
                     finalsSent.sum(), finalsFailed.sum(), finalsRefused.sum(), backpressure.sum(), tokens.sum(),
                     new TreeMap<>(errors), answered == 0 ? 0 : queueMs / answered,
                     answered == 0 ? 0 : limiterMs / answered, answered == 0 ? 0 : providerMs / answered,
@@ -130,6 +133,7 @@ final class SessionStats {
      * @param label the session's label
      * @param partialLatency client-side partial latency, microseconds
      * @param finalLatency client-side final latency, microseconds
+     * @param providerTime the server-reported provider time of each translation, microseconds
      * @param partialsSent partials sent
      * @param finalsSent finals sent (a refused final sent again counts twice)
      * @param finalsFailed accepted finals the server reported as failed
@@ -143,7 +147,8 @@ final class SessionStats {
      * @param finalsLost accepted finals neither translated nor reported failed by the end of the drain
      * @param failure why the session stopped early, or null
      */
-    record Snapshot(String label, Histogram partialLatency, Histogram finalLatency, long partialsSent,
+    record Snapshot(String label, Histogram partialLatency, Histogram finalLatency, Histogram providerTime,
+            long partialsSent,
             long finalsSent, long finalsFailed, long finalsRefused, long backpressure, long tokens,
             Map<String, Long> errors, double meanQueueMs, double meanLimiterMs, double meanProviderMs,
             long finalsLost, String failure) {

@@ -14,17 +14,22 @@ import dev.fairway.core.limiter.FairSharePolicy;
 import dev.fairway.core.limiter.FairShareRateLimiter;
 import dev.fairway.core.limiter.StaticConcurrencyPolicy;
 import dev.fairway.core.queue.FairScheduler;
+import dev.fairway.limiter.redis.RedisRateLimiter;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import io.opentelemetry.api.OpenTelemetry;
 import jakarta.inject.Singleton;
 
+import java.time.InstantSource;
+
 /**
- * Builds the cores from the configuration: the fair-share rate limiter, the concurrency limiter and
- * the scheduler over the configured provider. The scheduler is closed with the bean context (its
- * unfinished finals are then reported as failed, never dropped silently). A scheduler registered as a
- * ready-made singleton (embedding, tests) takes its place.
+ * Builds the cores from the configuration: the fair-share rate limiter (in memory, or shared by every
+ * node through Redis when {@code fairway.limiter.store = redis}), the concurrency limiter and the
+ * scheduler over the configured provider. The scheduler is closed with the bean context (its
+ * unfinished finals are then reported as failed, never dropped silently), then the limiter's store (the
+ * Redis limiter returns its lease and leaves the registry). A scheduler registered as a ready-made
+ * singleton (embedding, tests) takes its place.
  */
 @Factory
 public class SchedulerBeans {
@@ -34,25 +39,81 @@ public class SchedulerBeans {
     }
 
     /**
-     * The sliding-window RPM/TPM limiter shared by every session.
+     * Where the limiter keeps its windows, closed with the bean context.
      *
      * @param config the configuration
-     * @param clock the clock
+     * @param clock the clock of the in-memory limiter
+     * @param openTelemetry the SDK, for the Redis limiter's calls and degraded-state metrics
+     * @return the store
+     */
+    @Singleton
+    @Bean(preDestroy = "close")
+    LimiterStore limiterStore(FairwayConfig config, NanoClock clock, OpenTelemetry openTelemetry) {
+        FairSharePolicy policy = switch (config.get(ConfigKeys.LIMITER_POLICY)) {
+            case "static-split" -> FairSharePolicy.STATIC_SPLIT;
+            case "none" -> FairSharePolicy.NONE;
+            default -> FairSharePolicy.MAX_MIN;
+        };
+        if ("redis".equals(config.get(ConfigKeys.LIMITER_STORE))) {
+            RedisRateLimiter.Builder redis = RedisRateLimiter.builder()
+                    .uri(config.get(ConfigKeys.LIMITER_REDIS_URI))
+                    .keyPrefix(config.get(ConfigKeys.LIMITER_REDIS_KEY_PREFIX))
+                    .requestsPerMinute(config.get(ConfigKeys.LIMITER_RPM))
+                    .tokensPerMinute(config.get(ConfigKeys.LIMITER_TPM))
+                    .policy(policy)
+                    .lease(config.get(ConfigKeys.LIMITER_REDIS_LEASE))
+                    .commandTimeout(config.get(ConfigKeys.LIMITER_REDIS_TIMEOUT))
+                    .fallbackNodes(config.get(ConfigKeys.LIMITER_REDIS_FALLBACK_NODES))
+                    .idleTimeout(config.get(ConfigKeys.SESSION_IDLE_TIMEOUT))
+                    .clock(InstantSource.system())
+                    .openTelemetry(openTelemetry);
+            String nodeId = config.get(ConfigKeys.LIMITER_REDIS_NODE_ID);
+            if (!"auto".equals(nodeId)) {
+                redis.nodeId(nodeId);
+            }
+            return new LimiterStore("redis", redis.build());
+        }
+        return new LimiterStore("memory", FairShareRateLimiter.builder()
+                .requestsPerMinute(config.get(ConfigKeys.LIMITER_RPM))
+                .tokensPerMinute(config.get(ConfigKeys.LIMITER_TPM))
+                .policy(policy)
+                .idleTimeout(config.get(ConfigKeys.SESSION_IDLE_TIMEOUT))
+                .clock(clock)
+                .build());
+    }
+
+    /**
+     * The sliding-window RPM/TPM limiter shared by every session (and, with the Redis store, by every node).
+     *
+     * @param store where its windows live
      * @return the limiter
      */
     @Singleton
-    RateLimiter rateLimiter(FairwayConfig config, NanoClock clock) {
-        return FairShareRateLimiter.builder()
-                .requestsPerMinute(config.get(ConfigKeys.LIMITER_RPM))
-                .tokensPerMinute(config.get(ConfigKeys.LIMITER_TPM))
-                .policy(switch (config.get(ConfigKeys.LIMITER_POLICY)) {
-                    case "static-split" -> FairSharePolicy.STATIC_SPLIT;
-                    case "none" -> FairSharePolicy.NONE;
-                    default -> FairSharePolicy.MAX_MIN;
-                })
-                .idleTimeout(config.get(ConfigKeys.SESSION_IDLE_TIMEOUT))
-                .clock(clock)
-                .build();
+    RateLimiter rateLimiter(LimiterStore store) {
+        return store.limiter();
+    }
+
+    /**
+     * The rate limiter with the name of its store; closing it closes the limiter when it holds resources
+     * (the Redis connection).
+     *
+     * @param name {@code memory} or {@code redis}
+     * @param limiter the limiter
+     */
+    public record LimiterStore(String name, RateLimiter limiter) implements AutoCloseable {
+
+        @Override
+        public void close() {
+            if (limiter instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing the " + name + " rate limiter failed", e);
+                }
+            }
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.fairway.api.limit.SessionRateStats;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.FairwayConfig;
 import dev.fairway.core.queue.FairScheduler;
+import dev.fairway.limiter.redis.RedisRateLimiter;
 import jakarta.inject.Singleton;
 
 import java.util.LinkedHashMap;
@@ -18,8 +19,9 @@ import java.util.TreeMap;
 /**
  * The JSON-ready status document of a running node, served by the transport's {@code /status}: the
  * queue status (the original's {@code getStatus()}) under {@code queue}, the limiter stats (the
- * original's {@code getRequestStats()}) under {@code limiter}, and the concurrency limiter under
- * {@code concurrency}.
+ * original's {@code getRequestStats()}) under {@code limiter}, with where it keeps its windows
+ * ({@code store}: {@code memory} or {@code redis}) and, for Redis, whether the node serves from its local
+ * fallback share ({@code degraded}), and the concurrency limiter under {@code concurrency}.
  */
 @Singleton
 public final class StatusDocument {
@@ -56,7 +58,20 @@ public final class StatusDocument {
         if (scheduler instanceof FairScheduler fair) {
             document.put("queue", fair.status().toMap());
         }
-        document.put("limiter", limiter(rateLimiter.stats()));
+        Map<String, Object> limiter = new LinkedHashMap<>();
+        if (rateLimiter instanceof RedisRateLimiter redis) {
+            limiter.put("store", "redis");
+            limiter.put("degraded", redis.isDegraded());
+            limiter.put("node", redis.nodeId());
+            limiter.put("knownNodes", redis.knownNodes());
+            limiter.put("redisCalls", redis.redisCalls());
+            limiter.put("lease", redis.leaseSize());
+        } else {
+            limiter.put("store", "memory");
+            limiter.put("degraded", false);
+        }
+        limiter.putAll(limiter(rateLimiter.stats()));
+        document.put("limiter", limiter);
         Map<String, Object> concurrency = new LinkedHashMap<>();
         concurrency.put("policy", config.get(ConfigKeys.CONCURRENCY_POLICY));
         concurrency.put("limit", concurrencyLimiter.limit());

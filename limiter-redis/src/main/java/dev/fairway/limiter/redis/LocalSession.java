@@ -1,0 +1,26 @@
+package dev.fairway.limiter.redis;
+
+import dev.fairway.api.SessionId;
+
+/** What a node knows of one of its own sessions; guarded by the limiter's lock. */
+final class LocalSession {
+
+    final SessionId id;
+    int weight;
+    long lastSeen;
+    /** When the registry in Redis last heard of it (ms), or {@link Long#MIN_VALUE}. */
+    long heartbeatAt = Long.MIN_VALUE;
+    /** Whether it waits in the heartbeat queue. */
+    boolean queued;
+    boolean removed;
+    boolean contending;
+    long contendingUntil;
+    final UsageRing usage;
+
+    LocalSession(SessionId id, int weight, long now, long coarseTick) {
+        this.id = id;
+        this.weight = weight;
+        this.lastSeen = now;
+        this.usage = new UsageRing(coarseTick);
+    }
+}

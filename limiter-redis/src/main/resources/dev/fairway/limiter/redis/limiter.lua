@@ -1,0 +1,179 @@
+-- Fairway limiter-redis: one atomic step of a node against the shared state.
+-- Time is the caller's clock (ARGV[1], epoch ms), never Redis TIME, and never goes backwards: a
+-- caller behind the latest time seen is treated as at that time.
+--
+-- KEYS[1] window   HASH  n (last now ms), h (oldest tick counted), R, T (running sums), p (paused
+--                        until ms), r<tick> / t<tick> (requests / tokens charged to a bucket)
+-- KEYS[2] sessions ZSET  session -> last heartbeat ms
+-- KEYS[3] weights  HASH  session -> weight, '#' -> total weight of the registered sessions
+-- KEYS[4] nodes    HASH  node -> 'contending weight,contending requests,contending tokens'
+-- KEYS[5] seen     ZSET  node -> last call ms
+--
+-- ARGV  1 now ms             2 node id             3 requests/min        4 tokens/min
+--       5 bucket ms          6 buckets N           7 session idle ms     8 node ttl ms
+--       9 key ttl ms        10 lease requests     11 lease tokens       12 need requests
+--      13 need tokens       14 wait-for requests  15 return requests    16 return tokens
+--      17 return tick       18 refund requests    19 refund tokens      20 refund tick
+--      21 charge requests   22 charge tokens      23 contending weight  24 contending requests
+--      25 contending tokens 26 pause until ms     27 remaining requests 28 requests reset ms
+--      29 remaining tokens  30 tokens reset ms    31 leave (1: forget this node)
+--      32 session ops k, then k times: op ('h' heartbeat, 'c' close), session, weight
+--
+-- Returns {granted requests, granted tokens, wait ms, tick, R, T, total weight, sessions,
+--          contending weight of the other nodes, their contending requests, their contending tokens,
+--          nodes, paused until ms, fresh (1 when the window did not exist)}
+
+local win, ses, wgt, nodes, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local function num(i) return tonumber(ARGV[i]) end
+
+local now, node = num(1), ARGV[2]
+local rpm, tpm, bw, N = num(3), num(4), num(5), num(6)
+local idle, nodeTtl, keyTtl = num(7), num(8), num(9)
+
+local st = redis.call('HMGET', win, 'n', 'h', 'R', 'T', 'p')
+local fresh = 0
+if not st[1] then fresh = 1 end
+local last = tonumber(st[1]) or 0
+if now < last then now = last end
+local tick = math.floor(now / bw)
+local lo = tick - N
+local h = tonumber(st[2]) or lo
+local R, T = tonumber(st[3]) or 0, tonumber(st[4]) or 0
+local paused = tonumber(st[5]) or 0
+
+-- Slide: forget the buckets that left the window (at most N + 1 of them exist).
+if h < lo then
+  local upto = math.min(lo - 1, math.floor(last / bw))
+  for t = h, upto do
+    local b = redis.call('HMGET', win, 'r' .. t, 't' .. t)
+    if b[1] or b[2] then
+      R = R - (tonumber(b[1]) or 0)
+      T = T - (tonumber(b[2]) or 0)
+      redis.call('HDEL', win, 'r' .. t, 't' .. t)
+    end
+  end
+  h = lo
+end
+
+local function charge(t, r, k)
+  if r ~= 0 then redis.call('HINCRBY', win, 'r' .. t, r) end
+  if k ~= 0 then redis.call('HINCRBY', win, 't' .. t, k) end
+  R = R + r
+  T = T + k
+end
+
+-- A refund goes back to the bucket it was charged to, never below what that bucket holds, and is
+-- dropped once that bucket has left the window.
+local function refund(r, k, t)
+  if (r > 0 or k > 0) and t >= lo and t <= tick then
+    local b = redis.call('HMGET', win, 'r' .. t, 't' .. t)
+    charge(t, -math.min(r, tonumber(b[1]) or 0), -math.min(k, tonumber(b[2]) or 0))
+  end
+end
+
+refund(num(15), num(16), num(17))
+refund(num(18), num(19), num(20))
+charge(tick, num(21), num(22))
+
+-- Provider feedback: believe it when fewer remain than the window shows; the difference leaves the
+-- window when the provider's window resets.
+local function calibrate(remaining, reset, requests)
+  if remaining < 0 then return end
+  local debt = (requests and (rpm - R) or (tpm - T)) - remaining
+  if debt <= 0 then return end
+  if reset < 0 then reset = 60000 end
+  local t = math.ceil((now + reset) / bw) - N - 1
+  if t < lo then t = lo end
+  if t > tick then t = tick end
+  if requests then charge(t, debt, 0) else charge(t, 0, debt) end
+end
+calibrate(num(27), num(28), true)
+calibrate(num(29), num(30), false)
+
+if num(26) > paused then paused = num(26) end
+
+-- The registry of sessions: heartbeats, closes, and expiry of the idle ones.
+local W = tonumber(redis.call('HGET', wgt, '#')) or 0
+local k = num(32)
+for i = 0, k - 1 do
+  local op, s, w = ARGV[33 + 3 * i], ARGV[34 + 3 * i], tonumber(ARGV[35 + 3 * i])
+  local old = tonumber(redis.call('HGET', wgt, s)) or 0
+  if op == 'h' then
+    W = W + w - old
+    redis.call('HSET', wgt, s, w)
+    redis.call('ZADD', ses, now, s)
+  else
+    W = W - old
+    redis.call('HDEL', wgt, s)
+    redis.call('ZREM', ses, s)
+  end
+end
+local gone = redis.call('ZRANGEBYSCORE', ses, '-inf', '(' .. (now - idle), 'LIMIT', 0, 256)
+for _, s in ipairs(gone) do
+  W = W - (tonumber(redis.call('HGET', wgt, s)) or 0)
+  redis.call('HDEL', wgt, s)
+  redis.call('ZREM', ses, s)
+end
+if W < 0 then W = 0 end
+redis.call('HSET', wgt, '#', W)
+
+-- The nodes and their contending sessions.
+if num(31) == 1 then
+  redis.call('HDEL', nodes, node)
+  redis.call('ZREM', seen, node)
+else
+  redis.call('HSET', nodes, node, ARGV[23] .. ',' .. ARGV[24] .. ',' .. ARGV[25])
+  redis.call('ZADD', seen, now, node)
+end
+local stale = redis.call('ZRANGEBYSCORE', seen, '-inf', '(' .. (now - nodeTtl))
+for _, n in ipairs(stale) do
+  redis.call('HDEL', nodes, n)
+  redis.call('ZREM', seen, n)
+end
+local cw, cr, ct, count = 0, 0, 0, 0
+local all = redis.call('HGETALL', nodes)
+for i = 1, #all, 2 do
+  count = count + 1
+  if all[i] ~= node then
+    local a, b, c = string.match(all[i + 1], '^(%-?%d+),(%-?%d+),(%-?%d+)$')
+    cw = cw + (tonumber(a) or 0)
+    cr = cr + (tonumber(b) or 0)
+    ct = ct + (tonumber(c) or 0)
+  end
+end
+
+-- The lease: at least what the caller needs, up to what it asked for, within the window.
+local grantR, grantT, wait = 0, 0, 0
+local needR, needT = num(12), num(13)
+if needR > 0 or needT > 0 then
+  if now < paused then
+    wait = paused - now
+  elseif R + needR <= rpm and T + needT <= tpm then
+    grantR = math.max(needR, math.min(num(10), rpm - R))
+    grantT = math.max(needT, math.min(num(11), tpm - T))
+    charge(tick, grantR, grantT)
+  else
+    -- The first moment enough has left the window; bucket t leaves at (t + N + 1) * bw.
+    local wantR = math.max(needR, math.min(num(14), rpm))
+    local fr, ft = 0, 0
+    wait = (tick + N + 1) * bw - now
+    for t = lo, tick do
+      local b = redis.call('HMGET', win, 'r' .. t, 't' .. t)
+      fr = fr + (tonumber(b[1]) or 0)
+      ft = ft + (tonumber(b[2]) or 0)
+      if R - fr + wantR <= rpm and T - ft + needT <= tpm then
+        wait = (t + N + 1) * bw - now
+        break
+      end
+    end
+  end
+end
+
+redis.call('HSET', win, 'n', now, 'h', h, 'R', R, 'T', T, 'p', paused)
+redis.call('PEXPIRE', win, keyTtl)
+redis.call('PEXPIRE', ses, keyTtl)
+redis.call('PEXPIRE', wgt, keyTtl)
+redis.call('PEXPIRE', nodes, keyTtl)
+redis.call('PEXPIRE', seen, keyTtl)
+
+return {grantR, grantT, wait, tick, R, T, W, redis.call('ZCARD', ses), cw, cr, ct, count, paused, fresh}

@@ -80,4 +80,26 @@ class WiringTest {
             assertSame(stub, wiring.findBean(TranslationScheduler.class).orElseThrow());
         }
     }
+
+    @Test
+    void redisStoreWithoutARedisServesFromTheLocalShareAndSaysSo() throws Exception {
+        Plugins plugins = Plugins.of(List.of(new dev.fairway.app.testing.EchoProviderFactory()), List.of());
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort(); // closed again: nothing listens there
+        }
+        Map<String, String> env = Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_LIMITER_STORE", "redis",
+                "FAIRWAY_LIMITER_REDIS_URI", "redis://127.0.0.1:" + port, "FAIRWAY_LIMITER_REDIS_FALLBACK_NODES", "2");
+        try (Wiring wiring = Wiring.start(sources(env), plugins, List.of())) {
+            dev.fairway.api.limit.RateLimiter limiter = wiring.bean(dev.fairway.api.limit.RateLimiter.class);
+            long permit = limiter.tryAcquire(dev.fairway.api.SessionId.of("s1"), 10);
+            assertTrue(dev.fairway.api.limit.Permits.isGranted(permit), "a degraded node keeps admitting");
+
+            Map<String, Object> status = wiring.bean(StatusDocument.class).document();
+            Map<?, ?> limiterStatus = (Map<?, ?>) status.get("limiter");
+            assertEquals("redis", limiterStatus.get("store"));
+            assertEquals(true, limiterStatus.get("degraded"));
+            assertEquals(2250L, limiterStatus.get("requestsPerMinuteLimit"), "the local share: 4500 / 2 nodes");
+        }
+    }
 }

@@ -117,8 +117,9 @@ public final class ConfigKeys {
     /** Minimum time between two dispatches. */
     public static final ConfigKey<Duration> QUEUE_MIN_REQUEST_INTERVAL = ConfigKey.duration(
             "fairway.queue.min-request-interval", Duration.ZERO, Duration.ZERO, Duration.ofMinutes(1),
-            "Minimum time between two dispatches; 0 lets pacing follow the limiter (about 60 s / rpm)"
-                    + " instead of the original fixed 50ms, which capped dispatch at 1,200 RPM.");
+            "Minimum time between two dispatches; 0 follows the limit (60 s / rpm, 13.3ms at 4500), so a minute's"
+                    + " budget is spread over the minute instead of spent in a burst; the original's fixed 50ms capped"
+                    + " dispatch at 1,200 RPM.");
 
     /** How long a partial may wait before it is dropped as stale. */
     public static final ConfigKey<Duration> QUEUE_PARTIAL_STALE_AFTER = ConfigKey.duration(

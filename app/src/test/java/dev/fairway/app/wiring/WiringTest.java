@@ -102,4 +102,14 @@ class WiringTest {
             assertEquals(2250L, limiterStatus.get("requestsPerMinuteLimit"), "the local share: 4500 / 2 nodes");
         }
     }
+
+    @Test
+    void pacingFollowsTheLimitUnlessAnIntervalIsSet() {
+        assertEquals(java.time.Duration.ofNanos(13_333_333),
+                SchedulerBeans.pacing(FairwayConfig.load(sources(Map.of()))));
+        assertEquals(java.time.Duration.ofMillis(100),
+                SchedulerBeans.pacing(FairwayConfig.load(sources(Map.of("FAIRWAY_LIMITER_RPM", "600")))));
+        assertEquals(java.time.Duration.ofMillis(50), SchedulerBeans.pacing(FairwayConfig.load(
+                sources(Map.of("FAIRWAY_QUEUE_MIN_REQUEST_INTERVAL", "50ms")))));
+    }
 }

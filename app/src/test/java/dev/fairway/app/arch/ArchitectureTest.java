@@ -76,6 +76,12 @@ class ArchitectureTest {
             .allowEmptyShould(true)
             .because("plugins know only the API (and their own libraries)");
 
+    static final ArchRule LIMITER_STORES_DEPEND_ONLY_ON_API_AND_CORE_LIMITER = classes()
+            .that().resideInAPackage("dev.fairway.limiter..")
+            .should(dependOnNoFairwayModuleBut("dev.fairway.api", "dev.fairway.core.limiter"))
+            .allowEmptyShould(true)
+            .because("a limiter store builds on the API and core-limiter only (DESIGN.md's module table)");
+
     static final ArchRule FRAMEWORKS_ONLY_IN_APP = noClasses()
             .that().resideOutsideOfPackage("dev.fairway.app..")
             .should().dependOnClassesThat().resideInAnyPackage(APP_ONLY_LIBRARIES)
@@ -148,6 +154,9 @@ class ArchitectureTest {
                         CoreUsingMicronaut.class),
                 Arguments.of("plugins", PLUGINS_DEPEND_ONLY_ON_API, List.of(ProviderUsingCore.class),
                         ProviderUsingCore.class),
+                Arguments.of("limiter stores", LIMITER_STORES_DEPEND_ONLY_ON_API_AND_CORE_LIMITER,
+                        List.of(dev.fairway.limiter.archfixture.LimiterUsingQueue.class),
+                        dev.fairway.limiter.archfixture.LimiterUsingQueue.class),
                 Arguments.of("frameworks", FRAMEWORKS_ONLY_IN_APP, List.of(TransportUsingSdk.class),
                         TransportUsingSdk.class),
                 Arguments.of("frameworks (core)", FRAMEWORKS_ONLY_IN_APP, List.of(CoreUsingMicronaut.class),
@@ -184,7 +193,8 @@ class ArchitectureTest {
                 .collect(Collectors.toCollection(TreeSet::new));
 
         assertTrue(found.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.core.limiter",
-                "dev.fairway.core.queue", "dev.fairway.provider.fake", "dev.fairway.provider.openai",
+                "dev.fairway.core.queue", "dev.fairway.limiter.redis", "dev.fairway.provider.anthropic",
+                "dev.fairway.provider.fake", "dev.fairway.provider.openai",
                 "dev.fairway.transport.websocket")), found.toString());
         assertTrue(modules.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.provider.fake")),
                 modules.toString());

@@ -94,8 +94,8 @@ public final class ConfigKeys {
     /** Adaptive or static bound on calls in flight. */
     public static final ConfigKey<String> CONCURRENCY_POLICY = ConfigKey.choice("fairway.concurrency.policy",
             "adaptive", List.of("adaptive", "static"),
-            "adaptive: AIMD between concurrency.min and concurrency.max, starting at 64"
-                    + " (+1 per window of clean answers, halved on a 429);"
+            "adaptive: AIMD between concurrency.min and concurrency.max, starting at 64, doubling per window"
+                    + " of clean answers until the first 429, then +1, halved on a 429;"
                     + " static: the original's concurrency.max normally, concurrency.min while rate limited.");
 
     /** Upper bound of the concurrency limiter. */

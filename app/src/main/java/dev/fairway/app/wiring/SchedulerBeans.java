@@ -130,7 +130,7 @@ public class SchedulerBeans {
         ConcurrencyPolicy policy = switch (config.get(ConfigKeys.CONCURRENCY_POLICY)) {
             case "static" -> StaticConcurrencyPolicy.builder().normal(max).rateLimited(min).build();
             default -> AimdConcurrencyPolicy.builder()
-                    .floor(min).ceiling(max).initial(Math.max(min, Math.min(max, 64))).build();
+                    .floor(min).ceiling(max).initial(Math.max(min, Math.min(max, 64))).slowStart(true).build();
         };
         return BoundedConcurrencyLimiter.builder().policy(policy).clock(clock).build();
     }

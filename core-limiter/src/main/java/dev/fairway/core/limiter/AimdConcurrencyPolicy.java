@@ -7,7 +7,9 @@ import dev.fairway.api.limit.ConcurrencyLimiter.Outcome;
  * current limit, from requests that started while at least half the limit was in use, the limit
  * grows by one; a 429 multiplies it by {@code backoffPercent / 100}, at most once per congestion
  * event (429s of requests that started before the last decrease are the same event). The limit stays
- * between a floor and a ceiling. Integer arithmetic only. Not thread-safe on its own:
+ * between a floor and a ceiling. With {@link Builder#slowStart(boolean) slow start} the limit doubles
+ * instead of growing by one until the first 429, as TCP does, so a busy node reaches the concurrency it
+ * needs in a few round trips instead of hundreds. Integer arithmetic only. Not thread-safe on its own:
  * {@link BoundedConcurrencyLimiter} calls it under its lock.
  */
 public final class AimdConcurrencyPolicy implements ConcurrencyPolicy {
@@ -15,6 +17,7 @@ public final class AimdConcurrencyPolicy implements ConcurrencyPolicy {
     private final int floor;
     private final int ceiling;
     private final int backoffPercent;
+    private final boolean slowStart;
     private int limit;
     private int cleanSinceIncrease;
     private boolean decreased;
@@ -31,6 +34,7 @@ public final class AimdConcurrencyPolicy implements ConcurrencyPolicy {
         this.floor = b.floor;
         this.ceiling = b.ceiling;
         this.backoffPercent = b.backoffPercent;
+        this.slowStart = b.slowStart;
         this.limit = b.initial;
     }
 
@@ -68,7 +72,10 @@ public final class AimdConcurrencyPolicy implements ConcurrencyPolicy {
                 // Only a limit that was actually in use is evidence that it can grow.
                 if (2 * inFlightAtStart >= limit && ++cleanSinceIncrease >= limit) {
                     cleanSinceIncrease = 0;
-                    limit = Math.min(ceiling, limit + 1);
+                    // Slow start doubles until the first 429 (the first congestion event); then additive.
+                    limit = slowStart && !decreased
+                            ? (int) Math.min(ceiling, 2L * limit)
+                            : Math.min(ceiling, limit + 1);
                 }
             }
             case RATE_LIMITED -> {
@@ -92,6 +99,7 @@ public final class AimdConcurrencyPolicy implements ConcurrencyPolicy {
         private int floor = 2;
         private int ceiling = 64;
         private int backoffPercent = 50;
+        private boolean slowStart;
 
         private Builder() {
         }
@@ -132,6 +140,16 @@ public final class AimdConcurrencyPolicy implements ConcurrencyPolicy {
                 throw new IllegalArgumentException("backoffPercent must be 1 to 99, was " + value);
             }
             backoffPercent = value;
+            return this;
+        }
+
+        /**
+         * @param value whether the limit doubles (instead of growing by one) until the first 429
+         *     (default false)
+         * @return this builder
+         */
+        public Builder slowStart(boolean value) {
+            slowStart = value;
             return this;
         }
 

@@ -80,4 +80,24 @@ class AimdConcurrencyPolicyTest {
         assertThrows(IllegalArgumentException.class, () -> AimdConcurrencyPolicy.builder().initial(1).build());
         assertThrows(IllegalArgumentException.class, () -> AimdConcurrencyPolicy.builder().backoffPercent(100));
     }
+
+    @Test
+    void slowStartDoublesUntilTheFirst429ThenGrowsByOne() {
+        AimdConcurrencyPolicy policy = AimdConcurrencyPolicy.builder().initial(4).floor(2).ceiling(64).slowStart(true)
+                .build();
+        cleanWindow(policy, 4);
+        assertEquals(8, policy.limit(1));
+        cleanWindow(policy, 8);
+        assertEquals(16, policy.limit(1));
+        policy.onSample(2, 3, 16, Outcome.RATE_LIMITED);
+        assertEquals(8, policy.limit(4));
+        cleanWindow(policy, 8);
+        assertEquals(9, policy.limit(5), "additive after the first 429");
+    }
+
+    private static void cleanWindow(AimdConcurrencyPolicy policy, int limit) {
+        for (int i = 0; i < limit; i++) {
+            policy.onSample(10, 11, limit, Outcome.SUCCESS);
+        }
+    }
 }

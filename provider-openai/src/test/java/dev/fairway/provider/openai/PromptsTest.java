@@ -25,7 +25,7 @@ class PromptsTest {
 
     @Test
     void unknownLanguageTagIsUsedAsIs() {
-        assertEquals("qaa", Prompts.languageName("qaa"));
+        assertEquals("qaa", dev.fairway.api.spi.TranslationPrompts.languageName("qaa"));
     }
 
     @Test

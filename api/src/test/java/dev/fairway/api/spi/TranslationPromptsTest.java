@@ -1,0 +1,38 @@
+package dev.fairway.api.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fairway.api.SegmentKind;
+import org.junit.jupiter.api.Test;
+
+class TranslationPromptsTest {
+
+    @Test
+    void partialAndFinalPromptsNameBothLanguagesAndDiffer() {
+        String partial = TranslationPrompts.systemPrompt(SegmentKind.PARTIAL, "en", "fr");
+        String fin = TranslationPrompts.systemPrompt(SegmentKind.FINAL, "en", "fr");
+        assertTrue(partial.contains("from English (en) to French (fr)"), partial);
+        assertTrue(partial.contains("Do not complete"), partial);
+        assertTrue(fin.contains("faithfully and completely"), fin);
+        assertNotEquals(partial, fin);
+    }
+
+    @Test
+    void unknownLanguageTagStaysAsItIs() {
+        assertEquals("qaa", TranslationPrompts.languageName("qaa"));
+        assertEquals("Portuguese (Brazil) (pt-BR)", TranslationPrompts.languageName("pt-BR"));
+    }
+
+    @Test
+    void tokenEstimateRoundsUpPerScript() {
+        assertEquals(3, TranslationPrompts.textTokens("Good morning", 40), "12 ASCII characters at 4 a token");
+        assertEquals(4, TranslationPrompts.textTokens("Good morning", 35), "12 at 3.5 a token, rounded up");
+        assertEquals(4, TranslationPrompts.textTokens("你好世界", 40), "one token per CJK character");
+        assertEquals(3, TranslationPrompts.textTokens("привет", 40), "two other characters a token");
+        assertEquals(1, TranslationPrompts.textTokens("", 40), "at least one");
+        assertThrows(IllegalArgumentException.class, () -> TranslationPrompts.textTokens("x", 0));
+    }
+}

@@ -8,6 +8,8 @@
  */
 module dev.fairway.api {
     requires transitive io.opentelemetry.api;
+    // ProviderMessages recognises the HTTP client's timeout exceptions.
+    requires java.net.http;
 
     exports dev.fairway.api;
     exports dev.fairway.api.spi;

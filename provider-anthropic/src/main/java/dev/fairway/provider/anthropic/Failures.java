@@ -7,13 +7,9 @@ import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.RateLimitedException;
 import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.spi.PluginConfig;
+import dev.fairway.api.spi.ProviderMessages;
 
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -30,12 +26,6 @@ import java.util.regex.Pattern;
  */
 final class Failures {
 
-    /** Longest excerpt of a server's text quoted in a message. */
-    static final int EXCERPT_LENGTH = 200;
-
-    /** Anthropic's keys ({@code sk-ant-api03-...}) and anything else shaped like a secret key. */
-    private static final Pattern KEY_LIKE = Pattern.compile("sk-[A-Za-z0-9_*.\\-]{3,}");
-    private static final Pattern CONTROL_OR_SPACE = Pattern.compile("[\\s\\p{Cntrl}]+");
     /** An {@code invalid_request_error} that is about money, not about the request. */
     private static final Pattern CREDIT = Pattern.compile("(?i)credit balance|billing|purchase credits");
     /** The error types Anthropic documents. */
@@ -143,23 +133,8 @@ final class Failures {
      * @return a transient exception
      */
     TransientProviderException forIo(Throwable failure) {
-        String detail = failure.getMessage() == null ? failure.getClass().getSimpleName()
-                : failure.getClass().getSimpleName() + ": " + redact(failure.getMessage());
-        if (failure instanceof HttpConnectTimeoutException) {
-            return new TransientProviderException("could not connect to " + server + " within "
-                    + AnthropicSettings.PREFIX + ".connect-timeout ("
-                    + PluginConfig.DurationText.format(settings.connectTimeout()) + ")", failure);
-        }
-        if (failure instanceof HttpTimeoutException) {
-            return timedOut(failure);
-        }
-        if (failure instanceof ConnectException || failure instanceof UnresolvedAddressException) {
-            return new TransientProviderException("could not connect to " + server + " (" + detail + ")", failure);
-        }
-        if (failure instanceof IOException) {
-            return new TransientProviderException("the exchange with " + server + " failed (" + detail + ")", failure);
-        }
-        return new TransientProviderException("the call to " + server + " failed (" + detail + ")", failure);
+        return ProviderMessages.exchangeFailed(server, AnthropicSettings.PREFIX, settings.connectTimeout(),
+                settings.requestTimeout(), settings.apiKey(), failure);
     }
 
     /**
@@ -169,8 +144,7 @@ final class Failures {
      * @return a transient exception
      */
     TransientProviderException timedOut(Throwable cause) {
-        return new TransientProviderException(server + " did not answer within " + AnthropicSettings.PREFIX
-                + ".request-timeout (" + PluginConfig.DurationText.format(settings.requestTimeout()) + ")", cause);
+        return ProviderMessages.timedOut(server, AnthropicSettings.PREFIX, settings.requestTimeout(), cause);
     }
 
     /**
@@ -181,14 +155,11 @@ final class Failures {
      * @return text fit for an exception message or a log
      */
     String redact(String text) {
-        String t = text.replace(settings.apiKey(), "***");
-        t = KEY_LIKE.matcher(t).replaceAll("sk-***");
-        t = CONTROL_OR_SPACE.matcher(t).replaceAll(" ").strip();
-        return t.length() <= EXCERPT_LENGTH ? t : t.substring(0, EXCERPT_LENGTH) + "...";
+        return ProviderMessages.redact(text, settings.apiKey());
     }
 
     private String excerpt(String body) {
-        return body.isBlank() ? "(empty body)" : "'" + redact(body) + "'";
+        return ProviderMessages.excerpt(body, settings.apiKey());
     }
 
     private String said(MessagesJson.ErrorBody error, String body) {

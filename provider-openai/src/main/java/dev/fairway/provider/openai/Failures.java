@@ -7,15 +7,10 @@ import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.RateLimitedException;
 import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.spi.PluginConfig;
+import dev.fairway.api.spi.ProviderMessages;
 
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Turns HTTP answers and I/O failures into the API's exceptions, with messages that say what to do
@@ -23,17 +18,9 @@ import java.util.regex.Pattern;
  */
 final class Failures {
 
-    /** Longest excerpt of a server's text quoted in a message. */
-    static final int EXCERPT_LENGTH = 200;
-
     /** Error codes or types that mean the account cannot pay, not that a window is full. */
     private static final Set<String> QUOTA_CODES = Set.of("insufficient_quota", "billing_hard_limit_reached",
             "billing_not_active");
-
-    /** Things that look like keys: OpenAI's {@code sk-...}, and bearer tokens. */
-    private static final Pattern KEY_LIKE = Pattern.compile("sk-[A-Za-z0-9_*.\\-]{3,}");
-    private static final Pattern BEARER = Pattern.compile("(?i)bearer\\s+\\S+");
-    private static final Pattern CONTROL_OR_SPACE = Pattern.compile("[\\s\\p{Cntrl}]+");
 
     private final OpenAiSettings settings;
     private final String server;
@@ -118,23 +105,8 @@ final class Failures {
      * @return a transient exception
      */
     TransientProviderException forIo(Throwable failure) {
-        String detail = failure.getMessage() == null ? failure.getClass().getSimpleName()
-                : failure.getClass().getSimpleName() + ": " + redact(failure.getMessage());
-        if (failure instanceof HttpConnectTimeoutException) {
-            return new TransientProviderException("could not connect to " + server + " within "
-                    + OpenAiSettings.PREFIX + ".connect-timeout ("
-                    + PluginConfig.DurationText.format(settings.connectTimeout()) + ")", failure);
-        }
-        if (failure instanceof HttpTimeoutException) {
-            return timedOut(failure);
-        }
-        if (failure instanceof ConnectException || failure instanceof UnresolvedAddressException) {
-            return new TransientProviderException("could not connect to " + server + " (" + detail + ")", failure);
-        }
-        if (failure instanceof IOException) {
-            return new TransientProviderException("the exchange with " + server + " failed (" + detail + ")", failure);
-        }
-        return new TransientProviderException("the call to " + server + " failed (" + detail + ")", failure);
+        return ProviderMessages.exchangeFailed(server, OpenAiSettings.PREFIX, settings.connectTimeout(),
+                settings.requestTimeout(), settings.apiKey(), failure);
     }
 
     /**
@@ -144,8 +116,7 @@ final class Failures {
      * @return a transient exception
      */
     TransientProviderException timedOut(Throwable cause) {
-        return new TransientProviderException(server + " did not answer within " + OpenAiSettings.PREFIX
-                + ".request-timeout (" + PluginConfig.DurationText.format(settings.requestTimeout()) + ")", cause);
+        return ProviderMessages.timedOut(server, OpenAiSettings.PREFIX, settings.requestTimeout(), cause);
     }
 
     /**
@@ -156,18 +127,11 @@ final class Failures {
      * @return text fit for an exception message or a log
      */
     String redact(String text) {
-        String t = text;
-        if (!settings.apiKey().isEmpty()) {
-            t = t.replace(settings.apiKey(), "***");
-        }
-        t = KEY_LIKE.matcher(t).replaceAll("sk-***");
-        t = BEARER.matcher(t).replaceAll("Bearer ***");
-        t = CONTROL_OR_SPACE.matcher(t).replaceAll(" ").strip();
-        return t.length() <= EXCERPT_LENGTH ? t : t.substring(0, EXCERPT_LENGTH) + "...";
+        return ProviderMessages.redact(text, settings.apiKey());
     }
 
     private String excerpt(String body) {
-        return body.isBlank() ? "(empty body)" : "'" + redact(body) + "'";
+        return ProviderMessages.excerpt(body, settings.apiKey());
     }
 
     private String said(ChatJson.ErrorBody error, String body) {

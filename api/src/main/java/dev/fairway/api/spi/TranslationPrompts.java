@@ -97,4 +97,109 @@ public final class TranslationPrompts {
         return script == Character.UnicodeScript.HAN || script == Character.UnicodeScript.HIRAGANA
                 || script == Character.UnicodeScript.KATAKANA || script == Character.UnicodeScript.HANGUL;
     }
+
+    /**
+     * The token arithmetic of a provider whose prompts are these: prompt tokens (the system prompt's
+     * template, an allowance for the language names, the text and the message framing), a completion cap
+     * that follows the source's length ({@code min(max, max(min, ceil(sourceTokens * factor)))}), what the
+     * limiter should reserve (prompt plus cap, as OpenAI and Anthropic charge a request when admitting it)
+     * and what a call is expected to use (prompt plus about the source's tokens).
+     *
+     */
+    public static final class Budget {
+
+        /** Allowance for the two language names in a system prompt. */
+        public static final int LANGUAGE_ALLOWANCE_TOKENS = 8;
+
+        private final int asciiCharsPerTokenTenths;
+        private final int framingTokens;
+        private final double maxTokensFactor;
+        private final int maxTokensMin;
+        private final int maxTokensMax;
+        /** The templates' own tokens, computed once: prompt estimates run for every request. */
+        private final int partialTemplateTokens;
+        private final int finalTemplateTokens;
+
+        /**
+         * Validates the numbers.
+         *
+         * @param asciiCharsPerTokenTenths ASCII characters a token, in tenths, > 0
+         * @param framingTokens tokens the message framing adds, >= 0
+         * @param maxTokensFactor completion cap per source token, > 0
+         * @param maxTokensMin least completion cap, >= 1
+         * @param maxTokensMax largest completion cap, >= the least
+         */
+        public Budget(int asciiCharsPerTokenTenths, int framingTokens, double maxTokensFactor, int maxTokensMin,
+                int maxTokensMax) {
+            if (asciiCharsPerTokenTenths <= 0 || framingTokens < 0 || !(maxTokensFactor > 0)
+                    || maxTokensMin < 1 || maxTokensMax < maxTokensMin) {
+                throw new IllegalArgumentException("budget out of range: " + asciiCharsPerTokenTenths + " tenths, "
+                        + framingTokens + " framing, factor " + maxTokensFactor + ", cap " + maxTokensMin + " to "
+                        + maxTokensMax);
+            }
+            this.asciiCharsPerTokenTenths = asciiCharsPerTokenTenths;
+            this.framingTokens = framingTokens;
+            this.maxTokensFactor = maxTokensFactor;
+            this.maxTokensMin = maxTokensMin;
+            this.maxTokensMax = maxTokensMax;
+            this.partialTemplateTokens = textTokens(systemPrompt(SegmentKind.PARTIAL, "", ""))
+                    + LANGUAGE_ALLOWANCE_TOKENS;
+            this.finalTemplateTokens = textTokens(systemPrompt(SegmentKind.FINAL, "", "")) + LANGUAGE_ALLOWANCE_TOKENS;
+        }
+
+        /**
+         * Estimates the tokens of a text with this budget's characters per token.
+         *
+         * @param text any text
+         * @return at least 1
+         */
+        public int textTokens(String text) {
+            return TranslationPrompts.textTokens(text, asciiCharsPerTokenTenths);
+        }
+
+        /**
+         * The completion cap for a source text.
+         *
+         * @param text the source text
+         * @return {@code min(max, max(min, ceil(sourceTokens * factor)))}
+         */
+        public int maxTokens(String text) {
+            long headroom = (long) Math.ceil(textTokens(text) * maxTokensFactor);
+            return (int) Math.min(maxTokensMax, Math.max(maxTokensMin, headroom));
+        }
+
+        /**
+         * The prompt tokens of a request: system prompt, language names, text and framing.
+         *
+         * @param kind partial or final
+         * @param text the source text
+         * @return the estimate
+         */
+        public int promptTokens(SegmentKind kind, String text) {
+            return (kind == SegmentKind.PARTIAL ? partialTemplateTokens : finalTemplateTokens) + textTokens(text)
+                    + framingTokens;
+        }
+
+        /**
+         * What the limiter should reserve: prompt tokens plus the completion cap.
+         *
+         * @param kind partial or final
+         * @param text the source text
+         * @return the reservation, > 0
+         */
+        public int reservedTokens(SegmentKind kind, String text) {
+            return promptTokens(kind, text) + maxTokens(text);
+        }
+
+        /**
+         * What a call is expected to use: prompt tokens plus about the source's tokens.
+         *
+         * @param kind partial or final
+         * @param text the source text
+         * @return the expectation, > 0
+         */
+        public int expectedTokens(SegmentKind kind, String text) {
+            return promptTokens(kind, text) + textTokens(text);
+        }
+    }
 }

@@ -35,4 +35,18 @@ class TranslationPromptsTest {
         assertEquals(1, TranslationPrompts.textTokens("", 40), "at least one");
         assertThrows(IllegalArgumentException.class, () -> TranslationPrompts.textTokens("x", 0));
     }
+
+    @Test
+    void budgetReservesPromptPlusCapAndExpectsPromptPlusSource() {
+        TranslationPrompts.Budget budget = new TranslationPrompts.Budget(40, 9, 2.0, 64, 16_384);
+        String text = "Good morning";
+        assertEquals(64, budget.maxTokens(text), "the floor for a short text");
+        assertEquals(2 * 250, budget.maxTokens("x".repeat(1000)), "ceil(250 tokens * 2)");
+        int prompt = budget.promptTokens(SegmentKind.FINAL, text);
+        assertEquals(TranslationPrompts.textTokens(TranslationPrompts.systemPrompt(SegmentKind.FINAL, "", ""), 40)
+                + TranslationPrompts.Budget.LANGUAGE_ALLOWANCE_TOKENS + 3 + 9, prompt);
+        assertEquals(prompt + 64, budget.reservedTokens(SegmentKind.FINAL, text));
+        assertEquals(prompt + 3, budget.expectedTokens(SegmentKind.FINAL, text));
+        assertThrows(IllegalArgumentException.class, () -> new TranslationPrompts.Budget(40, 9, 2.0, 10, 5));
+    }
 }

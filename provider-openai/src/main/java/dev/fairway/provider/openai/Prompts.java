@@ -27,23 +27,12 @@ final class Prompts {
     static final int FRAMING_TOKENS = 9;
     /** ASCII characters a token, in tenths, for OpenAI's tokenizer. */
     static final int ASCII_CHARS_PER_TOKEN_TENTHS = 40;
-    /** Allowance for the two language names when the languages are not known yet. */
-    static final int LANGUAGE_ALLOWANCE_TOKENS = 8;
 
-    private final double maxTokensFactor;
-    private final int maxTokensMin;
-    private final int maxTokensMax;
-    private final int partialTemplateTokens;
-    private final int finalTemplateTokens;
+    private final TranslationPrompts.Budget budget;
 
     Prompts(double maxTokensFactor, int maxTokensMin, int maxTokensMax) {
-        this.maxTokensFactor = maxTokensFactor;
-        this.maxTokensMin = maxTokensMin;
-        this.maxTokensMax = maxTokensMax;
-        this.partialTemplateTokens = textTokens(TranslationPrompts.systemPrompt(SegmentKind.PARTIAL, "", ""))
-                + LANGUAGE_ALLOWANCE_TOKENS;
-        this.finalTemplateTokens = textTokens(TranslationPrompts.systemPrompt(SegmentKind.FINAL, "", ""))
-                + LANGUAGE_ALLOWANCE_TOKENS;
+        this.budget = new TranslationPrompts.Budget(ASCII_CHARS_PER_TOKEN_TENTHS, FRAMING_TOKENS, maxTokensFactor,
+                maxTokensMin, maxTokensMax);
     }
 
     static Prompts of(OpenAiSettings settings) {
@@ -69,8 +58,7 @@ final class Prompts {
      * @return {@code min(max, max(min, ceil(sourceTokens * factor)))}
      */
     int maxTokens(String text) {
-        long headroom = (long) Math.ceil(textTokens(text) * maxTokensFactor);
-        return (int) Math.min(maxTokensMax, Math.max(maxTokensMin, headroom));
+        return budget.maxTokens(text);
     }
 
     /**
@@ -81,8 +69,7 @@ final class Prompts {
      * @return the estimate
      */
     int promptTokens(SegmentKind kind, String text) {
-        return (kind == SegmentKind.PARTIAL ? partialTemplateTokens : finalTemplateTokens)
-                + textTokens(text) + FRAMING_TOKENS;
+        return budget.promptTokens(kind, text);
     }
 
     /**
@@ -94,7 +81,7 @@ final class Prompts {
      * @return the reservation, > 0
      */
     int reservedTokens(SegmentKind kind, String text) {
-        return promptTokens(kind, text) + maxTokens(text);
+        return budget.reservedTokens(kind, text);
     }
 
     /**
@@ -105,7 +92,7 @@ final class Prompts {
      * @return the expectation, > 0
      */
     int expectedTokens(SegmentKind kind, String text) {
-        return promptTokens(kind, text) + textTokens(text);
+        return budget.expectedTokens(kind, text);
     }
 
     /**

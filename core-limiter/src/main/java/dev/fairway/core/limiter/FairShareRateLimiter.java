@@ -9,6 +9,8 @@ import dev.fairway.api.limit.RateLimiter;
 import dev.fairway.api.limit.RateLimiterStats;
 import dev.fairway.api.limit.SessionRateStats;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,10 +38,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * one division: no acquire visits other sessions. A session's ring is dropped once its usage has slid out of the
  * window, so an idle session costs a few dozen bytes.
  *
- * <p><b>Cost.</b> An acquire is a map lookup and a critical section of a few dozen instructions
- * under a compare-and-set lock (never {@code synchronized}, so virtual threads are not pinned; nothing
- * in it blocks, logs or allocates), in integer arithmetic; it allocates nothing once the session is
- * registered. Buckets expire as the clock advances (bounded work per elapsed tick) and sessions
+ * <p><b>Cost.</b> In the common case (nobody contending, room in the window, the session seen
+ * before) an acquire is a map lookup, one compare-and-set of a single admission word that holds the
+ * lock bit, a generation and the counts admitted since the lock was last held, and a few
+ * instructions under the session's own lock: threads admitting for different sessions share only
+ * that one word. Everything else (a new tick, a refusal, contention, reconciliation, feedback, stats)
+ * takes the lock bit for a critical section of a few dozen instructions (never {@code synchronized},
+ * so virtual threads are not pinned; nothing in it blocks, logs or allocates), in integer arithmetic.
+ * An acquire allocates nothing once the session is registered. Buckets expire as the clock advances (bounded work per elapsed tick) and sessions
  * expire through a timing wheel (constant work per session and deadline).
  *
  * <p>Build one with {@link #builder()}.
@@ -69,18 +75,46 @@ public final class FairShareRateLimiter implements RateLimiter {
     private final long defaultPauseNanos;
     private final long origin;
 
-    private final SpinLock lock = new SpinLock();
+    private static final VarHandle WORD;
+    private static final int HEAD_TOKEN_BITS = 24;
+    private static final long HEAD_TOKEN_MAX = (1L << HEAD_TOKEN_BITS) - 1;
+    private static final int HEAD_REQUEST_SHIFT = HEAD_TOKEN_BITS;
+    private static final long HEAD_REQUEST_MAX = 0xFFFF;
+    private static final int GENERATION_SHIFT = 40;
+    private static final long GENERATION_MASK = ((1L << 23) - 1) << GENERATION_SHIFT;
+    private static final long LOCKED = 1L << 63;
+    /** A lock-holder's wait: spin this often, then yield between attempts. */
+    private static final int SPINS_BEFORE_YIELD = 64;
+
+    static {
+        try {
+            WORD = MethodHandles.lookup().findVarHandle(FairShareRateLimiter.class, "word", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The admission word: the lock bit, a generation (23 bits) and the head counts (16 bits of
+     * requests, 24 of tokens) admitted by the lock-free path into the current fine bucket since the
+     * lock was last held. See {@link #tryAcquireLockFree}.
+     */
+    @SuppressWarnings("unused") // accessed through WORD
+    private volatile long word;
     private final ConcurrentHashMap<SessionId, SessionState> sessions = new ConcurrentHashMap<>();
 
-    // Guarded by lock.
+    // Guarded by the lock bit of the word; read without it only by the lock-free path, which validates
+    // what it read with the word's generation.
     private long lastNow;
     private long fineTick;
     /** When the next fine tick starts: the hot path compares instead of dividing. */
     private long nextTickAt;
     private long coarseTick;
     private final BucketRing global;
-    /** Usage of every session that is not contending (and of closed sessions and calibration). */
-    private final BucketRing satisfied;
+    /** Everything the global ring holds, in coarse buckets: what the per-session rings are compared with. */
+    private final BucketRing coarseGlobal;
+    /** Usage of the contending sessions; the rest of {@link #coarseGlobal} is the satisfied usage. */
+    private final BucketRing contendingUsage;
     private final ExpiryWheel wheel;
     private long activeWeight;
     private long contendingWeight;
@@ -102,7 +136,8 @@ public final class FairShareRateLimiter implements RateLimiter {
         this.defaultPauseNanos = b.defaultRetryAfter.toNanos();
         this.origin = clock.nanoTime();
         this.global = new BucketRing(fineBuckets, 0);
-        this.satisfied = new BucketRing(COARSE_BUCKETS, 0);
+        this.coarseGlobal = new BucketRing(COARSE_BUCKETS, 0);
+        this.contendingUsage = new BucketRing(COARSE_BUCKETS, 0);
         this.wheel = new ExpiryWheel(0, this::due);
     }
 
@@ -123,7 +158,7 @@ public final class FairShareRateLimiter implements RateLimiter {
             throw new IllegalArgumentException("weight must be 1 to " + SessionOptions.MAX_WEIGHT + ", was " + weight);
         }
         long now = now();
-        lock.lock();
+        lock();
         try {
             now = advance(now);
             SessionState s = registered(session, weight, now);
@@ -134,9 +169,9 @@ public final class FairShareRateLimiter implements RateLimiter {
                 }
                 s.weight = weight;
             }
-            s.lastSeen = now;
+            s.lastSeen = Math.max(s.lastSeen, now);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -144,15 +179,16 @@ public final class FairShareRateLimiter implements RateLimiter {
     public void closeSession(SessionId session) {
         requireSession(session);
         long now = now();
-        lock.lock();
+        lock();
         try {
             advance(now);
             SessionState s = sessions.get(session);
             if (s != null && !s.removed) {
+                settle(s);
                 remove(s);
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -165,45 +201,180 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
         SessionState s = sessions.get(session);
         long now = now();
-        lock.lock();
+        if (s != null && policy != FairSharePolicy.STATIC_SPLIT && estimatedTokens <= HEAD_TOKEN_MAX) {
+            long permit = tryAcquireLockFree(s, estimatedTokens, now);
+            if (permit >= 0) {
+                return permit;
+            }
+        }
+        lock();
         try {
             now = advance(now);
             if (s == null || s.removed) {
                 s = registered(session, 1, now);
             }
-            s.lastSeen = now;
-            if (now < pausedUntil) {
-                return Permits.refusal(pausedUntil - now);
-            }
-            BucketRing own = s.usage;
-            if (own != null) {
-                own.advanceTo(coarseTick);
-            }
-            long refusal = switch (policy) {
-                case NONE -> globalRefusal(1, estimatedTokens, now);
-                case STATIC_SPLIT -> {
-                    long r = globalRefusal(1, estimatedTokens, now);
-                    yield r != 0 ? r : shareRefusal(s, estimatedTokens, now);
-                }
-                case MAX_MIN -> maxMinRefusal(s, estimatedTokens, now);
-            };
-            if (refusal != 0) {
-                return refusal;
-            }
-            if (own == null) {
-                own = new BucketRing(COARSE_BUCKETS, coarseTick);
-                s.usage = own;
-                schedule(s); // to drop the ring again once the window has forgotten it
-            }
-            global.add(fineTick, 1, estimatedTokens);
-            own.add(coarseTick, 1, estimatedTokens);
-            if (!s.contending) {
-                satisfied.add(coarseTick, 1, estimatedTokens);
-            }
-            return ((fineTick & 0xFFFF_FFFFL) << TOKEN_BITS) | estimatedTokens;
+            settle(s);
+            return acquireLocked(s, estimatedTokens, now);
         } finally {
-            lock.unlock();
+            unlock();
         }
+    }
+
+    /**
+     * The lock-free path, for the common case: nobody contends or waits with a reservation, no pause,
+     * the session has a usage ring, and the fine tick has not ended. Then an admission needs only room
+     * in the global window, which the word's head counts plus the ring's sums show, and one
+     * compare-and-set of the word charges it. The state read besides the word is written only under
+     * the lock, and every release of the lock moves the word to a new generation, so a successful
+     * compare-and-set proves that what was read was current; a lock taken meanwhile makes it fail.
+     * The next lock-holder moves the head counts into the rings before it changes anything. The
+     * session's own usage is then charged with a compare-and-set of its pending word, which the
+     * lock-holder {@linkplain #settle settles} into the session's ring before it reads that.
+     *
+     * @return the permit, or -1 when the locked path must decide (which includes every refusal)
+     */
+    private long tryAcquireLockFree(SessionState s, int tokens, long now) {
+        long w = (long) WORD.getAcquire(this);
+        for (int attempt = 0; attempt < 4; attempt++) {
+            for (int spins = 0; (w & LOCKED) != 0; spins++) {
+                if (spins == SPINS_BEFORE_YIELD) {
+                    return -1;
+                }
+                Thread.onSpinWait();
+                w = (long) WORD.getAcquire(this);
+            }
+            // A snapshot of the state the lock guards, valid while the generation stays the same.
+            long generation = w & (GENERATION_MASK | LOCKED);
+            if (now >= nextTickAt || now < pausedUntil || contendingWeight != 0 || reservedRequests != 0
+                    || s.removed || s.contending || s.usage == null) {
+                return -1;
+            }
+            long ringRequests = global.requests();
+            long ringTokens = global.tokens();
+            long tick = fineTick;
+            long coarse = coarseTick;
+            while (true) {
+                long requests = ((w >>> HEAD_REQUEST_SHIFT) & HEAD_REQUEST_MAX) + 1;
+                long admittedTokens = (w & HEAD_TOKEN_MAX) + tokens;
+                if (requests > HEAD_REQUEST_MAX || admittedTokens > HEAD_TOKEN_MAX
+                        || ringRequests + requests > requestsPerMinute || ringTokens + admittedTokens > tokensPerMinute) {
+                    return -1;
+                }
+                long witness = (long) WORD.compareAndExchange(this, w, w + (1L << HEAD_REQUEST_SHIFT) + tokens);
+                if (witness == w) {
+                    chargeSession(s, coarse, tokens, now);
+                    return ((tick & 0xFFFF_FFFFL) << TOKEN_BITS) | tokens;
+                }
+                w = witness;
+                if ((w & (GENERATION_MASK | LOCKED)) != generation) {
+                    break; // the lock was taken: read the state again
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The session's part of a lock-free admission: adds it to the session's pending word (the coarse
+     * tick's low 16 bits, 16 bits of requests, 32 of tokens). A word of an older tick, or a full one,
+     * is settled under the lock first.
+     */
+    private void chargeSession(SessionState s, long coarse, int tokens, long now) {
+        if (now > s.lastSeen) {
+            s.lastSeen = now;
+        }
+        long tickBits = (coarse & 0xFFFF) << 48;
+        long p = s.pending();
+        while (true) {
+            long next;
+            if (p == 0) {
+                next = tickBits | (1L << 32) | tokens;
+            } else if ((p & (0xFFFFL << 48)) == tickBits && ((p >>> 32) & 0xFFFF) < 0xFFFF
+                    && (p & 0xFFFF_FFFFL) + tokens <= 0xFFFF_FFFFL) {
+                next = p + (1L << 32) + tokens;
+            } else {
+                lock();
+                try {
+                    advance(now);
+                    settle(s);
+                    // The admission was in the coarse tick the lock-free path saw: charge it there.
+                    record(s, coarse, 1, tokens);
+                } finally {
+                    unlock();
+                }
+                return;
+            }
+            long witness = s.compareAndExchangePending(p, next);
+            if (witness == p) {
+                return;
+            }
+            p = witness;
+        }
+    }
+
+    /** Moves the session's pending word (lock-free admissions) into its ring. Under the lock. */
+    private void settle(SessionState s) {
+        long p = s.takePending();
+        if (p == 0) {
+            return;
+        }
+        // The word's tick is at most the current one, and recent unless the session was long idle,
+        // in which case its usage has left the window whichever tick it is read as.
+        long coarse = coarseTick - ((coarseTick - (p >>> 48)) & 0xFFFF);
+        record(s, coarse, (p >>> 32) & 0xFFFF, p & 0xFFFF_FFFFL);
+    }
+
+    /** Charges usage to the session's ring (made if need be) and, if it contends, to theirs. Under the lock. */
+    private void record(SessionState s, long coarse, long requests, long tokens) {
+        if (s.removed) {
+            return; // it is in the global rings, which is all a closed session's usage needs
+        }
+        BucketRing own = s.usage;
+        if (own == null) {
+            own = new BucketRing(COARSE_BUCKETS, coarseTick);
+            s.usage = own;
+            schedule(s); // to drop the ring again once the window has forgotten it
+        }
+        own.advanceTo(coarseTick);
+        own.add(coarse, requests, tokens);
+        if (s.contending) {
+            contendingUsage.add(coarse, requests, tokens);
+        }
+    }
+
+    /** An admission under the lock, the session settled. */
+    private long acquireLocked(SessionState s, int estimatedTokens, long now) {
+        s.lastSeen = Math.max(s.lastSeen, now);
+        if (now < pausedUntil) {
+            return Permits.refusal(pausedUntil - now);
+        }
+        BucketRing own = s.usage;
+        if (own != null) {
+            own.advanceTo(coarseTick);
+        }
+        long refusal = switch (policy) {
+            case NONE -> globalRefusal(1, estimatedTokens, now);
+            case STATIC_SPLIT -> {
+                long r = globalRefusal(1, estimatedTokens, now);
+                yield r != 0 ? r : shareRefusal(s, estimatedTokens, now);
+            }
+            case MAX_MIN -> maxMinRefusal(s, estimatedTokens, now);
+        };
+        if (refusal != 0) {
+            return refusal;
+        }
+        if (own == null) {
+            own = new BucketRing(COARSE_BUCKETS, coarseTick);
+            s.usage = own;
+            schedule(s); // to drop the ring again once the window has forgotten it
+        }
+        global.add(fineTick, 1, estimatedTokens);
+        coarseGlobal.add(coarseTick, 1, estimatedTokens);
+        own.add(coarseTick, 1, estimatedTokens);
+        if (s.contending) {
+            contendingUsage.add(coarseTick, 1, estimatedTokens);
+        }
+        return ((fineTick & 0xFFFF_FFFFL) << TOKEN_BITS) | estimatedTokens;
     }
 
     @Override
@@ -239,7 +410,7 @@ public final class FairShareRateLimiter implements RateLimiter {
     @Override
     public RateLimiterStats stats() {
         long now = now();
-        lock.lock();
+        lock();
         try {
             now = advance(now);
             long phase = phase();
@@ -250,6 +421,7 @@ public final class FairShareRateLimiter implements RateLimiter {
                 }
                 long requests = 0;
                 long tokens = 0;
+                settle(s);
                 if (s.usage != null) {
                     s.usage.advanceTo(coarseTick);
                     requests = Math.max(0, s.usage.requestsInterpolated(phase, ratio));
@@ -262,7 +434,7 @@ public final class FairShareRateLimiter implements RateLimiter {
             return new RateLimiterStats(global.requests(), requestsPerMinute, global.tokens(), tokensPerMinute,
                     perSession.size(), now < pausedUntil, perSession);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -295,6 +467,42 @@ public final class FairShareRateLimiter implements RateLimiter {
 
     // ---- internals; every method below runs under the lock unless it says otherwise ----
 
+    /** Takes the lock bit of the word, then moves the head counts of the lock-free path into the rings. */
+    private void lock() {
+        long w = (long) WORD.getVolatile(this);
+        int spins = 0;
+        while (true) {
+            if ((w & LOCKED) == 0) {
+                long witness = (long) WORD.compareAndExchange(this, w, w | LOCKED);
+                if (witness == w) {
+                    long requests = (w >>> HEAD_REQUEST_SHIFT) & HEAD_REQUEST_MAX;
+                    long tokens = w & HEAD_TOKEN_MAX;
+                    if ((requests | tokens) != 0) {
+                        // Charged while the fine tick was the current one; the lock-free path stops at its end.
+                        global.add(fineTick, requests, tokens);
+                        coarseGlobal.add(coarseTick, requests, tokens);
+                    }
+                    return;
+                }
+                w = witness;
+                continue;
+            }
+            if (++spins < SPINS_BEFORE_YIELD) {
+                Thread.onSpinWait();
+            } else {
+                spins = 0;
+                Thread.yield();
+            }
+            w = (long) WORD.getVolatile(this);
+        }
+    }
+
+    /** Releases the lock bit with the next generation and empty head counts. */
+    private void unlock() {
+        long w = (long) WORD.getVolatile(this);
+        WORD.setRelease(this, (w + (1L << GENERATION_SHIFT)) & GENERATION_MASK);
+    }
+
     /** Reads the clock (outside the lock). */
     private long now() {
         return clock.nanoTime() - origin;
@@ -314,7 +522,8 @@ public final class FairShareRateLimiter implements RateLimiter {
             long coarse = fine / ratio;
             if (coarse != coarseTick) {
                 coarseTick = coarse;
-                satisfied.advanceTo(coarse);
+                coarseGlobal.advanceTo(coarse);
+                contendingUsage.advanceTo(coarse);
                 wheel.advanceTo(coarse);
             }
         }
@@ -346,6 +555,7 @@ public final class FairShareRateLimiter implements RateLimiter {
 
     /** The wheel says the session may have a deadline behind it. */
     private void due(SessionState s) {
+        settle(s);
         if (s.contending && lastNow >= s.contendingUntil) {
             satisfy(s);
         }
@@ -445,19 +655,19 @@ public final class FairShareRateLimiter implements RateLimiter {
             contendingWeight += s.weight;
             if (s.usage != null) {
                 s.usage.advanceTo(coarseTick);
-                satisfied.addAll(s.usage, -1);
+                contendingUsage.addAll(s.usage, 1);
             }
             schedule(s);
         }
     }
 
-    /** The session stops contending: its usage joins the satisfied ring. */
+    /** The session stops contending: its usage counts as satisfied again. */
     private void satisfy(SessionState s) {
         s.contending = false;
         contendingWeight -= s.weight;
         if (s.usage != null) {
             s.usage.advanceTo(coarseTick);
-            satisfied.addAll(s.usage, 1);
+            contendingUsage.addAll(s.usage, -1);
         }
     }
 
@@ -484,11 +694,11 @@ public final class FairShareRateLimiter implements RateLimiter {
     }
 
     private long satisfiedRequests(long phase) {
-        return satisfied.requestsInterpolated(phase, ratio);
+        return coarseGlobal.requestsInterpolated(phase, ratio) - contendingUsage.requestsInterpolated(phase, ratio);
     }
 
     private long satisfiedTokens(long phase) {
-        return satisfied.tokensInterpolated(phase, ratio);
+        return coarseGlobal.tokensInterpolated(phase, ratio) - contendingUsage.tokensInterpolated(phase, ratio);
     }
 
     /**
@@ -524,30 +734,29 @@ public final class FairShareRateLimiter implements RateLimiter {
     private void adjust(SessionId session, long permit, long deltaRequests, long deltaTokens) {
         SessionState s = sessions.get(session);
         long now = now();
-        lock.lock();
+        lock();
         try {
             advance(now);
             long tick = fineTick - ((fineTick - (permit >>> TOKEN_BITS)) & 0xFFFF_FFFFL);
             global.add(tick, deltaRequests, deltaTokens);
             long coarse = Math.floorDiv(tick, ratio);
-            if (s != null && !s.removed && s.usage != null) {
+            coarseGlobal.add(coarse, deltaRequests, deltaTokens);
+            if (s != null && !s.removed) {
+                settle(s);
                 BucketRing own = s.usage;
-                own.advanceTo(coarseTick);
-                if (!own.contains(coarse)) {
-                    return;
+                if (own != null) {
+                    own.advanceTo(coarseTick);
+                    // Refund no more than the bucket holds; a contending session's share moves alike.
+                    long r = Math.max(deltaRequests, -own.requestsAt(coarse));
+                    long t = Math.max(deltaTokens, -own.tokensAt(coarse));
+                    own.add(coarse, r, t);
+                    if (s.contending) {
+                        contendingUsage.add(coarse, r, t);
+                    }
                 }
-                // Refund no more than the bucket holds, and move the same amount in the satisfied ring.
-                long r = Math.max(deltaRequests, -own.requestsAt(coarse));
-                long t = Math.max(deltaTokens, -own.tokensAt(coarse));
-                own.add(coarse, r, t);
-                if (!s.contending) {
-                    satisfied.add(coarse, r, t);
-                }
-            } else {
-                satisfied.add(coarse, deltaRequests, deltaTokens);
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -557,7 +766,7 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
         long now = now();
         long pause = -1;
-        lock.lock();
+        lock();
         try {
             now = advance(now);
             calibrate(now, feedback.requestsRemaining(), feedback.requestsReset(), true);
@@ -571,7 +780,7 @@ public final class FairShareRateLimiter implements RateLimiter {
                 pausedUntil = Math.max(pausedUntil, saturatedAdd(now, pause));
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
         if (pause >= 0) {
             LOG.log(System.Logger.Level.INFO, "provider rate limit: admission paused for {0} ms", pause / 1_000_000);
@@ -599,7 +808,7 @@ public final class FairShareRateLimiter implements RateLimiter {
         long r = requests ? debt : 0;
         long t = requests ? 0 : debt;
         global.add(tick, r, t);
-        satisfied.add(Math.floorDiv(tick, ratio), r, t);
+        coarseGlobal.add(Math.floorDiv(tick, ratio), r, t);
     }
 
     /** On a 429 without retry-after: the longest reset among the limits the provider says are exhausted. */

@@ -2,18 +2,37 @@ package dev.fairway.core.limiter;
 
 import dev.fairway.api.SessionId;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
- * What {@link FairShareRateLimiter} keeps per session. Every field is guarded by the limiter's lock;
- * a state is looked up without the lock and then checked for {@link #removed} under it.
+ * What {@link FairShareRateLimiter} keeps per session. Every field is written under the limiter's
+ * lock, except {@link #lastSeen} (a hint, moved forward by the lock-free path too) and the pending
+ * word, where the lock-free path adds its admissions for the lock-holder to settle into
+ * {@link #usage}. A state is looked up without the lock and then checked for {@link #removed}.
  */
 final class SessionState {
+
+    private static final VarHandle PENDING;
+
+    static {
+        try {
+            PENDING = MethodHandles.lookup().findVarHandle(SessionState.class, "pending", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Lock-free admissions not yet in {@link #usage}: coarse tick (low 16 bits), requests (16), tokens (32). */
+    @SuppressWarnings("unused") // accessed through PENDING
+    private volatile long pending;
 
     final SessionId id;
     int weight;
     /** The session's own usage in coarse buckets; null until its first admission. */
     BucketRing usage;
     long lastSeen;
-    /** Refused at or over its level (MAX_MIN): its weight is in the contending weight, its usage out of the satisfied ring. */
+    /** Refused at or over its level (MAX_MIN): its weight is in the contending weight, its usage in the contending ring. */
     boolean contending;
     long contendingUntil;
     /** Refused under its level for want of global capacity (MAX_MIN): held back from sessions that do not wait. */
@@ -31,5 +50,17 @@ final class SessionState {
         this.id = id;
         this.weight = weight;
         this.lastSeen = now;
+    }
+
+    long pending() {
+        return (long) PENDING.getVolatile(this);
+    }
+
+    long compareAndExchangePending(long expected, long value) {
+        return (long) PENDING.compareAndExchange(this, expected, value);
+    }
+
+    long takePending() {
+        return (long) PENDING.getAndSet(this, 0L);
     }
 }

@@ -75,6 +75,9 @@ public final class FairScheduler implements TranslationScheduler {
     private final Executor executor;
     private final Tracing tracing;
     private final Thread dispatcher;
+    private final boolean dedup;
+    private final String providerName;
+    private final String providerModel;
 
     private FairScheduler(Builder b) {
         this.provider = b.provider;
@@ -83,12 +86,14 @@ public final class FairScheduler implements TranslationScheduler {
         this.clock = b.clock;
         this.wallClock = b.wallClock;
         this.tracing = new Tracing(b.openTelemetry);
+        this.dedup = b.deduplicate;
         Settings settings = new Settings(b.maxConcurrent, b.minRequestInterval.toNanos(),
                 b.maxQueuedFinalsPerSession, b.maxFinalsInFlightPerSession, b.partialStaleAfter.toNanos(),
                 b.quantumTokens, b.finalMaxAttempts, b.retryInitialBackoff.toNanos(), b.retryMaxBackoff.toNanos(),
                 b.finalRetryDeadline.toNanos(), b.deduplicate);
-        this.core = new SchedulingCore(this, settings, rateLimiter, concurrencyLimiter, provider.name(),
-                provider.model());
+        this.core = new SchedulingCore(this, settings, rateLimiter, concurrencyLimiter);
+        this.providerName = provider.name();
+        this.providerModel = provider.model();
         if (b.executor != null) {
             this.executor = b.executor;
         } else {
@@ -198,7 +203,8 @@ public final class FairScheduler implements TranslationScheduler {
         TranslationRequest request = new TranslationRequest(s.id, kind, sequence, text,
                 s.options.sourceLanguage(), s.options.targetLanguage(), estimate);
         Span span = tracing.startItem(request);
-        Item item = new Item(s, request, clock.nanoTime(), span, Tracing.contextOf(span));
+        DedupKey key = dedup ? DedupKey.of(providerName, providerModel, request) : null;
+        Item item = new Item(s, request, clock.nanoTime(), span, Tracing.contextOf(span), key);
         List<Call> dispatched = core.inlineDispatch ? new ArrayList<>(2) : null;
         SubmitOutcome outcome = core.accept(item, dispatched);
         if (!outcome.accepted()) {

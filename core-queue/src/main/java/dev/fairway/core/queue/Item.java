@@ -27,6 +27,8 @@ final class Item {
     final Span span;
     /** The context of the submit plus {@link #span}: made current on the worker thread. */
     final Context context;
+    /** What identical requests share, or null when the scheduler does not deduplicate. */
+    final DedupKey key;
 
     byte state = QUEUED;
     boolean refused;
@@ -45,8 +47,10 @@ final class Item {
     /** The {@code Translation} or {@code SegmentFailure} held while {@link #DONE}. */
     Object outcome;
 
-    Item(SessionState session, TranslationRequest request, long acceptedAt, Span span, Context context) {
+    Item(SessionState session, TranslationRequest request, long acceptedAt, Span span, Context context,
+            DedupKey key) {
         this.session = session;
+        this.key = key;
         this.request = request;
         this.acceptedAt = acceptedAt;
         this.waitStart = acceptedAt;

@@ -51,8 +51,6 @@ final class SchedulingCore {
     final Settings settings;
     final RateLimiter rateLimiter;
     final ConcurrencyLimiter concurrencyLimiter;
-    private final String providerName;
-    private final String providerModel;
 
     final ReentrantLock lock = new ReentrantLock();
     /** Signalled when the dispatcher may have something to do. */
@@ -64,7 +62,7 @@ final class SchedulingCore {
     final HashMap<SessionId, SessionState> sessions = new HashMap<>();
     private final ArrayDeque<SessionState> ring = new ArrayDeque<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    private final HashMap<DedupKey, Call> inFlightByKey = new HashMap<>();
+    private final CallTable inFlightByKey;
     final ArrayDeque<SessionState> toDrain = new ArrayDeque<>();
     /**
      * Whether {@link #toDrain} may hold sessions; read without the lock to skip an empty drain. Safe:
@@ -101,13 +99,12 @@ final class SchedulingCore {
     private long droppedStale;
 
     SchedulingCore(FairScheduler owner, Settings settings, RateLimiter rateLimiter,
-            ConcurrencyLimiter concurrencyLimiter, String providerName, String providerModel) {
+            ConcurrencyLimiter concurrencyLimiter) {
         this.owner = owner;
         this.settings = settings;
         this.rateLimiter = rateLimiter;
         this.concurrencyLimiter = concurrencyLimiter;
-        this.providerName = providerName;
-        this.providerModel = providerModel;
+        this.inFlightByKey = new CallTable(settings.maxConcurrent());
     }
 
     /** A session waiting until {@code at}; stale when the session's timer version moved on. */
@@ -210,13 +207,22 @@ final class SchedulingCore {
                 s.finals().addLast(item);
             }
             reschedule(s, now);
-            if (inlineDispatch && out != null) {
+            if (inlineDispatch && out != null && mayDispatch(item)) {
                 safeDispatch(now, out);
             }
             return SubmitOutcome.ACCEPTED;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Whether a dispatch pass after accepting {@code item} could start or join a call. Not while every
+     * call slot is taken, unless an identical call is in flight to join: then the next completion
+     * runs the pass, and a busy scheduler's submits do not each walk the ring for nothing.
+     */
+    private boolean mayDispatch(Item item) {
+        return inFlightCalls < settings.maxConcurrent() || (item.key != null && inFlightByKey.get(item.key) != null);
     }
 
     /** Closes one session: drops its partials, keeps its finals going. Idempotent. */
@@ -383,9 +389,8 @@ final class SchedulingCore {
                     ring.addLast(s);
                     continue;
                 }
-                DedupKey key = null;
-                if (settings.deduplicate()) {
-                    key = DedupKey.of(providerName, providerModel, item.request);
+                DedupKey key = item.key;
+                if (key != null) {
                     Call running = inFlightByKey.get(key);
                     if (running != null && !running.cancelled && !running.finished) {
                         attach(running, item, now);
@@ -517,7 +522,7 @@ final class SchedulingCore {
         providerCalls++;
         estimatedTokensUsed += item.cost();
         if (key != null) {
-            inFlightByKey.put(key, call);
+            inFlightByKey.put(call);
         }
         out.add(call);
     }
@@ -695,8 +700,8 @@ final class SchedulingCore {
         {
             inFlightCalls--;
             call.finished = true;
-            if (call.key != null && inFlightByKey.get(call.key) == call) {
-                inFlightByKey.remove(call.key);
+            if (call.key != null) {
+                inFlightByKey.remove(call);
             }
             for (Item w : call.waiterArray()) {
                 SessionState s = w.session;
@@ -881,8 +886,8 @@ final class SchedulingCore {
     private void detach(Item item) {
         Call call = item.call;
         if (call != null && call.remove(item)) {
-            if (call.key != null && inFlightByKey.get(call.key) == call) {
-                inFlightByKey.remove(call.key);
+            if (call.key != null) {
+                inFlightByKey.remove(call);
             }
             call.cancel();
         }

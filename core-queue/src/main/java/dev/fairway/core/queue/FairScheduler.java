@@ -210,8 +210,10 @@ public final class FairScheduler implements TranslationScheduler {
         if (!outcome.accepted()) {
             span.setAttribute(Tracing.OUTCOME, "refused");
             span.end();
-        } else if (dispatched != null) {
-            launchAll(dispatched);
+        } else {
+            if (dispatched != null) {
+                launchAll(dispatched);
+            }
             drainIfPending();
         }
         return outcome;
@@ -235,7 +237,7 @@ public final class FairScheduler implements TranslationScheduler {
                     }
                     long now = clock.nanoTime();
                     core.safeDispatch(now, batch);
-                    if (!batch.isEmpty() || !core.toDrain.isEmpty()) {
+                    if (!batch.isEmpty() || core.drainPending) {
                         break;
                     }
                     long at = core.nextWakeAt;
@@ -442,11 +444,31 @@ public final class FairScheduler implements TranslationScheduler {
         deliver(claimed);
     }
 
-    /** Delivers claimed events: pairs of a session and an array of its events. */
+    /**
+     * Delivers claimed events: pairs of a session and an array of its events, or of null and an array
+     * of finished items whose spans are to be ended.
+     */
     private void deliver(List<Object> claimed) {
         for (int i = 0; i < claimed.size(); i += 2) {
-            deliver((SessionState) claimed.get(i), (Object[]) claimed.get(i + 1));
+            Object[] events = (Object[]) claimed.get(i + 1);
+            if (claimed.get(i) == null) {
+                endSpans(events);
+            } else {
+                deliver((SessionState) claimed.get(i), events);
+            }
         }
+    }
+
+    private void endSpans(Object[] items) {
+        for (Object o : items) {
+            Item item = (Item) o;
+            try {
+                tracing.end(item, item.endOutcome, item.endedAt);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "ending the span of a segment failed", e);
+            }
+        }
+        core.delivered(items.length);
     }
 
     private void deliver(SessionState s, Object[] first) {

@@ -46,6 +46,9 @@ final class Item {
     Call call;
     /** The {@code Translation} or {@code SegmentFailure} held while {@link #DONE}. */
     Object outcome;
+    /** Once {@link #FINISHED}: how it ended and when, for its span and the latency metric (ended outside the lock). */
+    String endOutcome;
+    long endedAt;
 
     Item(SessionState session, TranslationRequest request, long acceptedAt, Span span, Context context,
             DedupKey key) {

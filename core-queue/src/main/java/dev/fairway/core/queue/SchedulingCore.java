@@ -64,6 +64,8 @@ final class SchedulingCore {
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final CallTable inFlightByKey;
     final ArrayDeque<SessionState> toDrain = new ArrayDeque<>();
+    /** Finished items whose spans are still to be ended, outside the lock, by whoever claims deliveries. */
+    private final ArrayList<Item> toEnd = new ArrayList<>();
     /**
      * Whether {@link #toDrain} may hold sessions; read without the lock to skip an empty drain. Safe:
      * whoever queues an event drains afterwards.
@@ -304,7 +306,7 @@ final class SchedulingCore {
     final java.util.concurrent.atomic.AtomicLong rateLimitedResponses = new java.util.concurrent.atomic.AtomicLong();
 
     boolean isTerminated() {
-        return shutdown && liveItems == 0 && inFlightCalls == 0 && undelivered.get() == 0;
+        return shutdown && liveItems == 0 && inFlightCalls == 0 && toEnd.isEmpty() && undelivered.get() == 0;
     }
 
     /** Called by a deliverer, without the lock, after handing {@code count} events to listeners. */
@@ -327,7 +329,7 @@ final class SchedulingCore {
     private void checkTerminated() {
         if (shutdown && liveItems == 0) {
             wake.signalAll();
-            if (inFlightCalls == 0 && undelivered.get() == 0) {
+            if (inFlightCalls == 0 && toEnd.isEmpty() && undelivered.get() == 0) {
                 terminated.signalAll();
             }
         }
@@ -875,11 +877,23 @@ final class SchedulingCore {
         finish(item, "superseded", now);
     }
 
+    /**
+     * The item is done with. Its span and the latency metric are ended outside the lock (an SDK's
+     * metric and span processors have locks and queues of their own): the item waits in
+     * {@link #toEnd} until a deliverer claims it. With no-op telemetry both are ended in place.
+     */
     private void finish(Item item, String outcome, long now) {
         item.state = Item.FINISHED;
         item.outcome = null;
         liveItems--;
-        owner.tracing().end(item, outcome, now);
+        if (owner.tracing().isNoop()) {
+            owner.tracing().end(item, outcome, now);
+            return;
+        }
+        item.endOutcome = outcome;
+        item.endedAt = now;
+        toEnd.add(item);
+        drainPending = true;
     }
 
     /** Removes an in-flight segment from its call; the call is cancelled when nobody waits for it any more. */
@@ -936,6 +950,13 @@ final class SchedulingCore {
      * session and an array of its events to {@code claimed} and marks it delivering. Lock held.
      */
     void claimDeliveries(List<Object> claimed) {
+        if (!toEnd.isEmpty()) {
+            // First, so that a span has ended by the time its segment's listener hears of it.
+            undelivered.addAndGet(toEnd.size());
+            claimed.add(null);
+            claimed.add(toEnd.toArray());
+            toEnd.clear();
+        }
         SessionState s;
         while ((s = toDrain.pollFirst()) != null) {
             s.drainQueued = false;

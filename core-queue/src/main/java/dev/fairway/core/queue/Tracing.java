@@ -62,14 +62,24 @@ final class Tracing {
     static final String DURATION_METRIC = "fairway.translation.duration";
 
     private final Tracer tracer;
+    private final boolean noop;
     private final DoubleHistogram duration;
 
     Tracing(OpenTelemetry openTelemetry) {
+        this.noop = openTelemetry == OpenTelemetry.noop();
         this.tracer = openTelemetry.getTracer(SCOPE);
         this.duration = openTelemetry.getMeter(SCOPE).histogramBuilder(DURATION_METRIC)
                 .setDescription("Time from a segment's acceptance to its delivery or other end, by kind and outcome")
                 .setUnit("ms")
                 .build();
+    }
+
+    /**
+     * Whether telemetry is the no-op one: ending a span and recording the metric then cost nothing,
+     * and the scheduler does both in place instead of after its lock.
+     */
+    boolean isNoop() {
+        return noop;
     }
 
     /** Starts a segment's span as a child of the current context. */
@@ -104,10 +114,30 @@ final class Tracing {
         }
     }
 
+    private static final String[] OUTCOMES = {"delivered", "superseded", "stale", "failed", "cancelled", "refused"};
+    /** The metric's attributes of each known outcome, finals then partials, made once instead of per segment. */
+    private static final Attributes[] OUTCOME_ATTRIBUTES = new Attributes[2 * OUTCOMES.length];
+
+    static {
+        for (int i = 0; i < OUTCOMES.length; i++) {
+            OUTCOME_ATTRIBUTES[i] = Attributes.of(KIND, "final", OUTCOME, OUTCOMES[i]);
+            OUTCOME_ATTRIBUTES[OUTCOMES.length + i] = Attributes.of(KIND, "partial", OUTCOME, OUTCOMES[i]);
+        }
+    }
+
+    static Attributes attributes(boolean isFinal, String outcome) {
+        for (int i = 0; i < OUTCOMES.length; i++) {
+            if (OUTCOMES[i].equals(outcome)) {
+                return OUTCOME_ATTRIBUTES[(isFinal ? 0 : OUTCOMES.length) + i];
+            }
+        }
+        return Attributes.of(KIND, isFinal ? "final" : "partial", OUTCOME, outcome);
+    }
+
     /** Ends a segment's span with its outcome: delivered, superseded, stale, failed, cancelled or refused. */
     void end(Item item, String outcome, long nowNanos) {
         long total = Math.max(0, nowNanos - item.acceptedAt);
-        duration.record(total / 1e6, Attributes.of(KIND, item.request.isFinal() ? "final" : "partial", OUTCOME, outcome));
+        duration.record(total / 1e6, attributes(item.request.isFinal(), outcome));
         Span span = item.span;
         if (span.isRecording()) {
             span.setAttribute(OUTCOME, outcome);

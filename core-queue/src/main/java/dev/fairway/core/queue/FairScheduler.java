@@ -147,7 +147,7 @@ public final class FairScheduler implements TranslationScheduler {
 
     @Override
     public void shutdown() {
-        core.shutdown();
+        core.shutdown(clock.nanoTime());
     }
 
     @Override
@@ -205,17 +205,19 @@ public final class FairScheduler implements TranslationScheduler {
         Span span = tracing.startItem(request);
         DedupKey key = dedup ? DedupKey.of(providerName, providerModel, request) : null;
         Item item = new Item(s, request, clock.nanoTime(), span, Tracing.contextOf(span), key);
-        List<Call> dispatched = core.inlineDispatch ? new ArrayList<>(2) : null;
-        SubmitOutcome outcome = core.accept(item, dispatched);
+        SubmitOutcome outcome = core.offer(item);
         if (!outcome.accepted()) {
             span.setAttribute(Tracing.OUTCOME, "refused");
             span.end();
-        } else {
-            if (dispatched != null) {
-                launchAll(dispatched);
-            }
-            drainIfPending();
+            return outcome;
         }
+        List<Call> dispatched = core.inlineDispatch ? new ArrayList<>(2) : null;
+        List<Object> claimed = new ArrayList<>();
+        core.takeIn(item.acceptedAt, dispatched, claimed);
+        if (dispatched != null) {
+            launchAll(dispatched);
+        }
+        deliver(claimed);
         return outcome;
     }
 

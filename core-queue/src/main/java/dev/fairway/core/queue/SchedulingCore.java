@@ -73,7 +73,10 @@ final class SchedulingCore {
     volatile boolean drainPending;
     private final LatencyHistogram queueWait = new LatencyHistogram();
 
-    boolean shutdown;
+    /** Written under the lock; read by {@link #offer} without it. */
+    volatile boolean shutdown;
+    /** Segments accepted by {@link #offer} and not yet taken in by a lock-holder. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Item> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
     boolean closed;
     /**
      * Submits and completing workers run dispatch passes themselves (the runtime); the dispatcher
@@ -162,13 +165,15 @@ final class SchedulingCore {
     }
 
     /**
-     * Accepts a segment or says why not; when dispatching inline, runs a dispatch pass under the same
-     * lock, appending the calls to launch to {@code out}.
+     * Validates a segment and accepts it into the {@link #inbox}, or says why not, without the core's
+     * lock: the checks need only the session's own submit state, under its submit lock (contended
+     * only by concurrent submits to one session). A lock-holder takes accepted segments in
+     * ({@link #processInbox}) before it reads or changes anything, so every later operation sees
+     * them; {@link #takeIn} makes sure one does.
      */
-    SubmitOutcome accept(Item item, List<Call> out) {
+    SubmitOutcome offer(Item item) {
         SessionState s = item.session;
-        long now = item.acceptedAt;
-        lockHot();
+        s.lockSubmit();
         try {
             if (shutdown || s.closed) {
                 return CLOSED_OUTCOME;
@@ -178,53 +183,124 @@ final class SchedulingCore {
                 return SubmitOutcome.refused(SubmitOutcome.Status.OUT_OF_ORDER, "sequence " + seq
                         + " must be greater than " + s.lastSubmitted + ", the last one session " + s.id + " submitted");
             }
-            if (item.isFinal() && s.unresolvedFinals() >= settings.maxQueuedFinalsPerSession()) {
-                return SubmitOutcome.refused(SubmitOutcome.Status.BACKPRESSURE, "session " + s.id + " has "
-                        + s.unresolvedFinals() + " finals not yet translated, the most it may have; send final "
-                        + seq + " again after the next translation arrives");
+            if (item.isFinal()) {
+                int unresolved = s.unresolvedFinals();
+                if (unresolved >= settings.maxQueuedFinalsPerSession()) {
+                    return SubmitOutcome.refused(SubmitOutcome.Status.BACKPRESSURE, "session " + s.id + " has "
+                            + unresolved + " finals not yet translated, the most it may have; send final "
+                            + seq + " again after the next translation arrives");
+                }
+                s.addUnresolvedFinals(1);
             }
             s.lastSubmitted = seq;
-            s.requestCount++;
-            s.lastRequestAt = now;
-            liveItems++;
-            if (!item.isFinal()) {
-                if (s.pendingPartial != null) {
-                    supersede(s.pendingPartial, now);
-                }
-                s.pendingPartial = item;
-            } else {
-                if (s.pendingPartial != null) {
-                    supersede(s.pendingPartial, now);
-                    s.pendingPartial = null;
-                }
-                Item running = s.partialInFlight;
-                if (running != null && running.state == Item.IN_FLIGHT) {
-                    supersede(running, now);
-                    detach(running);
-                }
-                if (s.parkedPartial != null) {
-                    supersede(s.parkedPartial, now);
-                    s.parkedPartial = null;
-                }
-                s.finals().addLast(item);
-            }
-            reschedule(s, now);
-            if (inlineDispatch && out != null && mayDispatch(item)) {
-                safeDispatch(now, out);
-            }
+            inbox.add(item);
             return SubmitOutcome.ACCEPTED;
         } finally {
-            lock.unlock();
+            s.unlockSubmit();
         }
     }
 
     /**
-     * Whether a dispatch pass after accepting {@code item} could start or join a call. Not while every
-     * call slot is taken, unless an identical call is in flight to join: then the next completion
-     * runs the pass, and a busy scheduler's submits do not each walk the ring for nothing.
+     * After an {@link #offer}: returns once a lock-holder has taken the inbox in. When the lock is free
+     * the caller does it, runs a dispatch pass if one could start or join a call (appending the calls
+     * to launch to {@code out}, when dispatching inline), and claims the events to deliver into
+     * {@code claimed}. When the lock is busy, its holder takes the inbox in before it dispatches, so a
+     * busy scheduler's submits mostly return without the lock (flat combining); the caller waits for
+     * the lock only after spinning a while.
      */
-    private boolean mayDispatch(Item item) {
-        return inFlightCalls < settings.maxConcurrent() || (item.key != null && inFlightByKey.get(item.key) != null);
+    void takeIn(long now, List<Call> out, List<Object> claimed) {
+        for (int spins = 0; !inbox.isEmpty(); spins++) {
+            boolean locked;
+            if (spins < SPINS) {
+                locked = lock.tryLock();
+            } else {
+                lock.lock();
+                locked = true;
+            }
+            if (!locked) {
+                Thread.onSpinWait();
+                continue;
+            }
+            try {
+                boolean joinable = processInbox(now, true);
+                if (inlineDispatch && out != null && (joinable || inFlightCalls < settings.maxConcurrent())) {
+                    safeDispatch(now, out);
+                } else if (inlineDispatch) {
+                    // Every call slot is taken: the next completion runs the pass.
+                    nextWakeAt = Math.min(nextWakeAt, now);
+                }
+                claimDeliveries(claimed);
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
+    }
+
+    /**
+     * Takes in the accepted segments: supersession, the queue of finals, the ring. Lock held.
+     *
+     * @param willDispatch whether the caller runs a dispatch pass next; if not, the dispatcher thread
+     *     is woken when something became ready
+     * @return whether a segment taken in is identical to a call in flight, which it could join
+     */
+    boolean processInbox(long now, boolean willDispatch) {
+        Item item = inbox.poll();
+        if (item == null) {
+            return false;
+        }
+        boolean joinable = false;
+        do {
+            accept(item);
+            joinable |= item.key != null && inFlightByKey.size() != 0 && inFlightByKey.get(item.key) != null;
+        } while ((item = inbox.poll()) != null);
+        if (!willDispatch && inlineDispatch) {
+            nextWakeAt = Math.min(nextWakeAt, now);
+            signalDispatcher();
+        }
+        return joinable;
+    }
+
+    /** The part of accepting a segment that needs the lock. */
+    private void accept(Item item) {
+        SessionState s = item.session;
+        long now = item.acceptedAt;
+        s.requestCount++;
+        s.lastRequestAt = now;
+        liveItems++;
+        if (!item.isFinal()) {
+            if (s.pendingPartial != null) {
+                supersede(s.pendingPartial, now);
+            }
+            if (s.closed) {
+                // Offered just before its session closed: closing drops partials.
+                finish(item, "cancelled", now);
+                return;
+            }
+            s.pendingPartial = item;
+        } else {
+            if (s.pendingPartial != null) {
+                supersede(s.pendingPartial, now);
+                s.pendingPartial = null;
+            }
+            Item running = s.partialInFlight;
+            if (running != null && running.state == Item.IN_FLIGHT) {
+                supersede(running, now);
+                detach(running);
+            }
+            if (s.parkedPartial != null) {
+                supersede(s.parkedPartial, now);
+                s.parkedPartial = null;
+            }
+            s.finals().addLast(item);
+        }
+        reschedule(s, now);
+    }
+
+    /** Waits out any submit to the session that passed its checks before this, so that it is in the inbox. */
+    private static void fence(SessionState s) {
+        s.lockSubmit();
+        s.unlockSubmit();
     }
 
     /** Closes one session: drops its partials, keeps its finals going. Idempotent. */
@@ -234,7 +310,10 @@ final class SchedulingCore {
             if (s.closed) {
                 return;
             }
+            s.lockSubmit();
             s.closed = true;
+            s.unlockSubmit();
+            processInbox(now, false);
             openSessions--;
             cancelPartials(s, now);
             safeCloseInLimiter(s.id);
@@ -253,6 +332,10 @@ final class SchedulingCore {
             if (closed) {
                 return;
             }
+            for (SessionState s : sessions.values()) {
+                fence(s);
+            }
+            processInbox(now, false);
             closed = true;
             for (SessionState s : new ArrayList<>(sessions.values())) {
                 if (!s.closed) {
@@ -285,10 +368,14 @@ final class SchedulingCore {
         }
     }
 
-    void shutdown() {
+    void shutdown(long now) {
         lock.lock();
         try {
             shutdown = true;
+            for (SessionState s : sessions.values()) {
+                fence(s);
+            }
+            processInbox(now, false);
             wake.signalAll();
             checkTerminated();
         } finally {
@@ -306,7 +393,8 @@ final class SchedulingCore {
     final java.util.concurrent.atomic.AtomicLong rateLimitedResponses = new java.util.concurrent.atomic.AtomicLong();
 
     boolean isTerminated() {
-        return shutdown && liveItems == 0 && inFlightCalls == 0 && toEnd.isEmpty() && undelivered.get() == 0;
+        return shutdown && liveItems == 0 && inbox.isEmpty() && inFlightCalls == 0 && toEnd.isEmpty()
+                && undelivered.get() == 0;
     }
 
     /** Called by a deliverer, without the lock, after handing {@code count} events to listeners. */
@@ -323,11 +411,11 @@ final class SchedulingCore {
 
     /** Whether the dispatcher loop should end: closed, or shut down with nothing left to dispatch. */
     boolean dispatcherDone() {
-        return closed || (shutdown && liveItems == 0);
+        return closed || (shutdown && liveItems == 0 && inbox.isEmpty());
     }
 
     private void checkTerminated() {
-        if (shutdown && liveItems == 0) {
+        if (shutdown && liveItems == 0 && inbox.isEmpty()) {
             wake.signalAll();
             if (inFlightCalls == 0 && toEnd.isEmpty() && undelivered.get() == 0) {
                 terminated.signalAll();
@@ -360,6 +448,7 @@ final class SchedulingCore {
         if (closed) {
             return;
         }
+        processInbox(now, true);
         promoteTimers(now);
         long concurrencyPermit = ConcurrencyLimiter.NO_PERMIT;
         try {
@@ -809,6 +898,7 @@ final class SchedulingCore {
         ArrayDeque<Item> f = s.finals;
         while (f != null && !f.isEmpty() && f.peekFirst().state == Item.DONE) {
             Item head = f.pollFirst();
+            s.addUnresolvedFinals(-1);
             emitOutcome(s, head, head.outcome instanceof Translation ? "delivered" : "failed", now);
         }
         Item p = s.parkedPartial;
@@ -984,6 +1074,7 @@ final class SchedulingCore {
         Instant wallNow = wallClock.instant();
         lock.lock();
         try {
+            processInbox(now, false);
             int queueLength = 0;
             Map<SessionId, SessionStatus> stats = new HashMap<>();
             for (SessionState s : sessions.values()) {

@@ -12,7 +12,7 @@ import java.util.ArrayDeque;
 /**
  * One session: the handle a transport submits through, and its scheduling state. Kept lean because a
  * node may hold ten thousand idle sessions: the queue of finals and the listener's outbox are
- * allocated on first use. Mutable fields are guarded by the core's lock.
+ * allocated on first use. Mutable fields are guarded by the core's lock unless they say otherwise.
  */
 final class SessionState implements Session {
 
@@ -37,6 +37,7 @@ final class SessionState implements Session {
     ArrayDeque<Item> finals;
     int finalsInFlight;
 
+    /** Guarded by the submit lock, not the core's. */
     long lastSubmitted = -1;
     long lastDelivered = -1;
 
@@ -48,6 +49,7 @@ final class SessionState implements Session {
     long timerAt;
     int timerVersion;
 
+    /** Written under the core's lock and the submit lock; read under either. */
     boolean closed;
     boolean finished;
 
@@ -71,6 +73,24 @@ final class SessionState implements Session {
     boolean drainQueued;
 
     static final Object CLOSED_EVENT = new Object();
+
+    private static final java.lang.invoke.VarHandle SUBMIT_LOCK;
+    private static final java.lang.invoke.VarHandle UNRESOLVED;
+
+    static {
+        try {
+            var lookup = java.lang.invoke.MethodHandles.lookup();
+            SUBMIT_LOCK = lookup.findVarHandle(SessionState.class, "submitLock", int.class);
+            UNRESOLVED = lookup.findVarHandle(SessionState.class, "unresolved", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // accessed through SUBMIT_LOCK
+    private volatile int submitLock;
+    @SuppressWarnings("unused") // accessed through UNRESOLVED
+    private volatile int unresolved;
 
     SessionState(SchedulingCore core, SessionId id, SessionOptions options, SessionListener listener) {
         this.core = core;
@@ -106,8 +126,32 @@ final class SessionState implements Session {
         return finals;
     }
 
+    /** Finals accepted by {@code offer} and not yet delivered or reported, including those still in the inbox. */
     int unresolvedFinals() {
-        return finals == null ? 0 : finals.size();
+        return (int) UNRESOLVED.getVolatile(this);
+    }
+
+    void addUnresolvedFinals(int delta) {
+        UNRESOLVED.getAndAdd(this, delta);
+    }
+
+    /** Takes the submit lock: held by {@code offer} for a few checks and a queue insert, never while waiting. */
+    void lockSubmit() {
+        if (!SUBMIT_LOCK.compareAndSet(this, 0, 1)) {
+            int spins = 0;
+            while ((int) SUBMIT_LOCK.getOpaque(this) != 0 || !SUBMIT_LOCK.compareAndSet(this, 0, 1)) {
+                if (++spins < 64) {
+                    Thread.onSpinWait();
+                } else {
+                    spins = 0;
+                    Thread.yield();
+                }
+            }
+        }
+    }
+
+    void unlockSubmit() {
+        SUBMIT_LOCK.setRelease(this, 0);
     }
 
     boolean hasUnresolvedFinals() {

@@ -42,6 +42,9 @@ final class ConfigCommand implements Callable<Integer> {
                 if (source.equals("environment")) {
                     source += " (" + key.envVar() + ")";
                 }
+                if (key == ConfigKeys.PROVIDER && config.providerChoice().isPresent()) {
+                    source += " (" + config.providerChoice().get() + ")";
+                }
                 out.printf("%-36s %-12s %s%n", key.name(), text, source);
             }
         }

@@ -27,9 +27,10 @@ public final class ConfigKeys {
     public static final String TRANSPORT_PREFIX = "fairway.transport.";
 
     /** The translation provider plugin. */
-    public static final ConfigKey<String> PROVIDER = ConfigKey.pluginName("fairway.provider", "fake",
-            "a provider listed by `fairway providers`",
-            "The translation provider plugin requests go to.");
+    public static final ConfigKey<String> PROVIDER = ConfigKey.pluginName("fairway.provider", "auto",
+            "`auto` or a provider listed by `fairway providers`",
+            "The translation provider plugin requests go to. `auto`: `openai` when an OpenAI API key is set"
+                    + " (`OPENAI_API_KEY`), else `anthropic` when `ANTHROPIC_API_KEY` is set, else `fake`.");
 
     /** The transport plugin of {@code fairway serve}. */
     public static final ConfigKey<String> TRANSPORT = ConfigKey.pluginName("fairway.transport", "websocket",

@@ -40,11 +40,16 @@ public final class FairwayConfig {
     private final CompositeConfiguration composite;
     private final Map<ConfigKey<?>, Object> values;
     private final Map<String, String> otelProperties;
+    /** Why {@code fairway.provider = auto} chose what it chose; null when a provider was named. */
+    private final String providerChoice;
+
+    /** The value of {@link ConfigKeys#PROVIDER} that picks a provider by the API keys that are set. */
+    public static final String AUTO_PROVIDER = "auto";
 
     private record Layer(String name, Configuration configuration) {
     }
 
-    private FairwayConfig(List<Layer> layers, Map<String, String> otelProperties) {
+    private FairwayConfig(List<Layer> layers, Map<String, String> otelProperties, Map<String, String> environment) {
         this.layers = List.copyOf(layers);
         this.composite = new CompositeConfiguration();
         for (Layer layer : layers) {
@@ -55,6 +60,13 @@ public final class FairwayConfig {
         Map<ConfigKey<?>, Object> read = new LinkedHashMap<>();
         for (ConfigKey<?> key : ConfigKeys.ALL) {
             read.put(key, key.read(root));
+        }
+        if (AUTO_PROVIDER.equals(read.get(ConfigKeys.PROVIDER))) {
+            String[] choice = autoProvider(environment);
+            read.put(ConfigKeys.PROVIDER, choice[0]);
+            this.providerChoice = choice[1];
+        } else {
+            this.providerChoice = null;
         }
         this.values = Collections.unmodifiableMap(read);
         int min = (Integer) read.get(ConfigKeys.CONCURRENCY_MIN);
@@ -115,7 +127,7 @@ public final class FairwayConfig {
             defaults.put(key.name(), key.defaultText());
         }
         layers.add(new Layer("default", new MapConfiguration(defaults)));
-        return new FairwayConfig(layers, otel);
+        return new FairwayConfig(layers, otel, sources.environment());
     }
 
     private static PropertiesConfiguration readFile(Path path) {
@@ -196,6 +208,34 @@ public final class FairwayConfig {
             throw new IllegalArgumentException("not a key of ConfigKeys: " + key.name());
         }
         return (T) value;
+    }
+
+    /**
+     * What {@code fairway.provider = auto} (the default) chose and why, for example
+     * {@code auto: OPENAI_API_KEY is set}; empty when a provider was named.
+     *
+     * @return the reason
+     */
+    public Optional<String> providerChoice() {
+        return Optional.ofNullable(providerChoice);
+    }
+
+    /**
+     * {@code openai} when an OpenAI API key is set (the environment's {@code OPENAI_API_KEY}, or the
+     * provider's {@code api-key}), else {@code anthropic} for an Anthropic key, else {@code fake}.
+     */
+    private String[] autoProvider(Map<String, String> environment) {
+        String[][] candidates = {{"openai", "OPENAI_API_KEY"}, {"anthropic", "ANTHROPIC_API_KEY"}};
+        for (String[] c : candidates) {
+            if (!environment.getOrDefault(c[1], "").isBlank()) {
+                return new String[] {c[0], "auto: " + c[1] + " is set"};
+            }
+            String key = ConfigKeys.PROVIDER_PREFIX + c[0] + ".api-key";
+            if (!provider(c[0]).string("api-key", "").isBlank()) {
+                return new String[] {c[0], "auto: " + key + " is set"};
+            }
+        }
+        return new String[] {"fake", "auto: no OPENAI_API_KEY or ANTHROPIC_API_KEY"};
     }
 
     /**

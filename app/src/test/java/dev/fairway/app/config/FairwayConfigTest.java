@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,6 +44,32 @@ class FairwayConfigTest {
         assertEquals(Duration.ZERO, config.get(ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL));
         assertEquals(Duration.ofMinutes(5), config.get(ConfigKeys.SESSION_IDLE_TIMEOUT));
         assertEquals("default", config.source("fairway.limiter.rpm").orElseThrow());
+    }
+
+    @Test
+    void theDefaultProviderFollowsTheApiKeysThatAreSet() {
+        FairwayConfig none = FairwayConfig.load(ConfigSources.builder().environment(Map.of("OPENAI_API_KEY", " ")).build());
+        assertEquals("fake", none.get(ConfigKeys.PROVIDER));
+        assertEquals(Optional.of("auto: no OPENAI_API_KEY or ANTHROPIC_API_KEY"), none.providerChoice());
+
+        FairwayConfig openai = FairwayConfig.load(ConfigSources.builder()
+                .environment(Map.of("OPENAI_API_KEY", "sk-test", "ANTHROPIC_API_KEY", "sk-ant-test")).build());
+        assertEquals("openai", openai.get(ConfigKeys.PROVIDER));
+        assertEquals(Optional.of("auto: OPENAI_API_KEY is set"), openai.providerChoice());
+
+        FairwayConfig anthropic = FairwayConfig.load(ConfigSources.builder()
+                .environment(Map.of("ANTHROPIC_API_KEY", "sk-ant-test")).build());
+        assertEquals("anthropic", anthropic.get(ConfigKeys.PROVIDER));
+
+        FairwayConfig byProviderKey = FairwayConfig.load(ConfigSources.builder()
+                .environment(Map.of("FAIRWAY_PROVIDER_OPENAI_API_KEY", "sk-test")).build());
+        assertEquals("openai", byProviderKey.get(ConfigKeys.PROVIDER));
+        assertEquals(Optional.of("auto: fairway.provider.openai.api-key is set"), byProviderKey.providerChoice());
+
+        FairwayConfig named = FairwayConfig.load(ConfigSources.builder().environment(Map.of("OPENAI_API_KEY", "sk-test"))
+                .overrides(Map.of("fairway.provider", "fake")).build());
+        assertEquals("fake", named.get(ConfigKeys.PROVIDER));
+        assertEquals(Optional.empty(), named.providerChoice());
     }
 
     @Test

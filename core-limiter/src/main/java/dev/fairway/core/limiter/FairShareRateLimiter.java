@@ -318,8 +318,9 @@ public final class FairShareRateLimiter implements RateLimiter {
         if (p == 0) {
             return;
         }
-        // The word's tick is at most the current one, and recent unless the session was long idle,
-        // in which case its usage has left the window whichever tick it is read as.
+        // The word's tick is at most the current one and at most minutes old: a session with usage is
+        // due on the wheel about a minute after its last request (and at its idle timeout), and due()
+        // settles it, so 16 bits of ticks (55 hours) are never ambiguous.
         long coarse = coarseTick - ((coarseTick - (p >>> 48)) & 0xFFFF);
         record(s, coarse, (p >>> 32) & 0xFFFF, p & 0xFFFF_FFFFL);
     }

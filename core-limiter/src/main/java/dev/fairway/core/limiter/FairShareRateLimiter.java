@@ -60,6 +60,8 @@ public final class FairShareRateLimiter implements RateLimiter {
     /** Coarse buckets per window for the per-session rings. */
     static final int COARSE_BUCKETS = 20;
     private static final int TOKEN_BITS = 31;
+    /** The longest a session goes without the wheel visiting it. */
+    private static final long SETTLE_HORIZON_NANOS = Duration.ofHours(1).toNanos();
     private static final long TOKEN_MASK = (1L << TOKEN_BITS) - 1;
 
     private final long requestsPerMinute;
@@ -318,9 +320,9 @@ public final class FairShareRateLimiter implements RateLimiter {
         if (p == 0) {
             return;
         }
-        // The word's tick is at most the current one and at most minutes old: a session with usage is
-        // due on the wheel about a minute after its last request (and at its idle timeout), and due()
-        // settles it, so 16 bits of ticks (55 hours) are never ambiguous.
+        // The word's tick is at most the current one and at most an hour old: every session is due on
+        // the wheel at least hourly (see schedule), and due() settles it, so 16 bits of ticks (55
+        // hours) are never ambiguous.
         long coarse = coarseTick - ((coarseTick - (p >>> 48)) & 0xFFFF);
         record(s, coarse, (p >>> 32) & 0xFFFF, p & 0xFFFF_FFFFL);
     }
@@ -577,7 +579,9 @@ public final class FairShareRateLimiter implements RateLimiter {
     }
 
     private void schedule(SessionState s) {
-        long due = s.lastSeen + idleTimeoutNanos;
+        // At least hourly, so that a lock-free admission's pending word is settled long before its
+        // 16-bit coarse tick (55 hours) could wrap, whatever the idle timeout.
+        long due = Math.min(s.lastSeen + idleTimeoutNanos, lastNow + SETTLE_HORIZON_NANOS);
         if (s.contending) {
             due = Math.min(due, s.contendingUntil);
         }

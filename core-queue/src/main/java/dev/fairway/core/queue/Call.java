@@ -19,6 +19,8 @@ final class Call implements Runnable {
     final long ratePermit;
     final long concurrencyPermit;
     final DedupKey key;
+    /** {@code key.hashCode()}, or 0 without a key. */
+    final int keyHash;
     final Item leader;
     final int attempt;
 
@@ -49,6 +51,7 @@ final class Call implements Runnable {
         this.ratePermit = ratePermit;
         this.concurrencyPermit = concurrencyPermit;
         this.key = key;
+        this.keyHash = key == null ? 0 : key.hashCode();
         this.leader = leader;
         this.attempt = leader.attempts;
         this.first = leader;

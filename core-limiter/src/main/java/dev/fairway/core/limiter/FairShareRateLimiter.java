@@ -33,19 +33,21 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p><b>Fair share.</b> Each session keeps its own usage in 20 coarse buckets of 3 s (the oldest
  * counted in proportion to the part still inside the window); see {@link FairSharePolicy}. Under
- * {@link FairSharePolicy#MAX_MIN} the limiter keeps the total weight of the contending sessions and a
- * coarse ring of the usage of all the others, both maintained incrementally, so a session's cap is
- * one division: no acquire visits other sessions. A session's ring is dropped once its usage has slid out of the
- * window, so an idle session costs a few dozen bytes.
+ * {@link FairSharePolicy#MAX_MIN} the limiter keeps the total weight of the contending sessions, a
+ * coarse copy of the global window and a coarse ring of the contending sessions' usage (the
+ * satisfied usage is the difference), all maintained incrementally, so a session's cap is one
+ * division: no acquire visits other sessions. A session's ring is dropped once its usage has slid
+ * out of the window, so an idle session costs a few dozen bytes.
  *
- * <p><b>Cost.</b> In the common case (nobody contending, room in the window, the session seen
- * before) an acquire is a map lookup, one compare-and-set of a single admission word that holds the
- * lock bit, a generation and the counts admitted since the lock was last held, and a few
- * instructions under the session's own lock: threads admitting for different sessions share only
- * that one word. Everything else (a new tick, a refusal, contention, reconciliation, feedback, stats)
- * takes the lock bit for a critical section of a few dozen instructions (never {@code synchronized},
- * so virtual threads are not pinned; nothing in it blocks, logs or allocates), in integer arithmetic.
- * An acquire allocates nothing once the session is registered. Buckets expire as the clock advances (bounded work per elapsed tick) and sessions
+ * <p><b>Cost.</b> In the common case (MAX_MIN or NONE, nobody contending, room in the window, the
+ * session seen in the last minute) an acquire is a map lookup and two compare-and-sets: one of a
+ * single admission word that holds the lock bit, a generation and the counts admitted since the
+ * lock was last held, and one of the session's own pending word. Threads admitting for different
+ * sessions share only the admission word. Everything else (a new tick, a refusal, contention,
+ * reconciliation, feedback, stats) takes the lock bit for a critical section of a few dozen
+ * instructions (never {@code synchronized}, so virtual threads are not pinned; nothing in it
+ * blocks, logs or allocates), in integer arithmetic. An acquire allocates nothing once the session
+ * is registered. Buckets expire as the clock advances (bounded work per elapsed tick) and sessions
  * expire through a timing wheel (constant work per session and deadline).
  *
  * <p>Build one with {@link #builder()}.

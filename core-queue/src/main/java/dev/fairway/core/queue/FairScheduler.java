@@ -44,10 +44,12 @@ import java.util.concurrent.ThreadFactory;
  * before partials within a session, and asks the {@link RateLimiter} for the session's permit: a
  * session that is refused is skipped until the limiter's wait has passed, so it never holds up the
  * others. Calls in flight are bounded by {@code maxConcurrent} and by the {@link ConcurrencyLimiter};
- * {@code minRequestInterval} spaces dispatches. A pass never blocks: submits and finishing workers
- * run one themselves (a finishing worker then runs the next call on its own thread), and one
- * dispatcher thread, made by the application's {@link ThreadFactory}, waits on a condition for the
- * next deadline (a limiter wait, a retry backoff, pacing) and never spins.
+ * {@code minRequestInterval} spaces dispatches. A pass never blocks: finishing workers run one
+ * themselves (and then run the next call on their own thread), and so does a submit that finds the
+ * scheduler's lock free and a call slot open; a submit otherwise leaves its segment in an inbox that
+ * the lock's holder takes in, so it does not wait for dispatching. One dispatcher thread, made by the
+ * application's {@link ThreadFactory}, waits on a condition for the next deadline (a limiter wait, a
+ * retry backoff, pacing) and never spins.
  *
  * <p><b>Workers.</b> Each provider call runs on the application's executor (by default a new thread of
  * its factory, virtual threads meant). Usage and rate-limit feedback go back to the limiter; a 429

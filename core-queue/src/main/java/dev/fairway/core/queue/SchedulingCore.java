@@ -32,9 +32,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * timers of sessions that wait (a limiter refusal, a retry backoff), supersession, staleness, retries,
  * deduplication and in-order delivery. It owns no thread: the runtime ({@link FairScheduler}) calls
  * {@link #dispatch} from its dispatcher loop (or a test calls it by hand), launches the calls it
- * returns, and reports each call's end to {@link #complete}. Everything runs under {@link #lock}; the
- * limiters are asked under it (they never block and never call back). Listener events are queued in
- * each session's outbox and delivered by the runtime outside the lock.
+ * returns, and reports each call's end to {@link #finish}. Everything runs under {@link #lock}, except
+ * a submit's checks ({@link #offer}, under the session's submit lock), which leave the segment in an
+ * inbox that every lock-holder takes in first; the limiters are asked under the lock (they never block
+ * and never call back). Listener events are queued in each session's outbox and delivered by the
+ * runtime outside the lock, and so are the ends of spans.
  */
 final class SchedulingCore {
 

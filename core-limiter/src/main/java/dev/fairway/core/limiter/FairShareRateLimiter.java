@@ -90,9 +90,12 @@ public final class FairShareRateLimiter implements RateLimiter {
     /** A lock-holder's wait: spin this often, then yield between attempts. */
     private static final int SPINS_BEFORE_YIELD = 64;
 
+    private static final VarHandle REFUNDS;
+
     static {
         try {
             WORD = MethodHandles.lookup().findVarHandle(FairShareRateLimiter.class, "word", long.class);
+            REFUNDS = MethodHandles.lookup().findVarHandle(FairShareRateLimiter.class, "refunds", SessionState.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -105,6 +108,9 @@ public final class FairShareRateLimiter implements RateLimiter {
      */
     @SuppressWarnings("unused") // accessed through WORD
     private volatile long word;
+    /** Sessions with a deferred refund (a lock-free stack linked through {@link SessionState#refundNext}). */
+    @SuppressWarnings("unused") // accessed through REFUNDS
+    private volatile SessionState refunds;
     private final ConcurrentHashMap<SessionId, SessionState> sessions = new ConcurrentHashMap<>();
 
     // Guarded by the lock bit of the word; read without it only by the lock-free path, which validates
@@ -266,7 +272,7 @@ public final class FairShareRateLimiter implements RateLimiter {
                 }
                 long witness = (long) WORD.compareAndExchange(this, w, w + (1L << HEAD_REQUEST_SHIFT) + tokens);
                 if (witness == w) {
-                    chargeSession(s, coarse, tokens, now);
+                    chargeSession(s, coarse, 1, tokens, now);
                     return ((tick & 0xFFFF_FFFFL) << TOKEN_BITS) | tokens;
                 }
                 w = witness;
@@ -283,7 +289,7 @@ public final class FairShareRateLimiter implements RateLimiter {
      * tick's low 16 bits, 16 bits of requests, 32 of tokens). A word of an older tick, or a full one,
      * is settled under the lock first.
      */
-    private void chargeSession(SessionState s, long coarse, int tokens, long now) {
+    private void chargeSession(SessionState s, long coarse, int requests, long tokens, long now) {
         if (now > s.lastSeen) {
             s.lastSeen = now;
         }
@@ -292,17 +298,17 @@ public final class FairShareRateLimiter implements RateLimiter {
         while (true) {
             long next;
             if (p == 0) {
-                next = tickBits | (1L << 32) | tokens;
-            } else if ((p & (0xFFFFL << 48)) == tickBits && ((p >>> 32) & 0xFFFF) < 0xFFFF
+                next = tickBits | ((long) requests << 32) | tokens;
+            } else if ((p & (0xFFFFL << 48)) == tickBits && ((p >>> 32) & 0xFFFF) + requests <= 0xFFFF
                     && (p & 0xFFFF_FFFFL) + tokens <= 0xFFFF_FFFFL) {
-                next = p + (1L << 32) + tokens;
+                next = p + ((long) requests << 32) + tokens;
             } else {
                 lock();
                 try {
-                    advance(now);
+                    advance(Math.max(now, lastNow));
                     settle(s);
-                    // The admission was in the coarse tick the lock-free path saw: charge it there.
-                    record(s, coarse, 1, tokens);
+                    // It happened in the coarse tick the lock-free path saw: charge it there.
+                    record(s, coarse, requests, tokens);
                 } finally {
                     unlock();
                 }
@@ -389,8 +395,90 @@ public final class FairShareRateLimiter implements RateLimiter {
             throw new IllegalArgumentException("actualTokens must be >= 0, was " + actualTokens);
         }
         long delta = actualTokens - (permit & TOKEN_MASK);
-        if (delta != 0) {
-            adjust(session, permit, 0, delta);
+        if (delta == 0) {
+            return;
+        }
+        SessionState s = sessions.get(session);
+        if (s != null && (delta > 0 ? chargeLockFree(s, delta) : deferRefund(s, permit, -delta))) {
+            return;
+        }
+        adjust(session, permit, 0, delta);
+    }
+
+    /**
+     * A usage report above the estimate, without the lock: the extra tokens join the head counts of
+     * the admission word (the current bucket, which stays in the window at least as long as the
+     * permit's own: conservative) and the session's pending word.
+     *
+     * @return false when the locked path must do it
+     */
+    private boolean chargeLockFree(SessionState s, long tokens) {
+        if (tokens > HEAD_TOKEN_MAX) {
+            return false;
+        }
+        long w = (long) WORD.getAcquire(this);
+        while ((w & LOCKED) == 0 && (w & HEAD_TOKEN_MAX) + tokens <= HEAD_TOKEN_MAX) {
+            long coarse = coarseTick; // current unless the lock is taken meanwhile, which fails the CAS
+            long witness = (long) WORD.compareAndExchange(this, w, w + tokens);
+            if (witness == w) {
+                chargeSession(s, coarse, 0, tokens, Long.MIN_VALUE);
+                return true;
+            }
+            w = witness;
+        }
+        return false;
+    }
+
+    /**
+     * A refund without the lock: it must go to the permit's own bucket, which only the lock may touch,
+     * so it waits in the session's refund word (the permit's tick and the tokens; refunds of one tick
+     * add up) and the session joins a lock-free stack that the next lock-holder empties before
+     * anything else. Until then the window counts the refund as used: conservative.
+     *
+     * @return false when the locked path must do it (a refund of another tick is already waiting)
+     */
+    private boolean deferRefund(SessionState s, long permit, long tokens) {
+        long tick = permit >>> TOKEN_BITS;
+        long p = s.refund();
+        while (true) {
+            long next;
+            if (p == 0) {
+                next = (tick << 32) | tokens;
+            } else if ((p >>> 32) == tick && (p & 0xFFFF_FFFFL) + tokens <= 0xFFFF_FFFFL) {
+                next = p + tokens;
+            } else {
+                return false;
+            }
+            long witness = s.compareAndExchangeRefund(p, next);
+            if (witness == p) {
+                break;
+            }
+            p = witness;
+        }
+        if (s.markRefundQueued()) {
+            SessionState head;
+            do {
+                head = (SessionState) REFUNDS.getVolatile(this);
+                s.refundNext = head;
+            } while (!REFUNDS.compareAndSet(this, head, s));
+        }
+        return true;
+    }
+
+    /** Applies the refunds that {@link #deferRefund} queued. Under the lock. */
+    private void applyDeferredRefunds() {
+        SessionState q = (SessionState) REFUNDS.getAndSet(this, null);
+        while (q != null) {
+            SessionState next = q.refundNext;
+            q.refundNext = null;
+            // Unmark before taking the word: a refund added after this re-queues the session.
+            q.unmarkRefundQueued();
+            long p = q.takeRefund();
+            if (p != 0) {
+                long tick = fineTick - ((fineTick - (p >>> 32)) & 0xFFFF_FFFFL);
+                applyAdjustment(q, tick, 0, -(p & 0xFFFF_FFFFL));
+            }
+            q = next;
         }
     }
 
@@ -486,6 +574,9 @@ public final class FairShareRateLimiter implements RateLimiter {
                         // Charged while the fine tick was the current one; the lock-free path stops at its end.
                         global.add(fineTick, requests, tokens);
                         coarseGlobal.add(coarseTick, requests, tokens);
+                    }
+                    if (REFUNDS.getOpaque(this) != null) {
+                        applyDeferredRefunds();
                     }
                     return;
                 }
@@ -745,25 +836,30 @@ public final class FairShareRateLimiter implements RateLimiter {
         try {
             advance(now);
             long tick = fineTick - ((fineTick - (permit >>> TOKEN_BITS)) & 0xFFFF_FFFFL);
-            global.add(tick, deltaRequests, deltaTokens);
-            long coarse = Math.floorDiv(tick, ratio);
-            coarseGlobal.add(coarse, deltaRequests, deltaTokens);
-            if (s != null && !s.removed) {
-                settle(s);
-                BucketRing own = s.usage;
-                if (own != null) {
-                    own.advanceTo(coarseTick);
-                    // Refund no more than the bucket holds; a contending session's share moves alike.
-                    long r = Math.max(deltaRequests, -own.requestsAt(coarse));
-                    long t = Math.max(deltaTokens, -own.tokensAt(coarse));
-                    own.add(coarse, r, t);
-                    if (s.contending) {
-                        contendingUsage.add(coarse, r, t);
-                    }
-                }
-            }
+            applyAdjustment(s, tick, deltaRequests, deltaTokens);
         } finally {
             unlock();
+        }
+    }
+
+    /** Adds a reconciliation or a refund to the buckets of fine tick {@code tick}, if still in the window. Under the lock. */
+    private void applyAdjustment(SessionState s, long tick, long deltaRequests, long deltaTokens) {
+        global.add(tick, deltaRequests, deltaTokens);
+        long coarse = Math.floorDiv(tick, ratio);
+        coarseGlobal.add(coarse, deltaRequests, deltaTokens);
+        if (s != null && !s.removed) {
+            settle(s);
+            BucketRing own = s.usage;
+            if (own != null) {
+                own.advanceTo(coarseTick);
+                // Refund no more than the bucket holds; a contending session's share moves alike.
+                long r = Math.max(deltaRequests, -own.requestsAt(coarse));
+                long t = Math.max(deltaTokens, -own.tokensAt(coarse));
+                own.add(coarse, r, t);
+                if (s.contending) {
+                    contendingUsage.add(coarse, r, t);
+                }
+            }
         }
     }
 

@@ -14,10 +14,15 @@ import java.lang.invoke.VarHandle;
 final class SessionState {
 
     private static final VarHandle PENDING;
+    private static final VarHandle REFUND;
+    private static final VarHandle REFUND_QUEUED;
 
     static {
         try {
-            PENDING = MethodHandles.lookup().findVarHandle(SessionState.class, "pending", long.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PENDING = lookup.findVarHandle(SessionState.class, "pending", long.class);
+            REFUND = lookup.findVarHandle(SessionState.class, "refund", long.class);
+            REFUND_QUEUED = lookup.findVarHandle(SessionState.class, "refundQueued", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -26,6 +31,14 @@ final class SessionState {
     /** Lock-free admissions not yet in {@link #usage}: coarse tick (low 16 bits), requests (16), tokens (32). */
     @SuppressWarnings("unused") // accessed through PENDING
     private volatile long pending;
+    /** A refund waiting for the lock: the permit's fine tick (low 32 bits), then the tokens (32). */
+    @SuppressWarnings("unused") // accessed through REFUND
+    private volatile long refund;
+    /** 1 while this session is on the limiter's stack of deferred refunds. */
+    @SuppressWarnings("unused") // accessed through REFUND_QUEUED
+    private volatile int refundQueued;
+    /** The next session on that stack; written before the push that publishes it. */
+    SessionState refundNext;
 
     final SessionId id;
     int weight;
@@ -62,5 +75,26 @@ final class SessionState {
 
     long takePending() {
         return (long) PENDING.getAndSet(this, 0L);
+    }
+
+    long refund() {
+        return (long) REFUND.getVolatile(this);
+    }
+
+    long compareAndExchangeRefund(long expected, long value) {
+        return (long) REFUND.compareAndExchange(this, expected, value);
+    }
+
+    long takeRefund() {
+        return (long) REFUND.getAndSet(this, 0L);
+    }
+
+    /** Marks the session as queued for its refund; true when it was not, and the caller must push it. */
+    boolean markRefundQueued() {
+        return (int) REFUND_QUEUED.getVolatile(this) == 0 && REFUND_QUEUED.compareAndSet(this, 0, 1);
+    }
+
+    void unmarkRefundQueued() {
+        REFUND_QUEUED.setVolatile(this, 0);
     }
 }

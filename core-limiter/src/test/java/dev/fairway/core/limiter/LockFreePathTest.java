@@ -21,9 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The limiter's lock-free admission path: its packed head counts fill up and move into the rings,
- * requests too large for it take the locked path, and under many threads on a moving clock, with
- * both paths and contention mixed, no window ever holds more than the limits.
+ * The limiter's lock-free paths: its packed head counts fill up and move into the rings, requests
+ * too large for it take the locked path, refunds wait for the lock and charges go to the current
+ * bucket, and under many threads on a moving clock, with both paths, refunds and contention mixed,
+ * no window ever holds more than the limits.
  */
 class LockFreePathTest {
 
@@ -113,6 +114,61 @@ class LockFreePathTest {
     }
 
     @Test
+    void aDeferredRefundIsAppliedBeforeAnyDecisionThatNeedsIt() {
+        FakeClock clock = new FakeClock();
+        FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(100)
+                .tokensPerMinute(1_000).clock(clock).build();
+        limiter.openSession(A, 1);
+        limiter.cancel(A, limiter.tryAcquire(A, 1), false);
+        long permit = limiter.tryAcquire(A, 900);
+        assertTrue(Permits.isGranted(permit));
+        limiter.reconcile(A, permit, 100); // a refund of 800, waiting for the lock
+        assertTrue(Permits.isGranted(limiter.tryAcquire(A, 800)), "the refunded room is there");
+        assertTrue(!Permits.isGranted(limiter.tryAcquire(A, 101)), "and no more");
+        assertEquals(900, limiter.stats().tokensLastMinute());
+        assertEquals(900, limiter.stats().sessionStats().get(A).tokensLastMinute());
+    }
+
+    @Test
+    void refundsOfTwoBucketsForOneSessionAreBothApplied() {
+        FakeClock clock = new FakeClock();
+        FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(100)
+                .tokensPerMinute(10_000).clock(clock).build();
+        limiter.openSession(A, 1);
+        limiter.cancel(A, limiter.tryAcquire(A, 1), false);
+        long first = limiter.tryAcquire(A, 500);
+        clock.advanceMillis(250);
+        long second = limiter.tryAcquire(A, 700);
+        limiter.reconcile(A, first, 200);  // waits in A's refund word
+        limiter.reconcile(A, second, 300); // another bucket: the locked path, which applies the first too
+        assertEquals(500, limiter.stats().tokensLastMinute());
+        // Each refund went to its own bucket: the first leaves the window before the second.
+        clock.advanceMillis(60_000 - 250 + 100);
+        assertEquals(300, limiter.stats().tokensLastMinute());
+        clock.advanceMillis(300);
+        assertEquals(0, limiter.stats().tokensLastMinute());
+    }
+
+    @Test
+    void usageAboveTheEstimateIsChargedForAtLeastAMinute() {
+        FakeClock clock = new FakeClock();
+        FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(100)
+                .tokensPerMinute(10_000).clock(clock).build();
+        limiter.openSession(A, 1);
+        limiter.cancel(A, limiter.tryAcquire(A, 1), false);
+        long permit = limiter.tryAcquire(A, 100);
+        clock.advanceMillis(1_000);
+        limiter.tryAcquire(A, 1); // a new bucket: the next charge goes to the current one
+        limiter.reconcile(A, permit, 300);
+        assertEquals(301, limiter.stats().tokensLastMinute());
+        assertEquals(301, limiter.stats().sessionStats().get(A).tokensLastMinute());
+        clock.advanceMillis(59_500); // the permit's own bucket has left; the charge has not
+        assertEquals(201, limiter.stats().tokensLastMinute());
+        clock.advanceMillis(1_000);
+        assertEquals(0, limiter.stats().tokensLastMinute());
+    }
+
+    @Test
     void manyThreadsOnAMovingClockNeverOverfillAWindow() throws Exception {
         for (FairSharePolicy policy : FairSharePolicy.values()) {
             long seed = 20261127L + policy.ordinal();
@@ -142,7 +198,12 @@ class LockFreePathTest {
                                 int tokens = 1 + random.nextInt(40);
                                 long permit = limiter.tryAcquire(session, tokens);
                                 if (Permits.isGranted(permit)) {
-                                    admitted.get(id).add(new long[] {tickOf(permit), tokens});
+                                    // Half are reconciled with a smaller actual usage: refunds make room.
+                                    int actual = random.nextBoolean() ? random.nextInt(tokens + 1) : tokens;
+                                    if (actual != tokens) {
+                                        limiter.reconcile(session, permit, actual);
+                                    }
+                                    admitted.get(id).add(new long[] {tickOf(permit), actual});
                                 }
                             }
                         } catch (Throwable e) {

@@ -43,11 +43,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * session seen in the last minute) an acquire is a map lookup and two compare-and-sets: one of a
  * single admission word that holds the lock bit, a generation and the counts admitted since the
  * lock was last held, and one of the session's own pending word. Threads admitting for different
- * sessions share only the admission word. Everything else (a new tick, a refusal, contention,
- * reconciliation, feedback, stats) takes the lock bit for a critical section of a few dozen
- * instructions (never {@code synchronized}, so virtual threads are not pinned; nothing in it
- * blocks, logs or allocates), in integer arithmetic. An acquire allocates nothing once the session
- * is registered. Buckets expire as the clock advances (bounded work per elapsed tick) and sessions
+ * sessions share only the admission word. {@code reconcile} is lock-free too in the common case (a
+ * refund waits for the next lock-holder, a charge joins the head counts). Everything else (a new
+ * tick, a refusal, contention, {@code cancel}, feedback, stats) takes the lock bit for a critical
+ * section of a few dozen instructions (never {@code synchronized}, so virtual threads are not
+ * pinned; nothing in it blocks, logs or allocates), in integer arithmetic. Neither acquire nor
+ * reconcile allocates once the session is registered. Buckets expire as the clock advances (bounded work per elapsed tick) and sessions
  * expire through a timing wheel (constant work per session and deadline).
  *
  * <p>Build one with {@link #builder()}.
@@ -835,7 +836,8 @@ public final class FairShareRateLimiter implements RateLimiter {
         lock();
         try {
             advance(now);
-            long tick = fineTick - ((fineTick - (permit >>> TOKEN_BITS)) & 0xFFFF_FFFFL);
+            // A refund goes to the permit's bucket; a charge to the current one, as on the lock-free path.
+            long tick = deltaTokens > 0 ? fineTick : fineTick - ((fineTick - (permit >>> TOKEN_BITS)) & 0xFFFF_FFFFL);
             applyAdjustment(s, tick, deltaRequests, deltaTokens);
         } finally {
             unlock();

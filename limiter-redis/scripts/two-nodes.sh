@@ -141,6 +141,7 @@ say "nginx: ws://127.0.0.1:$LB_PORT/v1/session -> nodes $NODE_A_PORT and $NODE_B
 # 3. Two nodes sharing the Redis limiter.
 start_node() {
     local name="$1" port="$2"
+    FAIRWAY_PROVIDER="${FAIRWAY_PROVIDER:-fake}" \
     FAIRWAY_TRANSPORT_WEBSOCKET_PORT="$port" \
     FAIRWAY_LIMITER_STORE=redis \
     FAIRWAY_LIMITER_REDIS_URI="redis://127.0.0.1:$REDIS_PORT" \

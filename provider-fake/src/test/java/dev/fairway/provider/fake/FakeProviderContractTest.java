@@ -5,6 +5,7 @@ import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
 import dev.fairway.api.spi.TranslationProviderFactory;
+import dev.fairway.provider.tck.HoldGate;
 import dev.fairway.provider.tck.ProviderScript;
 import dev.fairway.provider.tck.TranslationProviderContract;
 
@@ -13,9 +14,6 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The fake provider against the provider contract kit. The fake has no server to script: each
@@ -46,9 +44,7 @@ class FakeProviderContractTest extends TranslationProviderContract {
          */
         private static final Map<String, String> BASE = Map.of("latency.base", "1s", "latency.per-token", "0",
                 "latency.jitter", "0");
-        private volatile boolean hanging;
-        private volatile CountDownLatch released = new CountDownLatch(0);
-        private volatile Semaphore held = new Semaphore(0);
+        private final HoldGate gate = new HoldGate();
 
         @Override
         public PluginConfig config(String credential) {
@@ -65,11 +61,7 @@ class FakeProviderContractTest extends TranslationProviderContract {
         }
 
         private void sleep(long nanos) throws InterruptedException {
-            if (hanging) {
-                CountDownLatch gate = released;
-                held.release();
-                gate.await();
-            }
+            gate.arrive();
         }
 
         @Override
@@ -105,25 +97,17 @@ class FakeProviderContractTest extends TranslationProviderContract {
         @Override
         public void hang() {
             scenario.clear();
-            released = new CountDownLatch(1);
-            held = new Semaphore(0);
-            hanging = true;
+            gate.hold();
         }
 
         @Override
         public boolean awaitHeld(int requests, Duration timeout) throws InterruptedException {
-            Semaphore h = held;
-            if (!h.tryAcquire(requests, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
-            h.release(requests);
-            return true;
+            return gate.awaitHeld(requests, timeout);
         }
 
         @Override
         public void release() {
-            hanging = false;
-            released.countDown();
+            gate.release();
         }
     }
 }

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.fairway.api.PermanentProviderException;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.TranslationProviderFactory;
+import dev.fairway.provider.tck.HoldGate;
 import dev.fairway.provider.tck.ProviderScript;
 import dev.fairway.provider.tck.TranslationProviderContract;
 
@@ -18,9 +19,6 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The OpenAI provider against the provider contract kit, with {@link FakeOpenAiServer} answering as
@@ -42,8 +40,7 @@ class OpenAiProviderContractTest extends TranslationProviderContract {
     static final class OpenAiScript implements ProviderScript {
 
         private final FakeOpenAiServer server = new FakeOpenAiServer();
-        private volatile CountDownLatch released = new CountDownLatch(0);
-        private volatile Semaphore held = new Semaphore(0);
+        private final HoldGate gate = new HoldGate();
 
         OpenAiScript() throws IOException {
             server.onChat(OpenAiScript::normal);
@@ -105,31 +102,22 @@ class OpenAiProviderContractTest extends TranslationProviderContract {
 
         @Override
         public void hang() {
-            CountDownLatch gate = new CountDownLatch(1);
-            Semaphore arrivals = new Semaphore(0);
-            released = gate;
-            held = arrivals;
+            gate.hold();
             server.onChat((ex, r) -> {
-                arrivals.release();
-                gate.await();
+                gate.arrive();
                 normal(ex, r);
             });
         }
 
         @Override
         public boolean awaitHeld(int requests, Duration timeout) throws InterruptedException {
-            Semaphore h = held;
-            if (!h.tryAcquire(requests, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
-            h.release(requests);
-            return true;
+            return gate.awaitHeld(requests, timeout);
         }
 
         @Override
         public void release() {
             server.onChat(OpenAiScript::normal);
-            released.countDown();
+            gate.release();
         }
 
         @Override

@@ -20,11 +20,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real HTTP server on the loopback interface whose answers a test scripts: it records every
@@ -131,17 +128,11 @@ public final class LoopbackServer implements AutoCloseable {
         }
     }
 
-    /** The requests held by one {@link #hold()}, and the latch that lets them go. */
-    private static final class Gate {
-        final CountDownLatch released = new CountDownLatch(1);
-        final Semaphore arrivals = new Semaphore(0);
-    }
-
     private final HttpServer server;
     private final ExecutorService exchanges = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile Responder responder;
-    private volatile Gate gate;
+    private final HoldGate gate = new HoldGate();
 
     private LoopbackServer(Responder responder) throws IOException {
         this.responder = responder;
@@ -199,11 +190,7 @@ public final class LoopbackServer implements AutoCloseable {
 
     /** Holds the requests that arrive from now on, unanswered, until {@link #release()}. */
     public void hold() {
-        Gate previous = gate;
-        gate = new Gate();
-        if (previous != null) {
-            previous.released.countDown();
-        }
+        gate.hold();
     }
 
     /**
@@ -215,27 +202,12 @@ public final class LoopbackServer implements AutoCloseable {
      * @throws InterruptedException when the waiting thread is interrupted
      */
     public boolean awaitHeld(int count, Duration timeout) throws InterruptedException {
-        if (count < 1) {
-            throw new IllegalArgumentException("count must be >= 1, was " + count);
-        }
-        Gate g = gate;
-        if (g == null) {
-            return false;
-        }
-        if (!g.arrivals.tryAcquire(count, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-            return false;
-        }
-        g.arrivals.release(count);
-        return true;
+        return gate.awaitHeld(count, timeout);
     }
 
     /** Lets held requests go on, to be answered by the current responder; stops holding. */
     public void release() {
-        Gate g = gate;
-        gate = null;
-        if (g != null) {
-            g.released.countDown();
-        }
+        gate.release();
     }
 
     /**
@@ -266,11 +238,7 @@ public final class LoopbackServer implements AutoCloseable {
             Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
                     exchange.getRequestHeaders(), body);
             requests.add(request);
-            Gate g = gate;
-            if (g != null) {
-                g.arrivals.release();
-                g.released.await();
-            }
+            gate.arrive();
             Reply reply;
             try {
                 reply = responder.answer(request);

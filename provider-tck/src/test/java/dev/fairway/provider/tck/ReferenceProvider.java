@@ -19,9 +19,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -138,10 +135,8 @@ final class ReferenceProvider implements TranslationProvider {
     }
 
     private void hold() throws InterruptedException {
-        CountDownLatch released = script.released;
-        script.held.release();
         try {
-            released.await();
+            script.gate.arrive();
         } catch (InterruptedException e) {
             if (flaws.contains(Flaw.BROKEN_AFTER_INTERRUPT)) {
                 poisoned.set(true);
@@ -201,8 +196,7 @@ final class ReferenceProvider implements TranslationProvider {
         volatile Mode mode = Mode.NORMAL;
         volatile Duration retryAfter = Duration.ZERO;
         volatile PermanentProviderException.Kind kind = PermanentProviderException.Kind.OTHER;
-        volatile CountDownLatch released = new CountDownLatch(0);
-        volatile Semaphore held = new Semaphore(0);
+        final HoldGate gate = new HoldGate();
 
         Script(Set<Flaw> flaws) {
             this.flaws = flaws;
@@ -248,25 +242,19 @@ final class ReferenceProvider implements TranslationProvider {
 
         @Override
         public void hang() {
-            released = new CountDownLatch(1);
-            held = new Semaphore(0);
+            gate.hold();
             mode = Mode.HANG;
         }
 
         @Override
         public boolean awaitHeld(int requests, Duration timeout) throws InterruptedException {
-            Semaphore h = held;
-            if (!h.tryAcquire(requests, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
-            h.release(requests);
-            return true;
+            return gate.awaitHeld(requests, timeout);
         }
 
         @Override
         public void release() {
             mode = Mode.NORMAL;
-            released.countDown();
+            gate.release();
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.fairway.api.SegmentKind;
 import dev.fairway.api.TokenUsage;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.TranslationPrompts;
 import dev.fairway.api.spi.TranslationProvider;
 
 import java.net.URI;
@@ -49,7 +50,7 @@ public final class AnthropicProvider implements TranslationProvider {
     private final AnthropicSettings settings;
     private final NanoClock clock;
     private final InstantSource wallClock;
-    private final Prompts prompts;
+    private final TranslationPrompts.Budget prompts;
     private final Failures failures;
     private final URI messagesUri;
     private final HttpClient client;
@@ -111,7 +112,7 @@ public final class AnthropicProvider implements TranslationProvider {
         if (closed.get()) {
             throw new IllegalStateException("the anthropic provider is closed");
         }
-        String system = prompts.systemPrompt(request.kind(), request.sourceLanguage(), request.targetLanguage());
+        String system = TranslationPrompts.systemPrompt(request.kind(), request.sourceLanguage(), request.targetLanguage());
         double temperature = request.isFinal() ? settings.finalTemperature() : settings.partialTemperature();
         int maxTokens = prompts.maxTokens(request.text());
         byte[] body = MessagesJson.requestBody(settings.model(), system, request.text(), temperature, maxTokens);

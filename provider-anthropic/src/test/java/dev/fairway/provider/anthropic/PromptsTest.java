@@ -5,16 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fairway.api.SegmentKind;
+import dev.fairway.api.spi.TranslationPrompts;
 import org.junit.jupiter.api.Test;
 
 class PromptsTest {
 
-    private final Prompts prompts = new Prompts(2.0, 64, 8192);
+    private final TranslationPrompts.Budget prompts = Prompts.budget(2.0, 64, 8192);
 
     @Test
     void partialAndFinalHaveTheirOwnPromptNamingBothLanguages() {
-        String partial = prompts.systemPrompt(SegmentKind.PARTIAL, "en", "pt-BR");
-        String fin = prompts.systemPrompt(SegmentKind.FINAL, "en", "pt-BR");
+        String partial = TranslationPrompts.systemPrompt(SegmentKind.PARTIAL, "en", "pt-BR");
+        String fin = TranslationPrompts.systemPrompt(SegmentKind.FINAL, "en", "pt-BR");
 
         assertNotEquals(partial, fin);
         assertTrue(partial.contains("from English (en) to Portuguese (Brazil) (pt-BR)"), partial);

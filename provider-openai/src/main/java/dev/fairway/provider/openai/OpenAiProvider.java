@@ -8,6 +8,7 @@ import dev.fairway.api.TokenUsage;
 import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.TranslationPrompts;
 import dev.fairway.api.spi.TranslationProvider;
 
 import java.net.URI;
@@ -60,7 +61,7 @@ public final class OpenAiProvider implements TranslationProvider {
     private final OpenAiSettings settings;
     private final NanoClock clock;
     private final InstantSource wallClock;
-    private final Prompts prompts;
+    private final TranslationPrompts.Budget prompts;
     private final Failures failures;
     private final URI chatUri;
     private final HttpClient client;
@@ -191,7 +192,7 @@ public final class OpenAiProvider implements TranslationProvider {
         if (closed.get()) {
             throw new IllegalStateException("the openai provider is closed");
         }
-        String system = prompts.systemPrompt(request.kind(), request.sourceLanguage(), request.targetLanguage());
+        String system = TranslationPrompts.systemPrompt(request.kind(), request.sourceLanguage(), request.targetLanguage());
         double temperature = request.isFinal() ? settings.finalTemperature() : settings.partialTemperature();
         int maxTokens = prompts.maxTokens(request.text());
         byte[] body = ChatJson.requestBody(settings.model(), system, request.text(), temperature,

@@ -24,6 +24,7 @@ import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
+import dev.fairway.api.spi.TranslationPrompts;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -181,7 +182,7 @@ class OpenAiProviderTest {
         provider.translate(finalRequest(text));
 
         int sentMaxTokens = server.take().json().path("max_tokens").asInt();
-        Prompts prompts = Prompts.of(provider.settings());
+        TranslationPrompts.Budget prompts = Prompts.of(provider.settings());
         assertEquals(prompts.promptTokens(SegmentKind.FINAL, text) + sentMaxTokens, estimate);
         assertTrue(estimate < 400, "a one-line final reserves a few hundred tokens at most, was " + estimate);
     }
@@ -205,7 +206,7 @@ class OpenAiProviderTest {
 
         TranslationResult result = provider.translate(finalRequest("Good morning"));
 
-        Prompts prompts = Prompts.of(provider.settings());
+        TranslationPrompts.Budget prompts = Prompts.of(provider.settings());
         assertEquals(TokenUsage.of(prompts.promptTokens(SegmentKind.FINAL, "Good morning"), Prompts.textTokens("Bonjour")),
                 result.usage());
         assertEquals("llama3.1", result.model());

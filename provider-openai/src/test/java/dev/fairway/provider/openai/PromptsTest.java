@@ -5,16 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fairway.api.SegmentKind;
+import dev.fairway.api.spi.TranslationPrompts;
 import org.junit.jupiter.api.Test;
 
 class PromptsTest {
 
-    private final Prompts prompts = new Prompts(2.0, 64, 16_384);
+    private final TranslationPrompts.Budget prompts = Prompts.budget(2.0, 64, 16_384);
 
     @Test
     void partialAndFinalPromptsDifferAndNameBothLanguages() {
-        String partial = prompts.systemPrompt(SegmentKind.PARTIAL, "en", "pt-BR");
-        String fin = prompts.systemPrompt(SegmentKind.FINAL, "en", "pt-BR");
+        String partial = TranslationPrompts.systemPrompt(SegmentKind.PARTIAL, "en", "pt-BR");
+        String fin = TranslationPrompts.systemPrompt(SegmentKind.FINAL, "en", "pt-BR");
 
         assertNotEquals(partial, fin);
         assertTrue(partial.contains("from English (en) to Portuguese (Brazil) (pt-BR)"), partial);
@@ -52,7 +53,7 @@ class PromptsTest {
 
     @Test
     void promptTokensCountTheSystemPrompt() {
-        int systemOnly = Prompts.textTokens(prompts.systemPrompt(SegmentKind.FINAL, "en", "fr"));
+        int systemOnly = Prompts.textTokens(TranslationPrompts.systemPrompt(SegmentKind.FINAL, "en", "fr"));
         int prompt = prompts.promptTokens(SegmentKind.FINAL, "Hi");
 
         assertTrue(prompt > systemOnly, prompt + " <= " + systemOnly);

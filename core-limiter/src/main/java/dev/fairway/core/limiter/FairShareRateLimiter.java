@@ -88,8 +88,6 @@ public final class FairShareRateLimiter implements RateLimiter {
     private static final int GENERATION_SHIFT = 40;
     private static final long GENERATION_MASK = ((1L << 23) - 1) << GENERATION_SHIFT;
     private static final long LOCKED = 1L << 63;
-    /** A lock-holder's wait: spin this often, then yield between attempts. */
-    private static final int SPINS_BEFORE_YIELD = 64;
 
     private static final VarHandle REFUNDS;
 
@@ -248,7 +246,7 @@ public final class FairShareRateLimiter implements RateLimiter {
         long w = (long) WORD.getAcquire(this);
         for (int attempt = 0; attempt < 4; attempt++) {
             for (int spins = 0; (w & LOCKED) != 0; spins++) {
-                if (spins == SPINS_BEFORE_YIELD) {
+                if (spins == SpinLock.SPINS_BEFORE_YIELD) {
                     return -1;
                 }
                 Thread.onSpinWait();
@@ -306,7 +304,7 @@ public final class FairShareRateLimiter implements RateLimiter {
             } else {
                 lock();
                 try {
-                    advance(Math.max(now, lastNow));
+                    advance(now);
                     settle(s);
                     // It happened in the coarse tick the lock-free path saw: charge it there.
                     record(s, coarse, requests, tokens);
@@ -321,6 +319,12 @@ public final class FairShareRateLimiter implements RateLimiter {
             }
             p = witness;
         }
+    }
+
+    /** Adds to the global window's bucket of fine tick {@code tick} and to its coarse copy. Under the lock. */
+    private void addToWindow(long tick, long requests, long tokens) {
+        global.add(tick, requests, tokens);
+        coarseGlobal.add(Math.floorDiv(tick, ratio), requests, tokens);
     }
 
     /** Moves the session's pending word (lock-free admissions) into its ring. Under the lock. */
@@ -360,9 +364,8 @@ public final class FairShareRateLimiter implements RateLimiter {
         if (now < pausedUntil) {
             return Permits.refusal(pausedUntil - now);
         }
-        BucketRing own = s.usage;
-        if (own != null) {
-            own.advanceTo(coarseTick);
+        if (s.usage != null) {
+            s.usage.advanceTo(coarseTick);
         }
         long refusal = switch (policy) {
             case NONE -> globalRefusal(1, estimatedTokens, now);
@@ -375,17 +378,8 @@ public final class FairShareRateLimiter implements RateLimiter {
         if (refusal != 0) {
             return refusal;
         }
-        if (own == null) {
-            own = new BucketRing(COARSE_BUCKETS, coarseTick);
-            s.usage = own;
-            schedule(s); // to drop the ring again once the window has forgotten it
-        }
-        global.add(fineTick, 1, estimatedTokens);
-        coarseGlobal.add(coarseTick, 1, estimatedTokens);
-        own.add(coarseTick, 1, estimatedTokens);
-        if (s.contending) {
-            contendingUsage.add(coarseTick, 1, estimatedTokens);
-        }
+        addToWindow(fineTick, 1, estimatedTokens);
+        record(s, coarseTick, 1, estimatedTokens);
         return ((fineTick & 0xFFFF_FFFFL) << TOKEN_BITS) | estimatedTokens;
     }
 
@@ -573,8 +567,7 @@ public final class FairShareRateLimiter implements RateLimiter {
                     long tokens = w & HEAD_TOKEN_MAX;
                     if ((requests | tokens) != 0) {
                         // Charged while the fine tick was the current one; the lock-free path stops at its end.
-                        global.add(fineTick, requests, tokens);
-                        coarseGlobal.add(coarseTick, requests, tokens);
+                        addToWindow(fineTick, requests, tokens);
                     }
                     if (REFUNDS.getOpaque(this) != null) {
                         applyDeferredRefunds();
@@ -584,12 +577,7 @@ public final class FairShareRateLimiter implements RateLimiter {
                 w = witness;
                 continue;
             }
-            if (++spins < SPINS_BEFORE_YIELD) {
-                Thread.onSpinWait();
-            } else {
-                spins = 0;
-                Thread.yield();
-            }
+            spins = SpinLock.backOff(spins);
             w = (long) WORD.getVolatile(this);
         }
     }
@@ -846,9 +834,8 @@ public final class FairShareRateLimiter implements RateLimiter {
 
     /** Adds a reconciliation or a refund to the buckets of fine tick {@code tick}, if still in the window. Under the lock. */
     private void applyAdjustment(SessionState s, long tick, long deltaRequests, long deltaTokens) {
-        global.add(tick, deltaRequests, deltaTokens);
+        addToWindow(tick, deltaRequests, deltaTokens);
         long coarse = Math.floorDiv(tick, ratio);
-        coarseGlobal.add(coarse, deltaRequests, deltaTokens);
         if (s != null && !s.removed) {
             settle(s);
             BucketRing own = s.usage;
@@ -912,8 +899,7 @@ public final class FairShareRateLimiter implements RateLimiter {
         tick = Math.max(fineTick - fineBuckets, Math.min(fineTick, tick));
         long r = requests ? debt : 0;
         long t = requests ? 0 : debt;
-        global.add(tick, r, t);
-        coarseGlobal.add(Math.floorDiv(tick, ratio), r, t);
+        addToWindow(tick, r, t);
     }
 
     /** On a 429 without retry-after: the longest reset among the limits the provider says are exhausted. */

@@ -13,7 +13,8 @@ import java.lang.invoke.VarHandle;
 final class SpinLock {
 
     private static final VarHandle STATE;
-    private static final int SPINS_BEFORE_YIELD = 64;
+    /** Waits of {@link #backOff} in a row before one yields. */
+    static final int SPINS_BEFORE_YIELD = 64;
 
     static {
         try {
@@ -38,13 +39,24 @@ final class SpinLock {
             if ((int) STATE.getOpaque(this) == 0 && STATE.compareAndSet(this, 0, 1)) {
                 return;
             }
-            if (++spins < SPINS_BEFORE_YIELD) {
-                Thread.onSpinWait();
-            } else {
-                spins = 0;
-                Thread.yield();
-            }
+            spins = backOff(spins);
         }
+    }
+
+    /**
+     * One wait of a spinning lock-taker: a spin hint, and every {@link #SPINS_BEFORE_YIELD} waits a
+     * yield of the carrier or core instead, so that a holder that was descheduled gets to run.
+     *
+     * @param spins the waits so far since the last yield
+     * @return the count to pass next time
+     */
+    static int backOff(int spins) {
+        if (spins + 1 < SPINS_BEFORE_YIELD) {
+            Thread.onSpinWait();
+            return spins + 1;
+        }
+        Thread.yield();
+        return 0;
     }
 
     void unlock() {

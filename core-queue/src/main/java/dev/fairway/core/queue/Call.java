@@ -19,8 +19,6 @@ final class Call implements Runnable {
     final long ratePermit;
     final long concurrencyPermit;
     final DedupKey key;
-    /** {@code key.hashCode()}, or 0 without a key. */
-    final int keyHash;
     final Item leader;
     final int attempt;
 
@@ -51,7 +49,6 @@ final class Call implements Runnable {
         this.ratePermit = ratePermit;
         this.concurrencyPermit = concurrencyPermit;
         this.key = key;
-        this.keyHash = key == null ? 0 : key.hashCode();
         this.leader = leader;
         this.attempt = leader.attempts;
         this.first = leader;

@@ -24,19 +24,12 @@ final class CallTable {
         return size;
     }
 
-    /**
-     * The call in flight for {@code key}, or null. The hash comes from the segment (computed at
-     * submit), so a lookup that finds an empty slot does not touch the key, which the submitting
-     * thread made on another core.
-     */
-    Call get(int hash, DedupKey key) {
+    /** The call in flight for {@code key}, or null. */
+    Call get(DedupKey key) {
         Call[] s = slots;
-        for (int i = index(hash); ; i = (i + 1) & mask) {
+        for (int i = index(key.hashCode()); ; i = (i + 1) & mask) {
             Call c = s[i];
-            if (c == null) {
-                return null;
-            }
-            if (c.keyHash == hash && c.key.equals(key)) {
+            if (c == null || c.key.equals(key)) {
                 return c;
             }
         }
@@ -45,7 +38,7 @@ final class CallTable {
     /** Makes {@code call} the one for its key, replacing any other. */
     void put(Call call) {
         DedupKey key = call.key;
-        for (int i = index(call.keyHash); ; i = (i + 1) & mask) {
+        for (int i = index(key.hashCode()); ; i = (i + 1) & mask) {
             Call c = slots[i];
             if (c == null) {
                 slots[i] = call;
@@ -54,7 +47,7 @@ final class CallTable {
                 }
                 return;
             }
-            if (c.keyHash == call.keyHash && c.key.equals(key)) {
+            if (c.key.equals(key)) {
                 slots[i] = call;
                 return;
             }
@@ -63,7 +56,8 @@ final class CallTable {
 
     /** Removes {@code call} if it is the one for its key. */
     void remove(Call call) {
-        int i = index(call.keyHash);
+        DedupKey key = call.key;
+        int i = index(key.hashCode());
         for (; ; i = (i + 1) & mask) {
             Call c = slots[i];
             if (c == null) {
@@ -80,7 +74,7 @@ final class CallTable {
             if (c == null) {
                 break;
             }
-            int home = index(c.keyHash);
+            int home = index(c.key.hashCode());
             boolean movable = i <= j ? home <= i || home > j : home <= i && home > j;
             if (movable) {
                 slots[i] = c;

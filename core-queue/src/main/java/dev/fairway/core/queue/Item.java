@@ -29,8 +29,6 @@ final class Item {
     final Context context;
     /** What identical requests share, or null when the scheduler does not deduplicate. */
     final DedupKey key;
-    /** {@code key.hashCode()}, or 0 without a key: read under the lock instead of the key itself. */
-    final int keyHash;
 
     byte state = QUEUED;
     boolean refused;
@@ -56,7 +54,6 @@ final class Item {
             DedupKey key) {
         this.session = session;
         this.key = key;
-        this.keyHash = key == null ? 0 : key.hashCode();
         this.request = request;
         this.acceptedAt = acceptedAt;
         this.waitStart = acceptedAt;

@@ -254,7 +254,7 @@ final class SchedulingCore {
         boolean joinable = false;
         do {
             accept(item);
-            joinable |= item.key != null && inFlightByKey.size() != 0 && inFlightByKey.get(item.keyHash, item.key) != null;
+            joinable |= item.key != null && inFlightByKey.size() != 0 && inFlightByKey.get(item.key) != null;
         } while ((item = inbox.poll()) != null);
         if (!willDispatch && inlineDispatch) {
             nextWakeAt = Math.min(nextWakeAt, now);
@@ -484,7 +484,7 @@ final class SchedulingCore {
                 }
                 DedupKey key = item.key;
                 if (key != null) {
-                    Call running = inFlightByKey.get(item.keyHash, key);
+                    Call running = inFlightByKey.get(key);
                     if (running != null && !running.cancelled && !running.finished) {
                         attach(running, item, now);
                         continue;

@@ -67,12 +67,12 @@ class CallTableTest {
                     }
                 } else {
                     DedupKey key = call(text, step + 1).key;
-                    assertSame(model.get(key), table.get(key.hashCode(), key), "seed " + seed + ", step " + step);
+                    assertSame(model.get(key), table.get(key), "seed " + seed + ", step " + step);
                 }
                 assertEquals(model.size(), table.size(), "seed " + seed + ", step " + step);
             }
             for (Call c : model.values()) {
-                assertSame(c, table.get(c.keyHash, c.key), "seed " + seed);
+                assertSame(c, table.get(c.key), "seed " + seed);
             }
         }
     }
@@ -85,9 +85,9 @@ class CallTableTest {
         table.put(first);
         table.put(second);
         table.remove(first);
-        assertSame(second, table.get(first.keyHash, first.key));
+        assertSame(second, table.get(first.key));
         table.remove(second);
-        assertNull(table.get(first.keyHash, first.key));
+        assertNull(table.get(first.key));
         assertEquals(0, table.size());
     }
 }

@@ -406,7 +406,10 @@ public final class FairScheduler implements TranslationScheduler {
         }
         List<Call> dispatched = next == Next.NONE ? null : new ArrayList<>(4);
         List<Object> claimed = new ArrayList<>(2);
-        boolean cancelled = core.finish(call, result, error, clock.nanoTime(), dispatched, claimed);
+        // The freed slot's next call usually starts from this pass: take its concurrency permit now,
+        // outside the core's lock, so that the limiter's own lock is not taken under it.
+        long permit = dispatched != null && core.inlineDispatch ? core.tryConcurrency() : ConcurrencyLimiter.NO_PERMIT;
+        boolean cancelled = core.finish(call, result, error, clock.nanoTime(), dispatched, claimed, permit);
         // An interrupt that was not our cancel came from the application: keep it, run nothing more here.
         boolean worker = next != Next.NONE;
         boolean interruptedByApp = worker && !cancelled && error instanceof InterruptedException;

@@ -432,8 +432,13 @@ final class SchedulingCore {
      * submitter, the worker or the dispatcher thread that ran the pass. Lock held by caller.
      */
     void safeDispatch(long now, List<Call> out) {
+        safeDispatch(now, out, ConcurrencyLimiter.NO_PERMIT);
+    }
+
+    /** {@link #safeDispatch(long, List)} with a concurrency permit taken before the lock (or NO_PERMIT). */
+    void safeDispatch(long now, List<Call> out, long concurrencyPermit) {
         try {
-            dispatch(now, out);
+            dispatch(now, out, concurrencyPermit);
         } catch (RuntimeException e) {
             FairScheduler.LOG.log(System.Logger.Level.ERROR, "a dispatch pass failed; trying again shortly", e);
             nextWakeAt = now + LIMITER_ERROR_WAIT_NANOS;
@@ -446,14 +451,23 @@ final class SchedulingCore {
      * sets {@link #nextWakeAt} to when to look again if nothing (else) happens. Lock held by caller.
      */
     void dispatch(long now, List<Call> out) {
-        nextWakeAt = NEVER;
-        if (closed) {
-            return;
-        }
-        processInbox(now, true);
-        promoteTimers(now);
-        long concurrencyPermit = ConcurrencyLimiter.NO_PERMIT;
+        dispatch(now, out, ConcurrencyLimiter.NO_PERMIT);
+    }
+
+    /**
+     * {@link #dispatch(long, List)}, using first a concurrency permit the caller took before the lock
+     * (a finishing worker does, so that the limiter's lock is not taken under this one); it is released
+     * here when the pass does not use it.
+     */
+    void dispatch(long now, List<Call> out, long preAcquired) {
+        long concurrencyPermit = preAcquired;
         try {
+            nextWakeAt = NEVER;
+            if (closed) {
+                return;
+            }
+            processInbox(now, true);
+            promoteTimers(now);
             for (;;) {
                 SessionState s = ring.peekFirst();
                 if (s == null) {
@@ -541,16 +555,21 @@ final class SchedulingCore {
         } finally {
             signalDispatcher();
             if (concurrencyPermit != ConcurrencyLimiter.NO_PERMIT) {
-                try {
-                    concurrencyLimiter.release(concurrencyPermit, ConcurrencyLimiter.Outcome.IGNORED);
-                } catch (RuntimeException e) {
-                    FairScheduler.LOG.log(System.Logger.Level.ERROR, "the concurrency limiter failed a release", e);
-                }
+                releaseConcurrency(concurrencyPermit);
             }
         }
     }
 
-    private long tryConcurrency() {
+    /** Gives back a concurrency permit that no call used. */
+    private void releaseConcurrency(long permit) {
+        try {
+            concurrencyLimiter.release(permit, ConcurrencyLimiter.Outcome.IGNORED);
+        } catch (RuntimeException e) {
+            FairScheduler.LOG.log(System.Logger.Level.ERROR, "the concurrency limiter failed a release", e);
+        }
+    }
+
+    long tryConcurrency() {
         try {
             return concurrencyLimiter.tryAcquire();
         } catch (RuntimeException e) {
@@ -773,14 +792,16 @@ final class SchedulingCore {
      * @return whether the call had been cancelled (its thread may carry our interrupt)
      */
     boolean finish(Call call, TranslationResult result, Throwable error, long now, List<Call> out,
-            List<Object> claimed) {
+            List<Object> claimed, long concurrencyPermit) {
         lockHot();
         try {
             call.thread = null;
             boolean cancelled = call.cancelled;
             complete(call, result, error, now);
             if (inlineDispatch && out != null && !closed) {
-                safeDispatch(now, out);
+                safeDispatch(now, out, concurrencyPermit);
+            } else if (concurrencyPermit != ConcurrencyLimiter.NO_PERMIT) {
+                releaseConcurrency(concurrencyPermit);
             }
             claimDeliveries(claimed);
             return cancelled;

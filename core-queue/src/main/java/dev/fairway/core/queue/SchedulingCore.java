@@ -35,7 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * returns, and reports each call's end to {@link #finish}. Everything runs under {@link #lock}, except
  * a submit's checks ({@link #offer}, under the session's submit lock), which leave the segment in an
  * inbox that every lock-holder takes in first; the limiters are asked under the lock (they never block
- * and never call back). Listener events are queued in each session's outbox and delivered by the
+ * and never call back), except the concurrency permit a finishing worker takes before it (see
+ * {@link #dispatch(long, List, long)}). Listener events are queued in each session's outbox and delivered by the
  * runtime outside the lock, and so are the ends of spans.
  */
 final class SchedulingCore {

@@ -790,23 +790,28 @@ final class SchedulingCore {
      * dispatching inline and {@code out} is given, run a dispatch pass, and claim the listener events
      * to deliver into {@code claimed}, all under the same lock.
      *
+     * @param concurrencyPermit a permit the worker took before the lock for the pass's first call, or
+     *     {@link ConcurrencyLimiter#NO_PERMIT}; released here whenever no call uses it
      * @return whether the call had been cancelled (its thread may carry our interrupt)
      */
     boolean finish(Call call, TranslationResult result, Throwable error, long now, List<Call> out,
             List<Object> claimed, long concurrencyPermit) {
+        long unused = concurrencyPermit;
         lockHot();
         try {
             call.thread = null;
             boolean cancelled = call.cancelled;
             complete(call, result, error, now);
             if (inlineDispatch && out != null && !closed) {
-                safeDispatch(now, out, concurrencyPermit);
-            } else if (concurrencyPermit != ConcurrencyLimiter.NO_PERMIT) {
-                releaseConcurrency(concurrencyPermit);
+                unused = ConcurrencyLimiter.NO_PERMIT;
+                safeDispatch(now, out, concurrencyPermit); // uses or releases it
             }
             claimDeliveries(claimed);
             return cancelled;
         } finally {
+            if (unused != ConcurrencyLimiter.NO_PERMIT) {
+                releaseConcurrency(unused);
+            }
             lock.unlock();
         }
     }

@@ -133,17 +133,7 @@ class FinalsNeverLostTest {
         }
 
         void runUntilIdle() {
-            for (int guard = 0; guard < 1_000_000; guard++) {
-                if (scheduler.pump() > 0) {
-                    continue;
-                }
-                long at = scheduler.nextWakeAt();
-                if (at == SchedulingCore.NEVER) {
-                    return;
-                }
-                clock.advanceNanos(Math.max(1, at - clock.nanoTime()));
-            }
-            throw new AssertionError("did not become idle");
+            Harness.runUntilIdle(scheduler, clock);
         }
 
         List<Long> endedFinals(int i) {

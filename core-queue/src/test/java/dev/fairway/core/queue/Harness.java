@@ -51,6 +51,11 @@ final class Harness implements AutoCloseable {
 
     /** Pumps, advancing the clock to each wake-up, until nothing is left to do. */
     void runUntilIdle() {
+        runUntilIdle(scheduler, clock);
+    }
+
+    /** {@link #runUntilIdle()} for a manually dispatched scheduler built elsewhere on {@code clock}. */
+    static void runUntilIdle(FairScheduler scheduler, ManualClock clock) {
         for (int guard = 0; guard < 1_000_000; guard++) {
             if (scheduler.pump() > 0) {
                 continue;

@@ -3,7 +3,7 @@ package dev.fairway.transport.websocket;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fairway.api.SegmentKind;
 import dev.fairway.api.TranslationRequest;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -16,14 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Floods, slow readers and clients that ignore a close: refused or cut off, never a crash, never a blocked scheduler. */
 class AbuseTest {
 
+    /** The server under test, closed after each test. */
+    @AutoClose
     private Fixture fixture;
-
-    @AfterEach
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void floodIsRateLimitedWithOneErrorPerEpisodeAndOnePerRefusedFinal() throws Exception {

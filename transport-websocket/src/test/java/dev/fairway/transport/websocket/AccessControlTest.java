@@ -1,6 +1,6 @@
 package dev.fairway.transport.websocket;
 
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -13,14 +13,9 @@ class AccessControlTest {
 
     private static final String TOKENS = "first-secret-token, second-secret-token";
 
+    /** The server under test, closed after each test. */
+    @AutoClose
     private Fixture fixture;
-
-    @AfterEach
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void connectionWithoutAValidTokenIsRefusedWith401() {

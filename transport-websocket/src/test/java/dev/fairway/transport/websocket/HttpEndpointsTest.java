@@ -1,7 +1,7 @@
 package dev.fairway.transport.websocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
@@ -12,14 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code GET /health} and {@code GET /status} over {@link java.net.http.HttpClient}. */
 class HttpEndpointsTest {
 
+    /** The server under test, closed after each test. */
+    @AutoClose
     private Fixture fixture;
-
-    @AfterEach
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void healthIsUpWhileRunning() throws Exception {

@@ -1,6 +1,6 @@
 package dev.fairway.transport.websocket;
 
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpClient;
@@ -18,14 +18,9 @@ class IdleConnectionsTest {
     private static final int CONNECTIONS = 1000;
     private static final int AT_ONCE = 100;
 
+    /** The server under test, closed after each test. */
+    @AutoClose
     private Fixture fixture;
-
-    @AfterEach
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void thousandIdleSessionsAreAcceptedCountedAndReleased() throws Exception {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fairway.api.FailureReason;
 import dev.fairway.api.SegmentKind;
 import dev.fairway.api.SubmitOutcome;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -23,14 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** One connection is one session: opened on start, answered in order, closed on end or disconnect. */
 class SessionsTest {
 
+    /** The server under test, closed after each test. */
+    @AutoClose
     private Fixture fixture;
-
-    @AfterEach
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void twoConcurrentSessionsEachReceiveOnlyTheirOwnTranslationsInOrder() throws Exception {

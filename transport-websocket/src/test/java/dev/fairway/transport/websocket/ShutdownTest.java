@@ -1,7 +1,7 @@
 package dev.fairway.transport.websocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
@@ -21,14 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Graceful shutdown keeps accepted finals; close stops at once. */
 class ShutdownTest {
 
+    /** The server under test, closed after each test. */
+    @AutoClose
     private Fixture fixture;
-
-    @AfterEach
-    void stop() {
-        if (fixture != null) {
-            fixture.close();
-        }
-    }
 
     @Test
     void gracefulShutdownDeliversAFinalAcceptedBeforeItThenClosesWithGoingAway() throws Exception {

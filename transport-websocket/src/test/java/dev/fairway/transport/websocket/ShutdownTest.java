@@ -118,17 +118,19 @@ class ShutdownTest {
     @Test
     void closeStopsAtOnceAndClosesSessions() throws Exception {
         fixture = Fixture.start(TestScheduler.holding());
-        WsClient client = fixture.connect();
-        client.start("en", "fr");
-        TestScheduler.TestSession session = fixture.scheduler.nextOpened();
-        client.sendJson("type", "final", "seq", 1, "text", "pending");
-        client.roundTrip("accepted");
+        // The cut comes without a close frame, which the JDK's client sometimes misses (see RawWsClient).
+        try (RawWsClient client = RawWsClient.connect(fixture.transport.address())) {
+            client.start("en", "fr");
+            TestScheduler.TestSession session = fixture.scheduler.nextOpened();
+            client.sendJson("type", "final", "seq", 1, "text", "pending");
+            client.roundTrip("accepted");
 
-        fixture.transport.close();
-        fixture.transport.close();
+            fixture.transport.close();
+            fixture.transport.close();
 
-        session.awaitClosed();
-        client.gone().get(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            session.awaitClosed();
+            client.awaitEndOfStream();
+        }
         assertTrue(fixture.transport.toString().contains("stopped"), fixture.transport::toString);
     }
 

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A real WebSocket client (the JDK's {@code java.net.http.WebSocket}) that collects the server's frames
  * in order. The server's close arrives as a last pseudo-frame {@code {"type":"_close","code":...}}.
  */
-final class WsClient implements AutoCloseable {
+final class WsClient implements TestClient, AutoCloseable {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final Duration TIMEOUT = TestScheduler.TIMEOUT;
@@ -109,27 +109,15 @@ final class WsClient implements AutoCloseable {
         return this;
     }
 
-    WsClient sendJson(Object... keysAndValues) {
+    @Override
+    public WsClient sendJson(Object... keysAndValues) {
         return send(json(keysAndValues));
     }
 
-    /** Sends {@code start} and returns the {@code ready} frame. */
-    JsonNode start(String source, String target) throws InterruptedException {
-        sendJson("type", "start", "v", 1, "source", source, "target", target);
-        return expect("ready");
-    }
-
-    /** The next frame, waiting for it. */
-    JsonNode next() throws InterruptedException {
+    @Override
+    public JsonNode next() throws InterruptedException {
         JsonNode frame = collector.frames.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertNotNull(frame, "no frame within " + TIMEOUT);
-        return frame;
-    }
-
-    /** The next frame, which must be of this type. */
-    JsonNode expect(String type) throws InterruptedException {
-        JsonNode frame = next();
-        assertEquals(type, frame.path("type").asText(), () -> "expected a " + type + " frame, got " + frame);
         return frame;
     }
 
@@ -138,13 +126,6 @@ final class WsClient implements AutoCloseable {
         JsonNode frame = expect("error");
         assertEquals(code, frame.path("code").asText(), frame::toString);
         return frame;
-    }
-
-    /** Sends a ping and waits for its pong, skipping nothing: every frame before it must be consumed. */
-    void roundTrip(String id) throws InterruptedException {
-        sendJson("type", "ping", "id", id);
-        JsonNode pong = expect("pong");
-        assertEquals(id, pong.path("id").asText());
     }
 
     /** Waits for the server's close and returns its code. */

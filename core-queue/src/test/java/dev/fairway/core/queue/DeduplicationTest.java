@@ -35,6 +35,26 @@ class DeduplicationTest {
     }
 
     @Test
+    void identicalRequestBehindTheCallThatTookTheLastSlotStillJoinsIt() {
+        // Both are taken in before the pass: a's call takes the only slot, and b, next in the ring,
+        // must join it in the same pass rather than wait for a pass after the call has returned.
+        ScriptedProvider provider = new ScriptedProvider();
+        ManualExecutor executor = new ManualExecutor();
+        try (Harness h = Harness.manual(provider, executor, b -> b.maxConcurrent(1))) {
+            Harness.Client a = h.open("a");
+            Harness.Client b = h.open("b");
+            a.fin(1, "good morning");
+            b.fin(7, "good morning");
+            assertEquals(1, h.scheduler.pump());
+            executor.runNext();
+
+            assertEquals(List.of("good morning"), provider.callTexts());
+            assertEquals(List.of("T final 7 [fr] good morning"), b.listener().lines());
+            assertEquals(1, h.scheduler.status().deduplicated());
+        }
+    }
+
+    @Test
     void requestAfterTheCallReturnedMakesItsOwnCall() {
         ScriptedProvider provider = new ScriptedProvider();
         try (Harness h = Harness.direct(provider)) {

@@ -94,24 +94,11 @@ public class QueueDispatchBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         provider = FakeProvider.builder().zeroLatency().unlimited().build();
-        texts = new String[TEXTS];
-        for (int i = 0; i < TEXTS; i++) {
-            texts[i] = "Hello my friend, this is sentence number " + i;
-        }
+        texts = texts();
         scheduler = scheduler(null);
         platformWorkers = java.util.concurrent.Executors.newFixedThreadPool(CONCURRENCY);
         platformScheduler = scheduler(platformWorkers);
-        SessionListener listener = new SessionListener() {
-            @Override
-            public void onTranslation(Translation translation) {
-                fairDone.countDown();
-            }
-
-            @Override
-            public void onFailure(SegmentFailure failure) {
-                throw new IllegalStateException("a final failed in the benchmark: " + failure);
-            }
-        };
+        SessionListener listener = countingListener(() -> fairDone);
         SessionOptions options = SessionOptions.of("en", "fr");
         open = new Session[sessions];
         sequence = new long[sessions];
@@ -128,17 +115,40 @@ public class QueueDispatchBenchmark {
     }
 
     private FairScheduler scheduler(java.util.concurrent.Executor workers) {
-        FairShareRateLimiter rate = FairShareRateLimiter.builder().requestsPerMinute(Integer.MAX_VALUE)
+        return scheduler(provider, unlimitedRate(), concurrency(), CONCURRENCY, workers);
+    }
+
+    /** The real rate limiter with limits so high that it always admits. */
+    static FairShareRateLimiter unlimitedRate() {
+        return FairShareRateLimiter.builder().requestsPerMinute(Integer.MAX_VALUE)
                 .tokensPerMinute(Integer.MAX_VALUE).policy(FairSharePolicy.MAX_MIN).clock(NanoClock.SYSTEM).build();
-        BoundedConcurrencyLimiter concurrency = BoundedConcurrencyLimiter.builder()
+    }
+
+    /** The real concurrency limiter, static at {@value #CONCURRENCY}. */
+    static BoundedConcurrencyLimiter concurrency() {
+        return BoundedConcurrencyLimiter.builder()
                 .policy(StaticConcurrencyPolicy.builder().normal(CONCURRENCY).build()).build();
+    }
+
+    /** A scheduler with its defaults except a backlog bound that takes a whole batch; workers null: a virtual thread per call. */
+    static FairScheduler scheduler(FakeProvider provider, FairShareRateLimiter rate, BoundedConcurrencyLimiter concurrency,
+            int maxConcurrent, java.util.concurrent.Executor workers) {
         FairScheduler.Builder b = FairScheduler.builder().provider(provider).rateLimiter(rate)
-                .concurrencyLimiter(concurrency).maxConcurrent(CONCURRENCY).maxQueuedFinalsPerSession(100_000)
+                .concurrencyLimiter(concurrency).maxConcurrent(maxConcurrent).maxQueuedFinalsPerSession(100_000)
                 .threadFactory(Thread.ofVirtual().name("fairway-", 0).factory());
         if (workers != null) {
             b.executor(workers);
         }
         return b.build();
+    }
+
+    /** The texts the batches cycle through, each its own (no deduplication). */
+    static String[] texts() {
+        String[] texts = new String[TEXTS];
+        for (int i = 0; i < TEXTS; i++) {
+            texts[i] = "Hello my friend, this is sentence number " + i;
+        }
+        return texts;
     }
 
     @TearDown(Level.Trial)
@@ -147,9 +157,7 @@ public class QueueDispatchBenchmark {
         platformScheduler.close();
         platformWorkers.shutdownNow();
         pool.shutdownNow();
-        if (provider.stats().calls() != provider.stats().succeeded()) {
-            throw new IllegalStateException("provider calls failed: " + provider.stats());
-        }
+        requireAllSucceeded(provider);
     }
 
     // ---------------------------------------------------------------- Fairway
@@ -178,13 +186,45 @@ public class QueueDispatchBenchmark {
     private void fair(int n, Session[] to, long[] seq) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(n);
         fairDone = done;
+        next = submitFinals(to, seq, texts, next, n);
+        done.await();
+    }
+
+    /**
+     * Submits {@code n} finals round-robin over the sessions, each with the next of the texts.
+     *
+     * @return the counter to pass next time
+     */
+    static long submitFinals(Session[] to, long[] seq, String[] texts, long next, int n) {
         for (int i = 0; i < n; i++) {
-            int s = (int) (next++ % sessions);
-            if (!to[s].submit(SegmentKind.FINAL, seq[s]++, texts[(int) (next % TEXTS)]).accepted()) {
+            int s = (int) (next++ % to.length);
+            if (!to[s].submit(SegmentKind.FINAL, seq[s]++, texts[(int) (next % texts.length)]).accepted()) {
                 throw new IllegalStateException("refused");
             }
         }
-        done.await();
+        return next;
+    }
+
+    /** A listener that counts translations down on the latch of the batch in progress and fails on a failure. */
+    static SessionListener countingListener(java.util.function.Supplier<CountDownLatch> batch) {
+        return new SessionListener() {
+            @Override
+            public void onTranslation(Translation translation) {
+                batch.get().countDown();
+            }
+
+            @Override
+            public void onFailure(SegmentFailure failure) {
+                throw new IllegalStateException("a final failed in the benchmark: " + failure);
+            }
+        };
+    }
+
+    /** Fails the trial when a provider call failed (the zero-latency fake never should). */
+    static void requireAllSucceeded(FakeProvider provider) {
+        if (provider.stats().calls() != provider.stats().succeeded()) {
+            throw new IllegalStateException("provider calls failed: " + provider.stats());
+        }
     }
 
     // ---------------------------------------------------------------- baseline

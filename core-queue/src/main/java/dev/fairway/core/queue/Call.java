@@ -8,8 +8,9 @@ import java.util.ArrayList;
 /**
  * One provider call and the segments waiting for it: its leader, whose session holds the rate and
  * concurrency permits and is charged for the call, and any followers that asked for an identical
- * request while it was in flight (deduplication). Runs on a worker thread; guarded by the core's lock
- * except for the final fields.
+ * request while it was in flight (deduplication). Runs on a worker thread; guarded by its own monitor
+ * ({@code synchronized (call)}, held for a few steps that never block: a segment joining or leaving,
+ * the call ending) except for the final fields.
  */
 final class Call implements Runnable {
 
@@ -30,14 +31,14 @@ final class Call implements Runnable {
 
     /**
      * Every waiter left: the call is abandoned (and interrupted when it has started). Written under
-     * the core's lock; read by the worker without it.
+     * the call's lock; read by the worker without it.
      */
     volatile boolean cancelled;
     boolean finished;
     /**
      * The worker running the call. The worker writes it, then reads {@link #cancelled}; a cancel writes
      * {@code cancelled}, then reads it: one of them sees the other (both volatile), so a call is either
-     * skipped or interrupted. Cleared under the core's lock when the call returns, so an interrupt never
+     * skipped or interrupted. Cleared under the call's lock when the call returns, so an interrupt never
      * reaches a thread that has moved on without the worker clearing it.
      */
     volatile Thread thread;
@@ -87,7 +88,7 @@ final class Call implements Runnable {
         return out;
     }
 
-    /** Interrupts the provider call if it is running; called under the core's lock. */
+    /** Interrupts the provider call if it is running; called under the call's lock. */
     void cancel() {
         cancelled = true;
         if (thread != null) {

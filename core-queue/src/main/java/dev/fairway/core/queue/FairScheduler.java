@@ -149,7 +149,7 @@ public final class FairScheduler implements TranslationScheduler {
 
     @Override
     public void shutdown() {
-        core.shutdown(clock.nanoTime());
+        core.shutdown();
     }
 
     @Override
@@ -171,7 +171,9 @@ public final class FairScheduler implements TranslationScheduler {
 
     @Override
     public void close() {
-        core.closeAll(clock.nanoTime());
+        List<Object> claimed = new ArrayList<>();
+        core.closeAll(clock.nanoTime(), claimed);
+        deliver(claimed);
         drain();
     }
 
@@ -207,16 +209,18 @@ public final class FairScheduler implements TranslationScheduler {
         Span span = tracing.startItem(request);
         DedupKey key = dedup ? DedupKey.of(providerName, providerModel, request) : null;
         Item item = new Item(s, request, clock.nanoTime(), span, Tracing.contextOf(span), key);
-        SubmitOutcome outcome = core.offer(item);
+        List<Object> claimed = new ArrayList<>(2);
+        SchedulingCore.Accepted accepted = core.submit(item, claimed);
+        SubmitOutcome outcome = accepted.outcome();
         if (!outcome.accepted()) {
             span.setAttribute(Tracing.OUTCOME, "refused");
             span.end();
             return outcome;
         }
-        List<Call> dispatched = core.inlineDispatch ? new ArrayList<>(2) : null;
-        List<Object> claimed = new ArrayList<>();
-        core.takeIn(item.acceptedAt, dispatched, claimed);
-        if (dispatched != null) {
+        if (core.inlineDispatch && (accepted.joinable() || core.slotMayBeFree())) {
+            // A call slot is free (or the segment can join a call in flight): dispatch now, on this thread.
+            List<Call> dispatched = new ArrayList<>(2);
+            core.safeDispatch(item.acceptedAt, dispatched, ConcurrencyLimiter.NO_PERMIT, claimed);
             launchAll(dispatched);
         }
         deliver(claimed);
@@ -224,27 +228,32 @@ public final class FairScheduler implements TranslationScheduler {
     }
 
     void closeSession(SessionState s) {
-        core.closeSession(s, clock.nanoTime());
-        drainIfPending();
+        List<Object> claimed = new ArrayList<>(2);
+        core.closeSession(s, clock.nanoTime(), claimed);
+        deliver(claimed);
     }
 
     // ---------------------------------------------------------------- dispatcher
 
     private void dispatchLoop() {
         List<Call> batch = new ArrayList<>();
+        List<Object> claimed = new ArrayList<>();
         for (;;) {
+            if (core.dispatcherDone()) {
+                return;
+            }
+            core.safeDispatch(clock.nanoTime(), batch, ConcurrencyLimiter.NO_PERMIT, claimed);
+            launchAll(batch);
+            deliver(claimed);
+            claimed.clear();
             core.lock.lock();
             try {
-                for (;;) {
-                    if (core.dispatcherDone()) {
-                        return;
-                    }
-                    long now = clock.nanoTime();
-                    core.safeDispatch(now, batch);
-                    if (!batch.isEmpty() || core.drainPending) {
-                        break;
-                    }
-                    long at = core.nextWakeAt;
+                if (core.dispatcherDone()) {
+                    return;
+                }
+                long at = Math.min(core.nextWakeAt, core.earliestTimer());
+                long now = clock.nanoTime();
+                if (at > now) {
                     core.dispatcherWaiting = true;
                     core.dispatcherDeadline = at;
                     try {
@@ -266,8 +275,6 @@ public final class FairScheduler implements TranslationScheduler {
             } finally {
                 core.lock.unlock();
             }
-            launchAll(batch);
-            drain();
         }
     }
 
@@ -279,14 +286,11 @@ public final class FairScheduler implements TranslationScheduler {
      */
     int pump() {
         List<Call> batch = new ArrayList<>();
-        core.lock.lock();
-        try {
-            core.dispatch(clock.nanoTime(), batch);
-        } finally {
-            core.lock.unlock();
-        }
+        List<Object> claimed = new ArrayList<>();
+        core.dispatch(clock.nanoTime(), batch, ConcurrencyLimiter.NO_PERMIT, claimed);
         int launched = batch.size();
         launchAll(batch);
+        deliver(claimed);
         drain();
         return launched;
     }
@@ -295,7 +299,7 @@ public final class FairScheduler implements TranslationScheduler {
     long nextWakeAt() {
         core.lock.lock();
         try {
-            return core.nextWakeAt;
+            return Math.min(core.nextWakeAt, core.earliestTimer());
         } finally {
             core.lock.unlock();
         }
@@ -433,21 +437,10 @@ public final class FairScheduler implements TranslationScheduler {
 
     // ---------------------------------------------------------------- listener delivery
 
-    private void drainIfPending() {
-        if (core.drainPending) {
-            drain();
-        }
-    }
-
-    /** Delivers queued listener events; each session's events by one thread at a time, in order. */
+    /** Ends the spans of items this thread finished and has not yet claimed. */
     private void drain() {
         List<Object> claimed = new ArrayList<>(2);
-        core.lockHot();
-        try {
-            core.claimDeliveries(claimed);
-        } finally {
-            core.lock.unlock();
-        }
+        core.claimSpans(claimed);
         deliver(claimed);
     }
 
@@ -456,12 +449,15 @@ public final class FairScheduler implements TranslationScheduler {
      * of finished items whose spans are to be ended.
      */
     private void deliver(List<Object> claimed) {
+        // Spans first, so that a segment's span has ended by the time its listener hears of it.
         for (int i = 0; i < claimed.size(); i += 2) {
-            Object[] events = (Object[]) claimed.get(i + 1);
             if (claimed.get(i) == null) {
-                endSpans(events);
-            } else {
-                deliver((SessionState) claimed.get(i), events);
+                endSpans((Object[]) claimed.get(i + 1));
+            }
+        }
+        for (int i = 0; i < claimed.size(); i += 2) {
+            if (claimed.get(i) != null) {
+                deliver((SessionState) claimed.get(i), (Object[]) claimed.get(i + 1));
             }
         }
     }
@@ -499,11 +495,11 @@ public final class FairScheduler implements TranslationScheduler {
             events = null;
             if (s.pendingEvents > 0) {
                 // Events came while delivering; whoever queued them may have seen us still delivering.
-                core.lockHot();
+                s.lock();
                 try {
                     events = s.claimEvents();
                 } finally {
-                    core.lock.unlock();
+                    s.unlock();
                 }
             }
         }

@@ -6,7 +6,7 @@ import io.opentelemetry.context.Context;
 
 /**
  * One accepted segment, from submit to its delivery or failure. Every field but the final ones is
- * guarded by the core's lock.
+ * guarded by its session's lock.
  */
 final class Item {
 

@@ -24,20 +24,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The deterministic part of the scheduler: per-session queues, the deficit-round-robin ring, the
  * timers of sessions that wait (a limiter refusal, a retry backoff), supersession, staleness, retries,
- * deduplication and in-order delivery. It owns no thread: the runtime ({@link FairScheduler}) calls
- * {@link #dispatch} from its dispatcher loop (or a test calls it by hand), launches the calls it
- * returns, and reports each call's end to {@link #finish}. Everything runs under {@link #lock}, except
- * a submit's checks ({@link #offer}, under the session's submit lock), which leave the segment in an
- * inbox that every lock-holder takes in first; the limiters are asked under the lock (they never block
- * and never call back), except the concurrency permit a finishing worker takes before it (see
- * {@link #dispatch(long, List, long)}). Listener events are queued in each session's outbox and delivered by the
- * runtime outside the lock, and so are the ends of spans.
+ * deduplication and in-order delivery. It owns no thread: the runtime ({@link FairScheduler}) runs
+ * {@link #dispatch} passes (from submits, finishing workers and its dispatcher loop, or a test by
+ * hand), launches the calls they return, and reports each call's end to {@link #finish}.
+ *
+ * <p><b>Locking.</b> Two levels, always taken in this order, never two session locks at once:
+ * <ul>
+ *   <li>a session's own lock ({@link SessionState#lock()}) guards everything about that session
+ *       and its segments: its queues, readiness, deficit, outcomes and outbox. Submits, the session's
+ *       turn in a dispatch pass and the handling of its calls' outcomes take it;</li>
+ *   <li>the scheduler's {@link #lock} guards only what sessions share, each time for a few steps: the
+ *       ring of sessions with work, the timers, the count of calls in flight and the deduplication table
+ *       with its calls' waiters, pacing, and each session's place ({@link SessionState#where}).</li>
+ * </ul>
+ * A dispatch pass takes the ring's head under {@link #lock}, marks it {@link SessionState#DISPATCHING}
+ * and lets go; then, under the session's lock, it runs the session's turn, taking {@link #lock} again
+ * for a call slot and to register the call, and puts the session back where its readiness says when
+ * the turn ends. So passes on different sessions run in parallel and one session's work never waits
+ * for another's. The limiters are asked without {@link #lock} (they never block and never call back).
+ * Listener events are queued in each session's outbox under its lock, claimed by the thread that
+ * queued them, and delivered outside every lock, and so are the ends of spans.
  */
 final class SchedulingCore {
 
@@ -61,50 +76,74 @@ final class SchedulingCore {
     /** Signalled when the scheduler may have terminated. */
     final Condition terminated = lock.newCondition();
 
-    // Everything below is guarded by lock.
-    final HashMap<SessionId, SessionState> sessions = new HashMap<>();
-    private final ArrayDeque<SessionState> ring = new ArrayDeque<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    private final CallTable inFlightByKey;
-    final ArrayDeque<SessionState> toDrain = new ArrayDeque<>();
-    /** Finished items whose spans are still to be ended, outside the lock, by whoever claims deliveries. */
-    private final ArrayList<Item> toEnd = new ArrayList<>();
-    /**
-     * Whether {@link #toDrain} may hold sessions; read without the lock to skip an empty drain. Safe:
-     * whoever queues an event drains afterwards.
-     */
-    volatile boolean drainPending;
-    private final LatencyHistogram queueWait = new LatencyHistogram();
+    final ConcurrentHashMap<SessionId, SessionState> sessions = new ConcurrentHashMap<>();
 
-    /** Written under the lock; read by {@link #offer} without it. */
+    /**
+     * The sessions with work, in round-robin order; lock-free. A session is in it at most once: only a
+     * move of {@link SessionState#where} to {@link SessionState#RING} (by its session's lock holder, or
+     * by a timer under {@link #lock}) adds it, and only a pass that takes it out moves it on.
+     */
+    private final java.util.concurrent.ConcurrentLinkedDeque<SessionState> ring =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    // Guarded by lock.
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    /** The earliest timer's time, or NEVER; written under lock, read without it to skip an idle look. */
+    private volatile long firstTimerAt = NEVER;
+    private final LatencyHistogram queueWait = new LatencyHistogram();
+    boolean dispatcherWaiting;
+    /** Until when the waiting dispatcher sleeps; a pass that finds an earlier deadline wakes it. */
+    long dispatcherDeadline = NEVER;
+    /**
+     * When the dispatcher must look again at the latest, besides the timers: a concurrency-limiter
+     * recheck, pacing. Written by passes without the lock; read by the dispatcher under it.
+     */
+    volatile long nextWakeAt = NEVER;
+    private int openSessions;
+    private long nextDispatchAt = Long.MIN_VALUE;
+    private long timerSeq;
+
+    // Without a lock.
+    /** Calls in flight, slots reserved for calls about to start included; at most {@code maxConcurrent}. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlightCalls = new java.util.concurrent.atomic.AtomicInteger();
+    /** Calls in flight by what identical requests share (deduplication); a call's own lock guards its waiters. */
+    private final ConcurrentHashMap<DedupKey, Call> inFlightByKey = new ConcurrentHashMap<>();
+    private final LongAdder estimatedTokensUsed = new LongAdder();
+    private final LongAdder providerCalls = new LongAdder();
+    private final LongAdder deduplicated = new LongAdder();
+
+    /**
+     * Finished items whose spans are still to be ended, outside every lock, by the thread that finished
+     * them, at the end of the operation that did (a submit, a pass, a completion, a close).
+     */
+    private final ThreadLocal<ArrayList<Item>> toEnd = ThreadLocal.withInitial(ArrayList::new);
+
+    /** Written under lock; read without it. */
     volatile boolean shutdown;
-    /** Segments accepted by {@link #offer} and not yet taken in by a lock-holder. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Item> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    boolean closed;
+    /** Written under lock; read without it. */
+    volatile boolean closed;
     /**
      * Submits and completing workers run dispatch passes themselves (the runtime); the dispatcher
      * thread is then only woken for deadlines. Off when tests pump by hand.
      */
     boolean inlineDispatch;
-    boolean dispatcherWaiting;
-    /** Until when the waiting dispatcher sleeps; a pass that finds an earlier deadline wakes it. */
-    long dispatcherDeadline = NEVER;
-    /** When the dispatcher must look again at the latest (kept up to date as sessions become ready). */
-    long nextWakeAt = NEVER;
-    private int openSessions;
-    private int inFlightCalls;
-    private long liveItems;
-    private long nextDispatchAt = Long.MIN_VALUE;
-    private long timerSeq;
 
-    private long estimatedTokensUsed;
-    private long providerCalls;
-    private long deduplicated;
-    private long retries;
-    private long delivered;
-    private long failed;
-    private long superseded;
-    private long droppedStale;
+    /** Accepted segments not yet finished (delivered, reported, superseded, dropped or cancelled). */
+    private final AtomicLong liveItems = new AtomicLong();
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder superseded = new LongAdder();
+    private final LongAdder droppedStale = new LongAdder();
+
+    /**
+     * Listener events queued and not yet handed to their listener. Termination waits for them too, so
+     * that {@code awaitTermination} returning means every outcome has reached its session.
+     */
+    final AtomicLong undelivered = new AtomicLong();
+
+    /** Provider answers that were a 429 (rate limited). */
+    final AtomicLong rateLimitedResponses = new AtomicLong();
 
     SchedulingCore(FairScheduler owner, Settings settings, RateLimiter rateLimiter,
             ConcurrencyLimiter concurrencyLimiter) {
@@ -112,7 +151,6 @@ final class SchedulingCore {
         this.settings = settings;
         this.rateLimiter = rateLimiter;
         this.concurrencyLimiter = concurrencyLimiter;
-        this.inFlightByKey = new CallTable(settings.maxConcurrent());
     }
 
     /** A session waiting until {@code at}; stale when the session's timer version moved on. */
@@ -128,8 +166,8 @@ final class SchedulingCore {
     static final int SPINS = 50;
 
     /**
-     * Takes {@link #lock} on a hot path: a few tries with {@link Thread#onSpinWait()} first, because the
-     * critical sections are short and parking a virtual thread (unmount, then resubmit to its
+     * Takes {@link #lock} on a hot path: a few tries with {@link Thread#onSpinWait()} first, because its
+     * critical sections are a few steps and parking a virtual thread (unmount, then resubmit to its
      * scheduler) costs more than such a wait.
      */
     void lockHot() {
@@ -143,6 +181,11 @@ final class SchedulingCore {
             }
         }
         lock.lock();
+    }
+
+    /** Whether a call slot is free now (a racy read: a pass checks again under the lock). */
+    boolean slotMayBeFree() {
+        return inFlightCalls.get() < settings.maxConcurrent();
     }
 
     // ---------------------------------------------------------------- sessions and submits
@@ -167,118 +210,61 @@ final class SchedulingCore {
         }
     }
 
+    /** The result of {@link #submit}: the outcome, and whether the segment could join a call in flight now. */
+    record Accepted(SubmitOutcome outcome, boolean joinable) {
+    }
+
+    private static final Accepted CLOSED_ACCEPTED = new Accepted(CLOSED_OUTCOME, false);
+    private static final Accepted ACCEPTED = new Accepted(SubmitOutcome.ACCEPTED, false);
+    private static final Accepted ACCEPTED_JOINABLE = new Accepted(SubmitOutcome.ACCEPTED, true);
+
     /**
-     * Validates a segment and accepts it into the {@link #inbox}, or says why not, without the core's
-     * lock: the checks need only the session's own submit state, under its submit lock (contended
-     * only by concurrent submits to one session). A lock-holder takes accepted segments in
-     * ({@link #processInbox}) before it reads or changes anything, so every later operation sees
-     * them; {@link #takeIn} makes sure one does.
+     * Validates a segment and takes it in under its session's lock: supersession, the queue of finals,
+     * the session's place in the ring. Events it causes are claimed into {@code claimed}.
      */
-    SubmitOutcome offer(Item item) {
+    Accepted submit(Item item, List<Object> claimed) {
         SessionState s = item.session;
-        s.lockSubmit();
+        boolean joinable;
+        s.lock();
         try {
             if (shutdown || s.closed) {
-                return CLOSED_OUTCOME;
+                return CLOSED_ACCEPTED;
             }
             long seq = item.sequence();
             if (seq <= s.lastSubmitted) {
-                return SubmitOutcome.refused(SubmitOutcome.Status.OUT_OF_ORDER, "sequence " + seq
-                        + " must be greater than " + s.lastSubmitted + ", the last one session " + s.id + " submitted");
+                return new Accepted(SubmitOutcome.refused(SubmitOutcome.Status.OUT_OF_ORDER, "sequence " + seq
+                        + " must be greater than " + s.lastSubmitted + ", the last one session " + s.id
+                        + " submitted"), false);
             }
             if (item.isFinal()) {
                 int unresolved = s.unresolvedFinals();
                 if (unresolved >= settings.maxQueuedFinalsPerSession()) {
-                    return SubmitOutcome.refused(SubmitOutcome.Status.BACKPRESSURE, "session " + s.id + " has "
-                            + unresolved + " finals not yet translated, the most it may have; send final "
-                            + seq + " again after the next translation arrives");
+                    return new Accepted(SubmitOutcome.refused(SubmitOutcome.Status.BACKPRESSURE, "session " + s.id
+                            + " has " + unresolved + " finals not yet translated, the most it may have; send final "
+                            + seq + " again after the next translation arrives"), false);
                 }
                 s.addUnresolvedFinals(1);
             }
             s.lastSubmitted = seq;
-            inbox.add(item);
-            return SubmitOutcome.ACCEPTED;
+            joinable = accept(item);
+            claim(s, claimed);
         } finally {
-            s.unlockSubmit();
+            s.unlock();
         }
+        claimSpans(claimed);
+        return joinable ? ACCEPTED_JOINABLE : ACCEPTED;
     }
 
-    /**
-     * After an {@link #offer}: returns once a lock-holder has taken the inbox in. When the lock is free
-     * the caller does it, runs a dispatch pass if one could start or join a call (appending the calls
-     * to launch to {@code out}, when dispatching inline), and claims the events to deliver into
-     * {@code claimed}. When the lock is busy, its holder takes the inbox in before it dispatches, so a
-     * busy scheduler's submits mostly return without the lock (flat combining); the caller waits for
-     * the lock only after spinning a while.
-     */
-    void takeIn(long now, List<Call> out, List<Object> claimed) {
-        for (int spins = 0; !inbox.isEmpty(); spins++) {
-            boolean locked;
-            if (spins < SPINS) {
-                locked = lock.tryLock();
-            } else {
-                lock.lock();
-                locked = true;
-            }
-            if (!locked) {
-                Thread.onSpinWait();
-                continue;
-            }
-            try {
-                boolean joinable = processInbox(now, true);
-                if (inlineDispatch && out != null && (joinable || inFlightCalls < settings.maxConcurrent())) {
-                    safeDispatch(now, out);
-                } else if (inlineDispatch) {
-                    // Every call slot is taken: the next completion runs the pass.
-                    nextWakeAt = Math.min(nextWakeAt, now);
-                }
-                claimDeliveries(claimed);
-            } finally {
-                lock.unlock();
-            }
-            return;
-        }
-    }
-
-    /**
-     * Takes in the accepted segments: supersession, the queue of finals, the ring. Lock held.
-     *
-     * @param willDispatch whether the caller runs a dispatch pass next; if not, the dispatcher thread
-     *     is woken when something became ready
-     * @return whether a segment taken in is identical to a call in flight, which it could join
-     */
-    boolean processInbox(long now, boolean willDispatch) {
-        Item item = inbox.poll();
-        if (item == null) {
-            return false;
-        }
-        boolean joinable = false;
-        do {
-            accept(item);
-            joinable |= item.key != null && inFlightByKey.size() != 0 && inFlightByKey.get(item.key) != null;
-        } while ((item = inbox.poll()) != null);
-        if (!willDispatch && inlineDispatch) {
-            nextWakeAt = Math.min(nextWakeAt, now);
-            signalDispatcher();
-        }
-        return joinable;
-    }
-
-    /** The part of accepting a segment that needs the lock. */
-    private void accept(Item item) {
+    /** The session's part of accepting a segment. Session lock held. Returns whether it could join a call now. */
+    private boolean accept(Item item) {
         SessionState s = item.session;
         long now = item.acceptedAt;
         s.requestCount++;
         s.lastRequestAt = now;
-        liveItems++;
+        liveItems.incrementAndGet();
         if (!item.isFinal()) {
             if (s.pendingPartial != null) {
                 supersede(s.pendingPartial, now);
-            }
-            if (s.closed) {
-                // Offered just before its session closed: closing drops partials.
-                finish(item, "cancelled", now);
-                return;
             }
             s.pendingPartial = item;
         } else {
@@ -297,54 +283,65 @@ final class SchedulingCore {
             }
             s.finals().addLast(item);
         }
-        reschedule(s, now);
-    }
-
-    /** Waits out any submit to the session that passed its checks before this, so that it is in the inbox. */
-    private static void fence(SessionState s) {
-        s.lockSubmit();
-        s.unlockSubmit();
+        return reschedule(s, now, item.key);
     }
 
     /** Closes one session: drops its partials, keeps its finals going. Idempotent. */
-    void closeSession(SessionState s, long now) {
-        lock.lock();
+    void closeSession(SessionState s, long now, List<Object> claimed) {
+        s.lock();
         try {
             if (s.closed) {
                 return;
             }
-            s.lockSubmit();
             s.closed = true;
-            s.unlockSubmit();
-            processInbox(now, false);
-            openSessions--;
             cancelPartials(s, now);
             safeCloseInLimiter(s.id);
             maybeFinish(s);
+            claim(s, claimed);
+        } finally {
+            s.unlock();
+        }
+        lock.lock();
+        try {
+            openSessions--;
             checkTerminated();
         } finally {
             lock.unlock();
         }
+        claimSpans(claimed);
     }
 
     /** Closes everything: unfinished finals are reported as {@link FailureReason#SHUTDOWN}. */
-    void closeAll(long now) {
+    void closeAll(long now, List<Object> claimed) {
         lock.lock();
         try {
             shutdown = true;
             if (closed) {
                 return;
             }
-            for (SessionState s : sessions.values()) {
-                fence(s);
-            }
-            processInbox(now, false);
             closed = true;
-            for (SessionState s : new ArrayList<>(sessions.values())) {
-                if (!s.closed) {
-                    s.closed = true;
-                    openSessions--;
+            SessionState r;
+            while ((r = ring.pollFirst()) != null) {
+                r.where = SessionState.IDLE;
+            }
+            timers.clear();
+            firstTimerAt = NEVER;
+            for (SessionState s : sessions.values()) {
+                s.timerVersion++;
+                if (s.where == SessionState.TIMER) {
+                    s.where = SessionState.IDLE;
                 }
+            }
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (SessionState s : new ArrayList<>(sessions.values())) {
+            boolean wasOpen;
+            s.lock();
+            try {
+                wasOpen = !s.closed;
+                s.closed = true;
                 cancelPartials(s, now);
                 if (s.finals != null) {
                     for (Item f : s.finals) {
@@ -361,24 +358,27 @@ final class SchedulingCore {
                 }
                 flushFinals(s, now);
                 maybeFinish(s);
+                claim(s, claimed);
+            } finally {
+                s.unlock();
             }
-            ring.clear();
-            timers.clear();
-            wake.signalAll();
-            checkTerminated();
-        } finally {
-            lock.unlock();
+            if (wasOpen) {
+                lock.lock();
+                try {
+                    openSessions--;
+                } finally {
+                    lock.unlock();
+                }
+            }
         }
+        checkTerminatedLocked();
+        claimSpans(claimed);
     }
 
-    void shutdown(long now) {
+    void shutdown() {
         lock.lock();
         try {
             shutdown = true;
-            for (SessionState s : sessions.values()) {
-                fence(s);
-            }
-            processInbox(now, false);
             wake.signalAll();
             checkTerminated();
         } finally {
@@ -386,41 +386,36 @@ final class SchedulingCore {
         }
     }
 
-    /**
-     * Listener events queued and not yet handed to their listener. Termination waits for them too, so
-     * that {@code awaitTermination} returning means every outcome has reached its session.
-     */
-    final java.util.concurrent.atomic.AtomicLong undelivered = new java.util.concurrent.atomic.AtomicLong();
-
-    /** Provider answers that were a 429 (rate limited). */
-    final java.util.concurrent.atomic.AtomicLong rateLimitedResponses = new java.util.concurrent.atomic.AtomicLong();
-
     boolean isTerminated() {
-        return shutdown && liveItems == 0 && inbox.isEmpty() && inFlightCalls == 0 && toEnd.isEmpty()
-                && undelivered.get() == 0;
+        return shutdown && liveItems.get() == 0 && inFlightCalls.get() == 0 && undelivered.get() == 0;
     }
 
-    /** Called by a deliverer, without the lock, after handing {@code count} events to listeners. */
+    /** Called by a deliverer, without a lock, after handing {@code count} events to listeners. */
     void delivered(int count) {
         if (undelivered.addAndGet(-count) == 0 && shutdown) {
-            lock.lock();
-            try {
-                checkTerminated();
-            } finally {
-                lock.unlock();
-            }
+            checkTerminatedLocked();
         }
     }
 
     /** Whether the dispatcher loop should end: closed, or shut down with nothing left to dispatch. */
     boolean dispatcherDone() {
-        return closed || (shutdown && liveItems == 0 && inbox.isEmpty());
+        return closed || (shutdown && liveItems.get() == 0);
     }
 
+    private void checkTerminatedLocked() {
+        lock.lock();
+        try {
+            checkTerminated();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Lock held. */
     private void checkTerminated() {
-        if (shutdown && liveItems == 0 && inbox.isEmpty()) {
+        if (shutdown && liveItems.get() == 0) {
             wake.signalAll();
-            if (inFlightCalls == 0 && toEnd.isEmpty() && undelivered.get() == 0) {
+            if (isTerminated()) {
                 terminated.signalAll();
             }
         }
@@ -429,134 +424,273 @@ final class SchedulingCore {
     // ---------------------------------------------------------------- dispatch
 
     /**
-     * {@link #dispatch}, but a failure (a bug) is logged and retried shortly instead of reaching the
-     * submitter, the worker or the dispatcher thread that ran the pass. Lock held by caller.
+     * {@link #dispatch(long, List, long, List)}, but a failure (a bug) is logged and retried shortly
+     * instead of reaching the submitter, the worker or the dispatcher thread that ran the pass.
      */
-    void safeDispatch(long now, List<Call> out) {
-        safeDispatch(now, out, ConcurrencyLimiter.NO_PERMIT);
+    void safeDispatch(long now, List<Call> out, long concurrencyPermit, List<Object> claimed) {
+        safeDispatch(now, out, concurrencyPermit, claimed, false);
     }
 
-    /** {@link #safeDispatch(long, List)} with a concurrency permit taken before the lock (or NO_PERMIT). */
-    void safeDispatch(long now, List<Call> out, long concurrencyPermit) {
+    /** {@link #safeDispatch(long, List, long, List)}; {@code slotHeld}: see {@link #dispatch}. */
+    void safeDispatch(long now, List<Call> out, long concurrencyPermit, List<Object> claimed, boolean slotHeld) {
         try {
-            dispatch(now, out, concurrencyPermit);
+            dispatch(now, out, concurrencyPermit, claimed, slotHeld);
         } catch (RuntimeException e) {
             FairScheduler.LOG.log(System.Logger.Level.ERROR, "a dispatch pass failed; trying again shortly", e);
-            nextWakeAt = now + LIMITER_ERROR_WAIT_NANOS;
-            signalDispatcher();
+            lock.lock();
+            try {
+                nextWakeAt = now + LIMITER_ERROR_WAIT_NANOS;
+                signalDispatcher();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** What a session's turn tells the pass. */
+    private static final int NEXT_SESSION = 0;
+    private static final int STOP = 1;
+
+    /**
+     * Dispatches what may be dispatched now, appending the provider calls to launch to {@code out}, and
+     * sets {@link #nextWakeAt} to when to look again if nothing (else) happens. Takes no lock the
+     * caller holds. Uses first a concurrency permit the caller took before ({@code preAcquired}, a
+     * finishing worker does); it is released here when the pass does not use it.
+     */
+    void dispatch(long now, List<Call> out, long preAcquired, List<Object> claimed) {
+        dispatch(now, out, preAcquired, claimed, false);
+    }
+
+    /**
+     * {@link #dispatch(long, List, long, List)} by a finishing worker that kept its call slot
+     * ({@code slotHeld}): the pass uses it for its first call, or gives it back. So a slot freed by a
+     * completion goes to the next call of that worker's pass, and a submit meanwhile sees every slot
+     * taken instead of starting the call on a new thread.
+     */
+    void dispatch(long now, List<Call> out, long preAcquired, List<Object> claimed, boolean slotHeld) {
+        long[] permit = {preAcquired};
+        int[] held = {slotHeld ? 1 : 0};
+        boolean first = true;
+        try {
+            for (;;) {
+                if (closed) {
+                    return;
+                }
+                if (first) {
+                    nextWakeAt = NEVER;
+                    first = false;
+                }
+                if (now >= firstTimerAt) {
+                    promoteTimers(now);
+                }
+                SessionState s;
+                if (held[0] == 0 && !slotMayBeFree()) {
+                    s = ring.peekFirst();
+                    if (s == null || !mayJoin(s)) {
+                        // Every slot is taken and the head's next segment is not identical to a call in
+                        // flight: a completion runs the next pass.
+                        return;
+                    }
+                }
+                s = ring.pollFirst();
+                if (s == null) {
+                    return;
+                }
+                s.where = SessionState.DISPATCHING;
+                int next;
+                s.lock();
+                try {
+                    next = turn(s, now, out, permit, held);
+                    claim(s, claimed);
+                } finally {
+                    s.unlock();
+                }
+                if (next == STOP) {
+                    return;
+                }
+            }
+        } finally {
+            if (permit[0] != ConcurrencyLimiter.NO_PERMIT) {
+                releaseConcurrency(permit[0]);
+            }
+            if (held[0] > 0) {
+                inFlightCalls.addAndGet(-held[0]);
+            }
+            claimSpans(claimed);
         }
     }
 
     /**
-     * Dispatches what may be dispatched now, appending the provider calls to launch to {@code out};
-     * sets {@link #nextWakeAt} to when to look again if nothing (else) happens. Lock held by caller.
+     * The session's turn: dispatches its ready segments while its deficit lasts, then puts it back
+     * where its readiness says. Session lock held; the session is {@link SessionState#DISPATCHING}.
      */
-    void dispatch(long now, List<Call> out) {
-        dispatch(now, out, ConcurrencyLimiter.NO_PERMIT);
+    private int turn(SessionState s, long now, List<Call> out, long[] permit, int[] held) {
+        for (;;) {
+            Item item = nextReady(s, now);
+            if (item == null) {
+                s.turnStarted = false;
+                if (!hasQueuedWork(s)) {
+                    s.deficit = 0;
+                }
+                place(s, now);
+                return NEXT_SESSION;
+            }
+            int cost = item.cost();
+            if (!s.turnStarted) {
+                s.turnStarted = true;
+                if (s.deficit < cost) {
+                    s.deficit += (long) settings.quantumTokens() * s.options.weight();
+                }
+            }
+            if (s.deficit < cost) {
+                s.turnStarted = false;
+                toTail(s);
+                return NEXT_SESSION;
+            }
+            DedupKey key = item.key;
+            Call running = key == null ? null : inFlightByKey.get(key);
+            if (running != null && join(running, item)) {
+                markDispatched(item, now, true);
+                item.deduplicated = true;
+                takeSlot(s, item, running);
+                continue;
+            }
+            if (closed) {
+                s.where = SessionState.IDLE;
+                return STOP;
+            }
+            if (held[0] > 0) {
+                held[0]--;
+            } else if (!reserveSlot()) {
+                // A completion runs the next pass; nothing else can start a call before one.
+                backToHead(s, NEVER);
+                return STOP;
+            }
+            if (settings.minRequestIntervalNanos() > 0 && !paced(now)) {
+                held[0]++;
+                backToHead(s, nextDispatchAt);
+                return STOP;
+            }
+            if (permit[0] == ConcurrencyLimiter.NO_PERMIT) {
+                permit[0] = tryConcurrency();
+                if (permit[0] == ConcurrencyLimiter.NO_PERMIT) {
+                    held[0]++;
+                    backToHead(s, now + CONCURRENCY_RECHECK_NANOS);
+                    return STOP;
+                }
+            }
+            long ratePermit;
+            try {
+                ratePermit = rateLimiter.tryAcquire(s.id, cost);
+            } catch (IllegalArgumentException e) {
+                held[0]++;
+                rejectUnadmittable(s, item, e, now);
+                continue;
+            } catch (RuntimeException e) {
+                // A broken limiter must not kill the dispatcher: treat it as a refusal and ask later.
+                FairScheduler.LOG.log(System.Logger.Level.ERROR, "the rate limiter failed; session " + s.id
+                        + " waits " + LIMITER_ERROR_WAIT_NANOS / 1_000_000 + " ms", e);
+                ratePermit = Permits.refusal(LIMITER_ERROR_WAIT_NANOS);
+            }
+            if (!Permits.isGranted(ratePermit)) {
+                // Over its share or the window is full: skip the session, do not block the others.
+                held[0]++;
+                if (!item.refused) {
+                    item.refused = true;
+                    item.refusedAt = now;
+                }
+                s.turnStarted = false;
+                s.blocked = true;
+                s.blockedUntil = now + Permits.waitNanos(ratePermit);
+                place(s, now);
+                return NEXT_SESSION;
+            }
+            markDispatched(item, now, false);
+            Call call = new Call(owner, item, ratePermit, permit[0], key);
+            permit[0] = ConcurrencyLimiter.NO_PERMIT;
+            takeSlot(s, item, call);
+            s.deficit -= cost;
+            providerCalls.increment();
+            estimatedTokensUsed.add(cost);
+            if (item.attempts == 1) {
+                queueWait.record(now - item.acceptedAt);
+            }
+            if (key != null) {
+                Call other = inFlightByKey.putIfAbsent(key, call);
+                if (other != null && (other.cancelled || other.finished)) {
+                    inFlightByKey.replace(key, other, call);
+                }
+            }
+            if (settings.minRequestIntervalNanos() > 0) {
+                lockHot();
+                try {
+                    nextDispatchAt = now + settings.minRequestIntervalNanos();
+                } finally {
+                    lock.unlock();
+                }
+            }
+            out.add(call);
+        }
+    }
+
+    /** Whether the session's next segment (as its last readiness check saw it) is identical to a call in flight. */
+    private boolean mayJoin(SessionState s) {
+        DedupKey key = s.nextKey;
+        return key != null && inFlightByKey.get(key) != null;
+    }
+
+    /** Takes a call slot if one is free. */
+    private boolean reserveSlot() {
+        int n;
+        while ((n = inFlightCalls.get()) < settings.maxConcurrent()) {
+            if (inFlightCalls.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code minRequestInterval} allows a dispatch now (it is then set by the launch). */
+    private boolean paced(long now) {
+        lockHot();
+        try {
+            return now >= nextDispatchAt;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Joins a call in flight unless it has ended or been abandoned meanwhile. */
+    private boolean join(Call call, Item item) {
+        synchronized (call) {
+            if (call.cancelled || call.finished) {
+                return false;
+            }
+            call.add(item);
+        }
+        deduplicated.increment();
+        return true;
     }
 
     /**
-     * {@link #dispatch(long, List)}, using first a concurrency permit the caller took before the lock
-     * (a finishing worker does, so that the limiter's lock is not taken under this one); it is released
-     * here when the pass does not use it.
+     * The pass stops with the session's turn unfinished: it goes back to the head of the ring (its turn
+     * goes on in the next pass), and the dispatcher looks again at {@code recheckAt} ({@link #NEVER}:
+     * a completion will).
      */
-    void dispatch(long now, List<Call> out, long preAcquired) {
-        long concurrencyPermit = preAcquired;
-        try {
-            nextWakeAt = NEVER;
-            if (closed) {
-                return;
-            }
-            processInbox(now, true);
-            promoteTimers(now);
-            for (;;) {
-                SessionState s = ring.peekFirst();
-                if (s == null) {
-                    nextWakeAt = earliestTimer();
-                    return;
-                }
-                Item item = nextReady(s, now);
-                if (item == null) {
-                    endTurn(s);
-                    s.where = SessionState.IDLE;
-                    if (!hasQueuedWork(s)) {
-                        s.deficit = 0;
-                    }
-                    reschedule(s, now);
-                    continue;
-                }
-                int cost = item.cost();
-                if (!s.turnStarted) {
-                    s.turnStarted = true;
-                    if (s.deficit < cost) {
-                        s.deficit += (long) settings.quantumTokens() * s.options.weight();
-                    }
-                }
-                if (s.deficit < cost) {
-                    endTurn(s);
-                    ring.addLast(s);
-                    continue;
-                }
-                DedupKey key = item.key;
-                if (key != null) {
-                    Call running = inFlightByKey.get(key);
-                    if (running != null && !running.cancelled && !running.finished) {
-                        attach(running, item, now);
-                        continue;
-                    }
-                }
-                if (inFlightCalls >= settings.maxConcurrent()) {
-                    // A completion signals; nothing else can start a call before one.
-                    nextWakeAt = NEVER;
-                    return;
-                }
-                if (now < nextDispatchAt) {
-                    nextWakeAt = nextDispatchAt;
-                    return;
-                }
-                if (concurrencyPermit == ConcurrencyLimiter.NO_PERMIT) {
-                    concurrencyPermit = tryConcurrency();
-                    if (concurrencyPermit == ConcurrencyLimiter.NO_PERMIT) {
-                        nextWakeAt = now + CONCURRENCY_RECHECK_NANOS;
-                        return;
-                    }
-                }
-                long permit;
-                try {
-                    permit = rateLimiter.tryAcquire(s.id, cost);
-                } catch (IllegalArgumentException e) {
-                    rejectUnadmittable(s, item, e, now);
-                    continue;
-                } catch (RuntimeException e) {
-                    // A broken limiter must not kill the dispatcher: treat it as a refusal and ask later.
-                    FairScheduler.LOG.log(System.Logger.Level.ERROR, "the rate limiter failed; session " + s.id
-                            + " waits " + LIMITER_ERROR_WAIT_NANOS / 1_000_000 + " ms", e);
-                    permit = Permits.refusal(LIMITER_ERROR_WAIT_NANOS);
-                }
-                if (!Permits.isGranted(permit)) {
-                    // Over its share or the window is full: skip the session, do not block the others.
-                    if (!item.refused) {
-                        item.refused = true;
-                        item.refusedAt = now;
-                    }
-                    endTurn(s);
-                    s.where = SessionState.IDLE;
-                    s.blocked = true;
-                    s.blockedUntil = now + Permits.waitNanos(permit);
-                    reschedule(s, now);
-                    continue;
-                }
-                launch(s, item, permit, concurrencyPermit, key, now, out);
-                concurrencyPermit = ConcurrencyLimiter.NO_PERMIT;
-                s.deficit -= cost;
-                if (settings.minRequestIntervalNanos() > 0) {
-                    nextDispatchAt = now + settings.minRequestIntervalNanos();
-                }
-            }
-        } finally {
-            signalDispatcher();
-            if (concurrencyPermit != ConcurrencyLimiter.NO_PERMIT) {
-                releaseConcurrency(concurrencyPermit);
+    private void backToHead(SessionState s, long recheckAt) {
+        if (closed) {
+            s.where = SessionState.IDLE;
+            return;
+        }
+        s.where = SessionState.RING;
+        ring.addFirst(s);
+        if (recheckAt != NEVER) {
+            lockHot();
+            try {
+                nextWakeAt = Math.min(nextWakeAt, recheckAt);
+                signalDispatcher();
+            } finally {
+                lock.unlock();
             }
         }
     }
@@ -579,12 +713,7 @@ final class SchedulingCore {
         }
     }
 
-    private void endTurn(SessionState s) {
-        ring.pollFirst();
-        s.turnStarted = false;
-    }
-
-    /** The session's next dispatchable segment: finals first (in order), then the pending partial. */
+    /** The session's next dispatchable segment: finals first (in order), then the pending partial. Session lock held. */
     private Item nextReady(SessionState s, long now) {
         if (s.finals != null && s.finalsInFlight < settings.maxFinalsInFlightPerSession()) {
             for (Item f : s.finals) {
@@ -626,28 +755,6 @@ final class SchedulingCore {
         return false;
     }
 
-    private void launch(SessionState s, Item item, long permit, long concurrencyPermit, DedupKey key, long now,
-            List<Call> out) {
-        markDispatched(item, now, false);
-        Call call = new Call(owner, item, permit, concurrencyPermit, key);
-        takeSlot(s, item, call);
-        inFlightCalls++;
-        providerCalls++;
-        estimatedTokensUsed += item.cost();
-        if (key != null) {
-            inFlightByKey.put(call);
-        }
-        out.add(call);
-    }
-
-    private void attach(Call call, Item item, long now) {
-        markDispatched(item, now, true);
-        item.deduplicated = true;
-        call.add(item);
-        takeSlot(item.session, item, call);
-        deduplicated++;
-    }
-
     private static void takeSlot(SessionState s, Item item, Call call) {
         item.call = call;
         item.state = Item.IN_FLIGHT;
@@ -659,6 +766,7 @@ final class SchedulingCore {
         }
     }
 
+    /** Session lock held. */
     private void markDispatched(Item item, long now, boolean dedup) {
         long limiterWait = item.refused ? now - item.refusedAt : 0;
         long queued = Math.max(0, (item.refused ? item.refusedAt : now) - item.waitStart);
@@ -667,7 +775,7 @@ final class SchedulingCore {
         item.limiterNanos += limiterWait;
         item.attempts++;
         item.dispatchedAt = now;
-        if (item.attempts == 1) {
+        if (dedup && item.attempts == 1) {
             queueWait.record(now - item.acceptedAt);
         }
         Tracing.dispatched(item, queued, limiterWait, dedup);
@@ -688,60 +796,114 @@ final class SchedulingCore {
 
     // ---------------------------------------------------------------- timers and readiness
 
-    /** Puts an idle or waiting session where its readiness says: the ring, a timer, or nowhere. */
-    private void reschedule(SessionState s, long now) {
-        if (s.where == SessionState.RING || s.finished) {
-            return;
-        }
-        long at = readyAt(s, now);
-        if (at == NEVER) {
-            if (s.where == SessionState.TIMER) {
-                s.timerVersion++;
-                s.where = SessionState.IDLE;
-            }
-            return;
-        }
-        if (at <= now) {
-            if (s.where == SessionState.TIMER) {
-                s.timerVersion++;
-            }
-            s.where = SessionState.RING;
-            ring.addLast(s);
-            nextWakeAt = Math.min(nextWakeAt, now);
-            if (!inlineDispatch) {
-                signalDispatcher();
-            }
-            return;
-        }
-        if (s.where == SessionState.TIMER && s.timerAt == at) {
-            return;
-        }
-        s.timerVersion++;
-        s.where = SessionState.TIMER;
-        s.timerAt = at;
-        timers.add(new Timer(at, timerSeq++, s, s.timerVersion));
-        if (at < nextWakeAt) {
-            nextWakeAt = at;
-            signalDispatcher();
+    /** At the end of its turn: the session goes where its readiness says. Session lock held. */
+    private void place(SessionState s, long now) {
+        s.where = SessionState.IDLE;
+        if (!s.finished) {
+            reschedule(s, now, null);
         }
     }
 
+    /** At the end of its turn with work left but no deficit: to the ring's tail. Session lock held. */
+    private void toTail(SessionState s) {
+        if (closed) {
+            s.where = SessionState.IDLE;
+            return;
+        }
+        s.where = SessionState.RING;
+        ring.addLast(s);
+    }
+
+    /**
+     * Puts an idle or waiting session where its readiness says: the ring, a timer, or nowhere. A session
+     * in the ring or in a pass stays (the pass places it when its turn ends). Session lock held.
+     *
+     * <p>Only this session's lock holder moves it out of {@link SessionState#IDLE}, and out of
+     * {@link SessionState#TIMER} other than into the ring (a timer does that, under {@link #lock}), so
+     * an idle session needs no other lock, a waiting one {@link #lock}.
+     *
+     * @param key a segment just accepted, or null
+     * @return whether that segment is identical to a call in flight it could join now
+     */
+    private boolean reschedule(SessionState s, long now, DedupKey key) {
+        if (s.finished) {
+            return false;
+        }
+        long at = readyAt(s, now);
+        byte where = s.where;
+        if (where == SessionState.RING || where == SessionState.DISPATCHING) {
+            return false;
+        }
+        if (where == SessionState.IDLE) {
+            if (at == NEVER || closed) {
+                return false;
+            }
+            if (at <= now) {
+                s.where = SessionState.RING;
+                ring.addLast(s);
+                return key != null && inFlightByKey.get(key) != null;
+            }
+        }
+        lockHot();
+        try {
+            if (s.where != SessionState.IDLE && s.where != SessionState.TIMER || closed) {
+                // A timer put it in the ring meanwhile (or the scheduler closed).
+                return false;
+            }
+            if (at == NEVER) {
+                s.timerVersion++;
+                s.where = SessionState.IDLE;
+                return false;
+            }
+            if (at <= now) {
+                s.timerVersion++;
+                s.where = SessionState.RING;
+                ring.addLast(s);
+                return key != null && inFlightByKey.get(key) != null;
+            }
+            if (s.where == SessionState.TIMER && s.timerAt == at) {
+                return false;
+            }
+            s.timerVersion++;
+            s.where = SessionState.TIMER;
+            s.timerAt = at;
+            timers.add(new Timer(at, timerSeq++, s, s.timerVersion));
+            firstTimerAt = Math.min(firstTimerAt, at);
+            signalDispatcher();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * When the session has a segment to dispatch ({@link #NEVER}: nothing), and, in
+     * {@link SessionState#nextKey}, that segment's deduplication key. Session lock held.
+     */
     private long readyAt(SessionState s, long now) {
         long at = NEVER;
-        if (s.pendingPartial != null && s.partialInFlight == null) {
-            at = now;
-        } else if (s.finals != null && s.finalsInFlight < settings.maxFinalsInFlightPerSession()) {
+        DedupKey next = null;
+        if (s.finals != null && s.finalsInFlight < settings.maxFinalsInFlightPerSession()) {
             for (Item f : s.finals) {
                 if (f.state == Item.QUEUED) {
                     at = now;
+                    next = f.key;
                     break;
                 }
                 if (f.state == Item.WAITING_RETRY) {
                     at = Math.max(now, f.readyAt);
+                    next = f.readyAt <= now ? f.key : null;
                     break;
                 }
             }
         }
+        if (s.pendingPartial != null && s.partialInFlight == null) {
+            if (next == null) {
+                next = s.pendingPartial.key;
+            }
+            at = now;
+        }
+        s.nextKey = next;
         if (at == NEVER) {
             return NEVER;
         }
@@ -754,20 +916,29 @@ final class SchedulingCore {
         return at;
     }
 
+    /** Moves the sessions whose timer is due into the ring; their readiness is checked again in their turn. */
     private void promoteTimers(long now) {
-        Timer t;
-        while ((t = timers.peek()) != null && t.at <= now) {
-            timers.poll();
-            SessionState s = t.session;
-            if (s.where != SessionState.TIMER || s.timerVersion != t.version) {
-                continue;
+        lockHot();
+        try {
+            Timer t;
+            while ((t = timers.peek()) != null && t.at <= now) {
+                timers.poll();
+                SessionState s = t.session;
+                if (s.where != SessionState.TIMER || s.timerVersion != t.version || closed) {
+                    continue;
+                }
+                s.timerVersion++;
+                s.where = SessionState.RING;
+                ring.addLast(s);
             }
-            s.where = SessionState.IDLE;
-            reschedule(s, now);
+            firstTimerAt = earliestTimer();
+        } finally {
+            lock.unlock();
         }
     }
 
-    private long earliestTimer() {
+    /** Lock held. */
+    long earliestTimer() {
         Timer t;
         while ((t = timers.peek()) != null
                 && (t.session.where != SessionState.TIMER || t.session.timerVersion != t.version)) {
@@ -776,9 +947,9 @@ final class SchedulingCore {
         return t == null ? NEVER : t.at;
     }
 
-    /** Wakes the dispatcher if something must happen before it would wake by itself. */
+    /** Wakes the dispatcher if something must happen before it would wake by itself. Lock held. */
     void signalDispatcher() {
-        if (dispatcherWaiting && nextWakeAt < dispatcherDeadline) {
+        if (dispatcherWaiting && Math.min(nextWakeAt, firstTimerAt) < dispatcherDeadline) {
             wake.signal();
         }
     }
@@ -786,45 +957,36 @@ final class SchedulingCore {
     // ---------------------------------------------------------------- completion
 
     /**
-     * A call returned (or was skipped): hand its outcome to every segment waiting for it, then, when
-     * dispatching inline and {@code out} is given, run a dispatch pass, and claim the listener events
-     * to deliver into {@code claimed}, all under the same lock.
+     * A call returned (or was skipped): hand its outcome to every segment waiting for it, each under
+     * its session's lock, then, when dispatching inline and {@code out} is given, run a dispatch pass,
+     * and claim the listener events to deliver into {@code claimed}.
      *
-     * @param concurrencyPermit a permit the worker took before the lock for the pass's first call, or
+     * @param concurrencyPermit a permit the worker took before for the pass's first call, or
      *     {@link ConcurrencyLimiter#NO_PERMIT}; released here whenever no call uses it
      * @return whether the call had been cancelled (its thread may carry our interrupt)
      */
     boolean finish(Call call, TranslationResult result, Throwable error, long now, List<Call> out,
             List<Object> claimed, long concurrencyPermit) {
-        long unused = concurrencyPermit;
-        lockHot();
-        try {
+        boolean cancelled;
+        Item[] waiters;
+        synchronized (call) {
             call.thread = null;
-            boolean cancelled = call.cancelled;
-            complete(call, result, error, now);
-            if (inlineDispatch && out != null && !closed) {
-                unused = ConcurrencyLimiter.NO_PERMIT;
-                safeDispatch(now, out, concurrencyPermit); // uses or releases it
-            }
-            claimDeliveries(claimed);
-            return cancelled;
-        } finally {
-            if (unused != ConcurrencyLimiter.NO_PERMIT) {
-                releaseConcurrency(unused);
-            }
-            lock.unlock();
-        }
-    }
-
-    private void complete(Call call, TranslationResult result, Throwable error, long now) {
-        {
-            inFlightCalls--;
+            cancelled = call.cancelled;
             call.finished = true;
-            if (call.key != null) {
-                inFlightByKey.remove(call);
-            }
-            for (Item w : call.waiterArray()) {
-                SessionState s = w.session;
+            waiters = call.waiterArray();
+        }
+        if (call.key != null) {
+            inFlightByKey.remove(call.key, call);
+        }
+        // A worker that runs a pass next keeps the call's slot for it (see dispatch); else it is freed now.
+        boolean keepSlot = inlineDispatch && out != null && !closed;
+        if (!keepSlot) {
+            inFlightCalls.decrementAndGet();
+        }
+        for (Item w : waiters) {
+            SessionState s = w.session;
+            s.lock();
+            try {
                 if (w.isFinal()) {
                     s.finalsInFlight--;
                 } else if (s.partialInFlight == w) {
@@ -835,16 +997,36 @@ final class SchedulingCore {
                     w.providerNanos += Math.max(0, now - w.dispatchedAt);
                     handle(s, w, result, error, now);
                 }
-                reschedule(s, now);
+                reschedule(s, now, null);
                 maybeFinish(s);
+                claim(s, claimed);
+            } finally {
+                s.unlock();
             }
-            if (!inlineDispatch) {
-                signalDispatcher();
-            }
-            checkTerminated();
         }
+        if (keepSlot) {
+            safeDispatch(now, out, concurrencyPermit, claimed, true); // uses or frees the slot and the permit
+        } else {
+            if (concurrencyPermit != ConcurrencyLimiter.NO_PERMIT) {
+                releaseConcurrency(concurrencyPermit);
+            }
+            claimSpans(claimed);
+        }
+        if (!inlineDispatch || shutdown) {
+            lockHot();
+            try {
+                if (!inlineDispatch) {
+                    signalDispatcher();
+                }
+                checkTerminated();
+            } finally {
+                lock.unlock();
+            }
+        }
+        return cancelled;
     }
 
+    /** Session lock held. */
     private void handle(SessionState s, Item w, TranslationResult result, Throwable error, long now) {
         if (result != null) {
             Translation t = new Translation(w.request, result, latency(w, now));
@@ -887,7 +1069,7 @@ final class SchedulingCore {
                 w.state = Item.WAITING_RETRY;
                 w.readyAt = now + delay;
                 w.waitStart = w.readyAt;
-                retries++;
+                retries.increment();
                 Tracing.retry(w, delay, message);
                 return;
             }
@@ -920,7 +1102,7 @@ final class SchedulingCore {
                 Duration.ofNanos(w.providerNanos), Duration.ofNanos(total));
     }
 
-    // ---------------------------------------------------------------- delivery in order
+    // ---------------------------------------------------------------- delivery in order (session lock held)
 
     /** Emits the session's resolved finals from the head, then a held partial when its turn has come. */
     private void flushFinals(SessionState s, long now) {
@@ -970,7 +1152,7 @@ final class SchedulingCore {
 
     private void dropStale(SessionState s, Item p, long now) {
         s.droppedStale++;
-        droppedStale++;
+        droppedStale.increment();
         long waitedMs = (now - p.acceptedAt) / 1_000_000;
         partialFailed(s, p, FailureReason.STALE, "waited " + waitedMs + " ms for its turn, longer than the "
                 + settings.partialStaleAfterNanos() / 1_000_000 + " ms staleness deadline", "stale", now);
@@ -978,51 +1160,59 @@ final class SchedulingCore {
 
     private void emitOutcome(SessionState s, Item item, String outcome, long now) {
         s.emit(item.outcome);
-        queueDrain(s);
         s.lastDelivered = Math.max(s.lastDelivered, item.sequence());
         if (item.outcome instanceof Translation) {
             s.delivered++;
-            delivered++;
+            delivered.increment();
         } else {
             s.failed++;
-            failed++;
+            failed.increment();
         }
         finish(item, outcome, now);
     }
 
     private void supersede(Item item, long now) {
         item.session.superseded++;
-        superseded++;
+        superseded.increment();
         finish(item, "superseded", now);
     }
 
     /**
-     * The item is done with. Its span and the latency metric are ended outside the lock (an SDK's
-     * metric and span processors have locks and queues of their own): the item waits in
-     * {@link #toEnd} until a deliverer claims it. With no-op telemetry both are ended in place.
+     * The item is done with. Its span and the latency metric are ended outside every lock (an SDK's
+     * metric and span processors have locks and queues of their own): the item waits in {@link #toEnd}, counted as undelivered,
+     * until a deliverer claims it. With no-op telemetry both are ended in place.
      */
     private void finish(Item item, String outcome, long now) {
         item.state = Item.FINISHED;
         item.outcome = null;
-        liveItems--;
+        if (liveItems.decrementAndGet() == 0 && shutdown) {
+            checkTerminatedLocked();
+        }
         if (owner.tracing().isNoop()) {
             owner.tracing().end(item, outcome, now);
             return;
         }
         item.endOutcome = outcome;
         item.endedAt = now;
-        toEnd.add(item);
-        drainPending = true;
+        undelivered.incrementAndGet();
+        toEnd.get().add(item);
     }
 
     /** Removes an in-flight segment from its call; the call is cancelled when nobody waits for it any more. */
     private void detach(Item item) {
         Call call = item.call;
-        if (call != null && call.remove(item)) {
-            if (call.key != null) {
-                inFlightByKey.remove(call);
+        if (call == null) {
+            return;
+        }
+        boolean abandoned = false;
+        synchronized (call) {
+            if (call.remove(item)) {
+                call.cancel();
+                abandoned = true;
             }
-            call.cancel();
+        }
+        if (abandoned && call.key != null) {
+            inFlightByKey.remove(call.key, call);
         }
     }
 
@@ -1045,14 +1235,16 @@ final class SchedulingCore {
     private void maybeFinish(SessionState s) {
         if (s.closed && !s.finished && !s.hasUnresolvedFinals()) {
             s.finished = true;
-            s.timerVersion++;
             s.emit(SessionState.CLOSED_EVENT);
-            queueDrain(s);
-            if (sessions.get(s.id) == s) {
-                sessions.remove(s.id);
-            }
+            sessions.remove(s.id, s);
             // Finals sent after close() registered the session again; forget it for good.
             safeCloseInLimiter(s.id);
+            lockHot();
+            try {
+                s.timerVersion++;
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -1064,36 +1256,25 @@ final class SchedulingCore {
         }
     }
 
-    /**
-     * Claims the queued listener events of every session that nobody is delivering to: appends the
-     * session and an array of its events to {@code claimed} and marks it delivering. Lock held.
-     */
-    void claimDeliveries(List<Object> claimed) {
-        if (!toEnd.isEmpty()) {
-            // First, so that a span has ended by the time its segment's listener hears of it.
-            undelivered.addAndGet(toEnd.size());
-            claimed.add(null);
-            claimed.add(toEnd.toArray());
-            toEnd.clear();
+    /** Claims the session's queued events when nobody is delivering to it: appends the session and its events. Session lock held. */
+    static void claim(SessionState s, List<Object> claimed) {
+        Object[] events = s.claimEvents();
+        if (events != null) {
+            claimed.add(s);
+            claimed.add(events);
         }
-        SessionState s;
-        while ((s = toDrain.pollFirst()) != null) {
-            s.drainQueued = false;
-            // A session being delivered to is skipped: its deliverer looks at pendingEvents after letting go.
-            Object[] events = s.claimEvents();
-            if (events != null) {
-                claimed.add(s);
-                claimed.add(events);
-            }
-        }
-        drainPending = false;
     }
 
-    private void queueDrain(SessionState s) {
-        if (!s.drainQueued) {
-            s.drainQueued = true;
-            toDrain.addLast(s);
-            drainPending = true;
+    /** Claims the items this thread finished whose spans are to be ended: appends null and their array. */
+    void claimSpans(List<Object> claimed) {
+        if (owner.tracing().isNoop()) {
+            return;
+        }
+        ArrayList<Item> items = toEnd.get();
+        if (!items.isEmpty()) {
+            claimed.add(null);
+            claimed.add(items.toArray());
+            items.clear();
         }
     }
 
@@ -1101,12 +1282,11 @@ final class SchedulingCore {
 
     SchedulerStatus status(Clock wallClock, long now) {
         Instant wallNow = wallClock.instant();
-        lock.lock();
-        try {
-            processInbox(now, false);
-            int queueLength = 0;
-            Map<SessionId, SessionStatus> stats = new HashMap<>();
-            for (SessionState s : sessions.values()) {
+        int queueLength = 0;
+        Map<SessionId, SessionStatus> stats = new HashMap<>();
+        for (SessionState s : sessions.values()) {
+            s.lock();
+            try {
                 int pending = s.pendingPartial != null ? 1 : 0;
                 int queuedFinals = 0;
                 int inFlight = s.finalsInFlight;
@@ -1126,13 +1306,18 @@ final class SchedulingCore {
                 stats.put(s.id, new SessionStatus(s.options.label(), s.options.weight(), s.requestCount, last,
                         pending, queuedFinals, inFlight, s.delivered, s.failed, s.superseded, s.droppedStale,
                         s.closed));
+            } finally {
+                s.unlock();
             }
+        }
+        lock.lock();
+        try {
             int limit = Math.min(settings.maxConcurrent(), Math.max(1, concurrencyLimiter.limit()));
-            return new SchedulerStatus(queueLength, queueLength > 0 || inFlightCalls > 0, inFlightCalls,
-                    settings.maxConcurrent(), estimatedTokensUsed, openSessions, stats, limit, providerCalls,
-                    deduplicated, retries, delivered, failed, superseded, droppedStale, rateLimitedResponses.get(),
-                    queueWait.snapshot(),
-                    shutdown);
+            int inFlight = inFlightCalls.get();
+            return new SchedulerStatus(queueLength, queueLength > 0 || inFlight > 0, inFlight,
+                    settings.maxConcurrent(), estimatedTokensUsed.sum(), openSessions, stats, limit, providerCalls.sum(),
+                    deduplicated.sum(), retries.sum(), delivered.sum(), failed.sum(), superseded.sum(), droppedStale.sum(),
+                    rateLimitedResponses.get(), queueWait.snapshot(), shutdown);
         } finally {
             lock.unlock();
         }

@@ -12,7 +12,10 @@ import java.util.ArrayDeque;
 /**
  * One session: the handle a transport submits through, and its scheduling state. Kept lean because a
  * node may hold ten thousand idle sessions: the queue of finals and the listener's outbox are
- * allocated on first use. Mutable fields are guarded by the core's lock unless they say otherwise.
+ * allocated on first use. Mutable fields are guarded by the session's own lock ({@link #lock()}: held for a few steps of
+ * this session's scheduling, a submit, its turn in a dispatch pass or an outcome, and never together with
+ * another session's lock; the core's lock may be taken inside it, never the other way round)
+ * unless they say otherwise.
  */
 final class SessionState implements Session {
 
@@ -22,6 +25,8 @@ final class SessionState implements Session {
     static final byte RING = 1;
     /** Waiting on a timer (a limiter refusal or a final's retry backoff). */
     static final byte TIMER = 2;
+    /** Taken from the ring by a dispatch pass, which puts it back where it belongs when its turn ends. */
+    static final byte DISPATCHING = 3;
 
     final SchedulingCore core;
     final SessionId id;
@@ -37,19 +42,27 @@ final class SessionState implements Session {
     ArrayDeque<Item> finals;
     int finalsInFlight;
 
-    /** Guarded by the submit lock, not the core's. */
     long lastSubmitted = -1;
     long lastDelivered = -1;
 
     long deficit;
     boolean turnStarted;
-    byte where = IDLE;
+    /**
+     * The deduplication key of the segment the session would dispatch next, as its last readiness check
+     * saw it (null: none, or no deduplication). Read without the session's lock by a dispatch pass that
+     * finds every call slot taken, to tell whether the session at the ring's head could join a call in
+     * flight.
+     */
+    volatile DedupKey nextKey;
+    /** Where the session is: {@link #IDLE}, {@link #RING}, {@link #TIMER} or {@link #DISPATCHING}. Written under the core's lock; volatile for {@code reschedule}'s look without it. */
+    volatile byte where = IDLE;
     long blockedUntil;
     boolean blocked;
+    /** Guarded by the core's lock. */
     long timerAt;
+    /** Guarded by the core's lock. */
     int timerVersion;
 
-    /** Written under the core's lock and the submit lock; read under either. */
     boolean closed;
     boolean finished;
 
@@ -70,27 +83,11 @@ final class SessionState implements Session {
     volatile int pendingEvents;
     /** A thread is delivering this session's events; set under the lock, cleared without it. */
     volatile boolean delivering;
-    boolean drainQueued;
 
     static final Object CLOSED_EVENT = new Object();
 
-    private static final java.lang.invoke.VarHandle SUBMIT_LOCK;
-    private static final java.lang.invoke.VarHandle UNRESOLVED;
-
-    static {
-        try {
-            var lookup = java.lang.invoke.MethodHandles.lookup();
-            SUBMIT_LOCK = lookup.findVarHandle(SessionState.class, "submitLock", int.class);
-            UNRESOLVED = lookup.findVarHandle(SessionState.class, "unresolved", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    @SuppressWarnings("unused") // accessed through SUBMIT_LOCK
-    private volatile int submitLock;
-    @SuppressWarnings("unused") // accessed through UNRESOLVED
-    private volatile int unresolved;
+    private int unresolved;
+    private final java.util.concurrent.locks.ReentrantLock sessionLock = new java.util.concurrent.locks.ReentrantLock();
 
     SessionState(SchedulingCore core, SessionId id, SessionOptions options, SessionListener listener) {
         this.core = core;
@@ -126,32 +123,35 @@ final class SessionState implements Session {
         return finals;
     }
 
-    /** Finals accepted by {@code offer} and not yet delivered or reported, including those still in the inbox. */
+    /** Finals accepted and not yet delivered or reported. */
     int unresolvedFinals() {
-        return (int) UNRESOLVED.getVolatile(this);
+        return unresolved;
     }
 
     void addUnresolvedFinals(int delta) {
-        UNRESOLVED.getAndAdd(this, delta);
+        unresolved += delta;
     }
 
-    /** Takes the submit lock: held by {@code offer} for a few checks and a queue insert, never while waiting. */
-    void lockSubmit() {
-        if (!SUBMIT_LOCK.compareAndSet(this, 0, 1)) {
-            int spins = 0;
-            while ((int) SUBMIT_LOCK.getOpaque(this) != 0 || !SUBMIT_LOCK.compareAndSet(this, 0, 1)) {
-                if (++spins < 64) {
-                    Thread.onSpinWait();
-                } else {
-                    spins = 0;
-                    Thread.yield();
-                }
+    /**
+     * Takes the session's lock: a few tries first, because it is held for a few steps at a time; then
+     * it parks (a virtual thread waiting for it unmounts), so a holder that waits for the core's lock
+     * never has its carrier taken by a spinner.
+     */
+    void lock() {
+        if (sessionLock.tryLock()) {
+            return;
+        }
+        for (int i = 0; i < SchedulingCore.SPINS; i++) {
+            Thread.onSpinWait();
+            if (sessionLock.tryLock()) {
+                return;
             }
         }
+        sessionLock.lock();
     }
 
-    void unlockSubmit() {
-        SUBMIT_LOCK.setRelease(this, 0);
+    void unlock() {
+        sessionLock.unlock();
     }
 
     boolean hasUnresolvedFinals() {

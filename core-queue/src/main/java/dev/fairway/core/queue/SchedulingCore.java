@@ -768,7 +768,9 @@ final class SchedulingCore {
 
     /** Session lock held. */
     private void markDispatched(Item item, long now, boolean dedup) {
-        long limiterWait = item.refused ? now - item.refusedAt : 0;
+        // Passes run in parallel, each with the time it started: a refusal may carry a later time than
+        // the pass that dispatches the segment. Clamp, so no duration comes out negative.
+        long limiterWait = item.refused ? Math.max(0, now - item.refusedAt) : 0;
         long queued = Math.max(0, (item.refused ? item.refusedAt : now) - item.waitStart);
         item.refused = false;
         item.queueNanos += queued;
@@ -983,34 +985,38 @@ final class SchedulingCore {
         if (!keepSlot) {
             inFlightCalls.decrementAndGet();
         }
-        for (Item w : waiters) {
-            SessionState s = w.session;
-            s.lock();
-            try {
-                if (w.isFinal()) {
-                    s.finalsInFlight--;
-                } else if (s.partialInFlight == w) {
-                    s.partialInFlight = null;
+        try {
+            for (Item w : waiters) {
+                SessionState s = w.session;
+                s.lock();
+                try {
+                    if (w.isFinal()) {
+                        s.finalsInFlight--;
+                    } else if (s.partialInFlight == w) {
+                        s.partialInFlight = null;
+                    }
+                    w.call = null;
+                    if (w.state == Item.IN_FLIGHT) {
+                        w.providerNanos += Math.max(0, now - w.dispatchedAt);
+                        handle(s, w, result, error, now);
+                    }
+                    reschedule(s, now, null);
+                    maybeFinish(s);
+                    claim(s, claimed);
+                } finally {
+                    s.unlock();
                 }
-                w.call = null;
-                if (w.state == Item.IN_FLIGHT) {
-                    w.providerNanos += Math.max(0, now - w.dispatchedAt);
-                    handle(s, w, result, error, now);
+            }
+        } finally {
+            // Even if handling an outcome failed (a bug), the slot and the permit go on or go back.
+            if (keepSlot) {
+                safeDispatch(now, out, concurrencyPermit, claimed, true); // uses or frees the slot and the permit
+            } else {
+                if (concurrencyPermit != ConcurrencyLimiter.NO_PERMIT) {
+                    releaseConcurrency(concurrencyPermit);
                 }
-                reschedule(s, now, null);
-                maybeFinish(s);
-                claim(s, claimed);
-            } finally {
-                s.unlock();
+                claimSpans(claimed);
             }
-        }
-        if (keepSlot) {
-            safeDispatch(now, out, concurrencyPermit, claimed, true); // uses or frees the slot and the permit
-        } else {
-            if (concurrencyPermit != ConcurrencyLimiter.NO_PERMIT) {
-                releaseConcurrency(concurrencyPermit);
-            }
-            claimSpans(claimed);
         }
         if (!inlineDispatch || shutdown) {
             lockHot();

@@ -51,13 +51,34 @@ class ThreadedSchedulerTest {
             recording.stop();
             Path file = dir.resolve("pinning.jfr");
             recording.dump(file);
+            int interruptLock = 0;
             for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
-                if (e.getEventType().getName().equals("jdk.VirtualThreadPinned")) {
-                    pinned.add(e);
+                if (!e.getEventType().getName().equals("jdk.VirtualThreadPinned")) {
+                    continue;
                 }
+                if (onJdkInterruptLock(e)) {
+                    // A cancelled call's thread clearing its interrupt flag while the canceller sets it:
+                    // both take the JDK's own lock of that thread for a few instructions, and the JDK
+                    // cannot unmount a virtual thread waiting for it. Not the scheduler's doing.
+                    interruptLock++;
+                    continue;
+                }
+                pinned.add(e);
             }
+            System.out.println("pinned on the JDK's interrupt lock (ignored): " + interruptLock);
         }
         assertEquals(List.of(), pinned, "virtual threads pinned");
+    }
+
+    /** Whether a pinning event is a wait for {@code java.lang.VirtualThread}'s interrupt lock (its top frame is there). */
+    private static boolean onJdkInterruptLock(RecordedEvent e) {
+        var trace = e.getStackTrace();
+        if (trace == null || trace.getFrames().isEmpty()) {
+            return false;
+        }
+        var top = trace.getFrames().get(0).getMethod();
+        return top.getType().getName().equals("java.lang.VirtualThread")
+                && (top.getName().equals("getAndClearInterrupt") || top.getName().equals("interrupt"));
     }
 
     /** 40 sessions, each on its own virtual thread, speak 5 partials and 5 finals as fast as they can. */

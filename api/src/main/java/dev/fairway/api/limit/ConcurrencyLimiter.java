@@ -33,6 +33,20 @@ public interface ConcurrencyLimiter {
     boolean release(long permit, Outcome outcome);
 
     /**
+     * {@link #release} then {@link #tryAcquire}, as one step: what a worker does between one request
+     * and the next. The release happens whatever the acquire returns. The default calls the two; an
+     * implementation may do both under one lock and one clock reading.
+     *
+     * @param permit a value returned by {@link #tryAcquire()}
+     * @param outcome how its request ended
+     * @return a new permit ({@code >= 0}) or {@link #NO_PERMIT}
+     */
+    default long releaseAndTryAcquire(long permit, Outcome outcome) {
+        release(permit, outcome);
+        return tryAcquire();
+    }
+
+    /**
      * The current limit on requests in flight.
      *
      * @return the limit, >= 1

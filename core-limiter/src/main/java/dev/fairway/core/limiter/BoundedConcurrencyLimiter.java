@@ -72,17 +72,7 @@ public final class BoundedConcurrencyLimiter implements ConcurrencyLimiter {
         long now = clock.nanoTime();
         lock.lock();
         try {
-            int limit = clampLimit(policy.limit(now));
-            limitSnapshot = limit;
-            if (inFlight >= limit) {
-                return NO_PERMIT;
-            }
-            int slot = free[--freeCount];
-            long generation = ++generations[slot];
-            startedAt[slot] = now;
-            inFlightAtStart[slot] = ++inFlight;
-            inFlightSnapshot = inFlight;
-            return (generation << SLOT_BITS) | slot;
+            return acquireLocked(now);
         } finally {
             lock.unlock();
         }
@@ -93,30 +83,72 @@ public final class BoundedConcurrencyLimiter implements ConcurrencyLimiter {
         if (outcome == null) {
             throw new IllegalArgumentException("outcome must not be null");
         }
-        if (permit < 0) {
-            return false;
-        }
-        int slot = (int) (permit & SLOT_MASK);
-        long generation = permit >>> SLOT_BITS;
-        if (slot >= generations.length || (generation & 1) == 0) {
+        if (!isPermitShaped(permit)) {
             return false;
         }
         long now = clock.nanoTime();
         lock.lock();
         try {
-            if (generations[slot] != generation) {
-                return false;
-            }
-            generations[slot]++;
-            free[freeCount++] = slot;
-            inFlight--;
-            inFlightSnapshot = inFlight;
-            policy.onSample(startedAt[slot], now, inFlightAtStart[slot], outcome);
-            limitSnapshot = clampLimit(policy.limit(now));
-            return true;
+            return releaseLocked(permit, outcome, now);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Both under one lock hold and one clock reading. */
+    @Override
+    public long releaseAndTryAcquire(long permit, Outcome outcome) {
+        if (outcome == null) {
+            throw new IllegalArgumentException("outcome must not be null");
+        }
+        long now = clock.nanoTime();
+        lock.lock();
+        try {
+            if (isPermitShaped(permit)) {
+                releaseLocked(permit, outcome, now);
+            }
+            return acquireLocked(now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean isPermitShaped(long permit) {
+        if (permit < 0) {
+            return false;
+        }
+        int slot = (int) (permit & SLOT_MASK);
+        long generation = permit >>> SLOT_BITS;
+        return slot < generations.length && (generation & 1) != 0;
+    }
+
+    private long acquireLocked(long now) {
+        int limit = clampLimit(policy.limit(now));
+        limitSnapshot = limit;
+        if (inFlight >= limit) {
+            return NO_PERMIT;
+        }
+        int slot = free[--freeCount];
+        long generation = ++generations[slot];
+        startedAt[slot] = now;
+        inFlightAtStart[slot] = ++inFlight;
+        inFlightSnapshot = inFlight;
+        return (generation << SLOT_BITS) | slot;
+    }
+
+    private boolean releaseLocked(long permit, Outcome outcome, long now) {
+        int slot = (int) (permit & SLOT_MASK);
+        long generation = permit >>> SLOT_BITS;
+        if (generations[slot] != generation) {
+            return false;
+        }
+        generations[slot]++;
+        free[freeCount++] = slot;
+        inFlight--;
+        inFlightSnapshot = inFlight;
+        policy.onSample(startedAt[slot], now, inFlightAtStart[slot], outcome);
+        limitSnapshot = clampLimit(policy.limit(now));
+        return true;
     }
 
     @Override

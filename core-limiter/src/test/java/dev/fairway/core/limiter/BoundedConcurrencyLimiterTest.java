@@ -67,6 +67,37 @@ class BoundedConcurrencyLimiterTest {
     }
 
     @Test
+    void releaseAndTryAcquireIsARelease() {
+        BoundedConcurrencyLimiter limiter = limiter(StaticConcurrencyPolicy.builder().normal(1).build());
+        long first = limiter.tryAcquire();
+        long second = limiter.releaseAndTryAcquire(first, Outcome.SUCCESS);
+        assertNotEquals(ConcurrencyLimiter.NO_PERMIT, second, "the released slot is taken again");
+        assertNotEquals(first, second);
+        assertFalse(limiter.release(first, Outcome.SUCCESS), "the first permit was released");
+        assertEquals(1, limiter.inFlight());
+        assertEquals(ConcurrencyLimiter.NO_PERMIT, limiter.releaseAndTryAcquire(first, Outcome.SUCCESS),
+                "a stale permit frees nothing, so the limit of 1 still holds");
+        assertEquals(1, limiter.inFlight());
+        assertEquals(ConcurrencyLimiter.NO_PERMIT, limiter.tryAcquire());
+        long third = limiter.releaseAndTryAcquire(second, Outcome.IGNORED);
+        assertNotEquals(ConcurrencyLimiter.NO_PERMIT, third);
+        assertTrue(limiter.release(third, Outcome.SUCCESS));
+        assertEquals(0, limiter.inFlight());
+    }
+
+    @Test
+    void releaseAndTryAcquireReportsTheOutcomeBeforeAcquiring() {
+        // A 429 drops the static policy to 2 at once: with 2 others still in flight, the slot freed by
+        // the 429's own permit may not be taken again.
+        BoundedConcurrencyLimiter limiter = limiter(StaticConcurrencyPolicy.builder().cooldown(Duration.ofSeconds(10)).build());
+        long a = limiter.tryAcquire();
+        limiter.tryAcquire();
+        limiter.tryAcquire();
+        assertEquals(ConcurrencyLimiter.NO_PERMIT, limiter.releaseAndTryAcquire(a, Outcome.RATE_LIMITED));
+        assertEquals(2, limiter.inFlight());
+    }
+
+    @Test
     void valuesThatAreNoPermitAreIgnored() {
         BoundedConcurrencyLimiter limiter = limiter(StaticConcurrencyPolicy.create());
         assertFalse(limiter.release(ConcurrencyLimiter.NO_PERMIT, Outcome.SUCCESS));

@@ -387,32 +387,41 @@ public final class FairScheduler implements TranslationScheduler {
      */
     private Call finishCall(Call call, TranslationResult result, Throwable error, boolean reachedProvider,
             Next next) {
+        ConcurrencyLimiter.Outcome outcome = ConcurrencyLimiter.Outcome.IGNORED;
         try {
             if (result != null) {
                 rateLimiter.reconcile(call.chargedSession, call.ratePermit, result.usage());
                 if (result.rateLimit().isPresent()) {
                     rateLimiter.onFeedback(result.rateLimit());
                 }
-                concurrencyLimiter.release(call.concurrencyPermit, ConcurrencyLimiter.Outcome.SUCCESS);
+                outcome = ConcurrencyLimiter.Outcome.SUCCESS;
             } else if (error instanceof RateLimitedException e) {
                 core.rateLimitedResponses.incrementAndGet();
                 // The request reached the provider, and providers such as OpenAI count refused requests
                 // against the per-minute limit: keep it counted (conservative), then pause admission.
                 rateLimiter.cancel(call.chargedSession, call.ratePermit, true);
                 rateLimiter.onRateLimited(e.feedback());
-                concurrencyLimiter.release(call.concurrencyPermit, ConcurrencyLimiter.Outcome.RATE_LIMITED);
+                outcome = ConcurrencyLimiter.Outcome.RATE_LIMITED;
             } else {
                 rateLimiter.cancel(call.chargedSession, call.ratePermit, reachedProvider);
-                concurrencyLimiter.release(call.concurrencyPermit, ConcurrencyLimiter.Outcome.IGNORED);
             }
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "a limiter failed to account a finished call", e);
+            LOG.log(System.Logger.Level.ERROR, "the rate limiter failed to account a finished call", e);
         }
         List<Call> dispatched = next == Next.NONE ? null : new ArrayList<>(4);
         List<Object> claimed = new ArrayList<>(2);
-        // The freed slot's next call usually starts from this pass: take its concurrency permit now,
-        // outside the core's lock, so that the limiter's own lock is not taken under it.
-        long permit = dispatched != null && core.inlineDispatch ? core.tryConcurrency() : ConcurrencyLimiter.NO_PERMIT;
+        // The freed slot's next call usually starts from this pass: release this call's concurrency
+        // permit and take the next one in one step, before the pass (it gives the new one back if unused).
+        long permit = ConcurrencyLimiter.NO_PERMIT;
+        try {
+            if (dispatched != null && core.inlineDispatch) {
+                permit = concurrencyLimiter.releaseAndTryAcquire(call.concurrencyPermit, outcome);
+            } else {
+                concurrencyLimiter.release(call.concurrencyPermit, outcome);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "the concurrency limiter failed to account a finished call", e);
+        }
         boolean cancelled = core.finish(call, result, error, clock.nanoTime(), dispatched, claimed, permit);
         // An interrupt that was not our cancel came from the application: keep it, run nothing more here.
         boolean worker = next != Next.NONE;

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -83,8 +84,12 @@ final class SchedulingCore {
      * move of {@link SessionState#where} to {@link SessionState#RING} (by its session's lock holder, or
      * by a timer under {@link #lock}) adds it, and only a pass that takes it out moves it on.
      */
-    private final java.util.concurrent.ConcurrentLinkedDeque<SessionState> ring =
-            new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedQueue<SessionState> ring = new ConcurrentLinkedQueue<>();
+    /**
+     * Sessions whose turn a pass had to stop (no call slot, pacing, a concurrency refusal): they go
+     * before the ring's head, in the order they stopped. Usually empty. Same rule as {@link #ring}.
+     */
+    private final ConcurrentLinkedQueue<SessionState> front = new ConcurrentLinkedQueue<>();
 
     // Guarded by lock.
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -321,7 +326,7 @@ final class SchedulingCore {
             }
             closed = true;
             SessionState r;
-            while ((r = ring.pollFirst()) != null) {
+            while ((r = front.poll()) != null || (r = ring.poll()) != null) {
                 r.where = SessionState.IDLE;
             }
             timers.clear();
@@ -485,14 +490,20 @@ final class SchedulingCore {
                 }
                 SessionState s;
                 if (held[0] == 0 && !slotMayBeFree()) {
-                    s = ring.peekFirst();
+                    s = front.peek();
+                    if (s == null) {
+                        s = ring.peek();
+                    }
                     if (s == null || !mayJoin(s)) {
                         // Every slot is taken and the head's next segment is not identical to a call in
                         // flight: a completion runs the next pass.
                         return;
                     }
                 }
-                s = ring.pollFirst();
+                s = front.poll();
+                if (s == null) {
+                    s = ring.poll();
+                }
                 if (s == null) {
                     return;
                 }
@@ -683,7 +694,7 @@ final class SchedulingCore {
             return;
         }
         s.where = SessionState.RING;
-        ring.addFirst(s);
+        front.offer(s);
         if (recheckAt != NEVER) {
             lockHot();
             try {
@@ -813,7 +824,7 @@ final class SchedulingCore {
             return;
         }
         s.where = SessionState.RING;
-        ring.addLast(s);
+        ring.offer(s);
     }
 
     /**
@@ -842,7 +853,7 @@ final class SchedulingCore {
             }
             if (at <= now) {
                 s.where = SessionState.RING;
-                ring.addLast(s);
+                ring.offer(s);
                 return key != null && inFlightByKey.get(key) != null;
             }
         }
@@ -860,7 +871,7 @@ final class SchedulingCore {
             if (at <= now) {
                 s.timerVersion++;
                 s.where = SessionState.RING;
-                ring.addLast(s);
+                ring.offer(s);
                 return key != null && inFlightByKey.get(key) != null;
             }
             if (s.where == SessionState.TIMER && s.timerAt == at) {
@@ -931,7 +942,7 @@ final class SchedulingCore {
                 }
                 s.timerVersion++;
                 s.where = SessionState.RING;
-                ring.addLast(s);
+                ring.offer(s);
             }
             firstTimerAt = earliestTimer();
         } finally {

@@ -44,12 +44,12 @@ import java.util.concurrent.ThreadFactory;
  * before partials within a session, and asks the {@link RateLimiter} for the session's permit: a
  * session that is refused is skipped until the limiter's wait has passed, so it never holds up the
  * others. Calls in flight are bounded by {@code maxConcurrent} and by the {@link ConcurrencyLimiter};
- * {@code minRequestInterval} spaces dispatches. A pass never blocks: finishing workers run one
- * themselves (and then run the next call on their own thread), and so does a submit that finds the
- * scheduler's lock free and a call slot open; a submit otherwise leaves its segment in an inbox that
- * the lock's holder takes in, so it does not wait for dispatching. One dispatcher thread, made by the
- * application's {@link ThreadFactory}, waits on a condition for the next deadline (a limiter wait, a
- * retry backoff, pacing) and never spins.
+ * {@code minRequestInterval} spaces dispatches. A pass never blocks and takes no lock shared by all
+ * sessions: each session's state is under its own lock, the ring of sessions with work is lock-free,
+ * so passes on different sessions run in parallel. Finishing workers run one themselves (and then run
+ * the next call on their own thread), and so does a submit that finds a call slot open. One
+ * dispatcher thread, made by the application's {@link ThreadFactory}, waits on a condition for the
+ * next deadline (a limiter wait, a retry backoff, pacing) and never spins.
  *
  * <p><b>Workers.</b> Each provider call runs on the application's executor (by default a new thread of
  * its factory, virtual threads meant). Usage and rate-limit feedback go back to the limiter; a 429
@@ -242,7 +242,9 @@ public final class FairScheduler implements TranslationScheduler {
             if (core.dispatcherDone()) {
                 return;
             }
-            core.safeDispatch(clock.nanoTime(), batch, ConcurrencyLimiter.NO_PERMIT, claimed);
+            long now = clock.nanoTime();
+            core.consumeWake(now);
+            core.safeDispatch(now, batch, ConcurrencyLimiter.NO_PERMIT, claimed);
             launchAll(batch);
             deliver(claimed);
             claimed.clear();
@@ -252,15 +254,15 @@ public final class FairScheduler implements TranslationScheduler {
                     return;
                 }
                 long at = Math.min(core.nextWakeAt, core.earliestTimer());
-                long now = clock.nanoTime();
-                if (at > now) {
+                long waitFrom = clock.nanoTime();
+                if (at > waitFrom) {
                     core.dispatcherWaiting = true;
                     core.dispatcherDeadline = at;
                     try {
                         if (at == SchedulingCore.NEVER) {
                             core.wake.await();
                         } else {
-                            core.wake.awaitNanos(at - now);
+                            core.wake.awaitNanos(at - waitFrom);
                         }
                     } finally {
                         core.dispatcherWaiting = false;
@@ -287,7 +289,9 @@ public final class FairScheduler implements TranslationScheduler {
     int pump() {
         List<Call> batch = new ArrayList<>();
         List<Object> claimed = new ArrayList<>();
-        core.dispatch(clock.nanoTime(), batch, ConcurrencyLimiter.NO_PERMIT, claimed);
+        long now = clock.nanoTime();
+        core.consumeWake(Long.MAX_VALUE - 1);
+        core.dispatch(now, batch, ConcurrencyLimiter.NO_PERMIT, claimed);
         int launched = batch.size();
         launchAll(batch);
         deliver(claimed);

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -100,17 +101,20 @@ final class SchedulingCore {
     /** Until when the waiting dispatcher sleeps; a pass that finds an earlier deadline wakes it. */
     long dispatcherDeadline = NEVER;
     /**
-     * When the dispatcher must look again at the latest, besides the timers: a concurrency-limiter
-     * recheck, pacing. Written by passes without the lock; read by the dispatcher under it.
+     * When the dispatcher must run a pass at the latest, besides the timers: a concurrency-limiter
+     * recheck, pacing, a failed pass. Only lowered, by passes; the dispatcher (or a test's pump) takes
+     * it back to {@link #NEVER} when it runs the pass it was for. A pass must never reset it: passes
+     * run in parallel, and one that reset it could erase another's recheck and leave a session
+     * waiting with no one to wake it. Guarded by lock.
      */
-    volatile long nextWakeAt = NEVER;
+    long nextWakeAt = NEVER;
     private int openSessions;
     private long nextDispatchAt = Long.MIN_VALUE;
     private long timerSeq;
 
     // Without a lock.
     /** Calls in flight, slots reserved for calls about to start included; at most {@code maxConcurrent}. */
-    private final java.util.concurrent.atomic.AtomicInteger inFlightCalls = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger inFlightCalls = new AtomicInteger();
     /** Calls in flight by what identical requests share (deduplication); a call's own lock guards its waiters. */
     private final ConcurrentHashMap<DedupKey, Call> inFlightByKey = new ConcurrentHashMap<>();
     private final LongAdder estimatedTokensUsed = new LongAdder();
@@ -444,7 +448,7 @@ final class SchedulingCore {
             FairScheduler.LOG.log(System.Logger.Level.ERROR, "a dispatch pass failed; trying again shortly", e);
             lock.lock();
             try {
-                nextWakeAt = now + LIMITER_ERROR_WAIT_NANOS;
+                nextWakeAt = Math.min(nextWakeAt, now + LIMITER_ERROR_WAIT_NANOS);
                 signalDispatcher();
             } finally {
                 lock.unlock();
@@ -458,7 +462,7 @@ final class SchedulingCore {
 
     /**
      * Dispatches what may be dispatched now, appending the provider calls to launch to {@code out}, and
-     * sets {@link #nextWakeAt} to when to look again if nothing (else) happens. Takes no lock the
+     * lowers {@link #nextWakeAt} to when to look again if only time can change things. Takes no lock the
      * caller holds. Uses first a concurrency permit the caller took before ({@code preAcquired}, a
      * finishing worker does); it is released here when the pass does not use it.
      */
@@ -475,48 +479,19 @@ final class SchedulingCore {
     void dispatch(long now, List<Call> out, long preAcquired, List<Object> claimed, boolean slotHeld) {
         long[] permit = {preAcquired};
         int[] held = {slotHeld ? 1 : 0};
-        boolean first = true;
         try {
             for (;;) {
-                if (closed) {
+                pass(now, out, permit, held, claimed);
+                if (held[0] == 0) {
                     return;
                 }
-                if (first) {
-                    nextWakeAt = NEVER;
-                    first = false;
-                }
-                if (now >= firstTimerAt) {
-                    promoteTimers(now);
-                }
-                SessionState s;
-                if (held[0] == 0 && !slotMayBeFree()) {
-                    s = front.peek();
-                    if (s == null) {
-                        s = ring.peek();
-                    }
-                    if (s == null || !mayJoin(s)) {
-                        // Every slot is taken and the head's next segment is not identical to a call in
-                        // flight: a completion runs the next pass.
-                        return;
-                    }
-                }
-                s = front.poll();
-                if (s == null) {
-                    s = ring.poll();
-                }
-                if (s == null) {
-                    return;
-                }
-                s.where = SessionState.DISPATCHING;
-                int next;
-                s.lock();
-                try {
-                    next = turn(s, now, out, permit, held);
-                    claim(s, claimed);
-                } finally {
-                    s.unlock();
-                }
-                if (next == STOP) {
+                // Give the kept slot back, then look again: a pass that found every slot taken (this
+                // one) may have put a session back just after this pass found the ring empty. Of the
+                // two, one sees the other (both write, then read, volatile state), so none is left
+                // waiting with a free slot and no pass to come.
+                inFlightCalls.addAndGet(-held[0]);
+                held[0] = 0;
+                if (closed || front.isEmpty() && ring.isEmpty() || !slotMayBeFree()) {
                     return;
                 }
             }
@@ -528,6 +503,49 @@ final class SchedulingCore {
                 inFlightCalls.addAndGet(-held[0]);
             }
             claimSpans(claimed);
+        }
+    }
+
+    /** One pass: takes sessions from the ring and runs their turns until no call can start. */
+    private void pass(long now, List<Call> out, long[] permit, int[] held, List<Object> claimed) {
+        for (;;) {
+            if (closed) {
+                return;
+            }
+            if (now >= firstTimerAt) {
+                promoteTimers(now);
+            }
+            SessionState s;
+            if (held[0] == 0 && !slotMayBeFree()) {
+                s = front.peek();
+                if (s == null) {
+                    s = ring.peek();
+                }
+                if (s == null || !mayJoin(s)) {
+                    // Every slot is taken and the head's next segment is not identical to a call in
+                    // flight: a completion runs the next pass.
+                    return;
+                }
+            }
+            s = front.poll();
+            if (s == null) {
+                s = ring.poll();
+            }
+            if (s == null) {
+                return;
+            }
+            s.where = SessionState.DISPATCHING;
+            int next;
+            s.lock();
+            try {
+                next = turn(s, now, out, permit, held);
+                claim(s, claimed);
+            } finally {
+                s.unlock();
+            }
+            if (next == STOP) {
+                return;
+            }
         }
     }
 
@@ -573,9 +591,11 @@ final class SchedulingCore {
             if (held[0] > 0) {
                 held[0]--;
             } else if (!reserveSlot()) {
-                // A completion runs the next pass; nothing else can start a call before one.
+                // A completion runs the next pass; nothing else can start a call before one. Unless a
+                // slot was freed just now, by a pass that found the ring empty before this session went
+                // back: then this pass goes on (see dispatch).
                 backToHead(s, NEVER);
-                return STOP;
+                return slotMayBeFree() ? NEXT_SESSION : STOP;
             }
             if (settings.minRequestIntervalNanos() > 0 && !paced(now)) {
                 held[0]++;
@@ -724,7 +744,10 @@ final class SchedulingCore {
         }
     }
 
-    /** The session's next dispatchable segment: finals first (in order), then the pending partial. Session lock held. */
+    /**
+     * The session's next dispatchable segment: finals first (in order), then the pending partial.
+     * Session lock held.
+     */
     private Item nextReady(SessionState s, long now) {
         if (s.finals != null && s.finalsInFlight < settings.maxFinalsInFlightPerSession()) {
             for (Item f : s.finals) {
@@ -945,6 +968,21 @@ final class SchedulingCore {
                 ring.offer(s);
             }
             firstTimerAt = earliestTimer();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * For the dispatcher (or a test's pump) about to run a pass: takes back {@link #nextWakeAt} if it
+     * is due, since the pass is what it asked for.
+     */
+    void consumeWake(long now) {
+        lock.lock();
+        try {
+            if (nextWakeAt <= now) {
+                nextWakeAt = NEVER;
+            }
         } finally {
             lock.unlock();
         }
@@ -1196,7 +1234,8 @@ final class SchedulingCore {
 
     /**
      * The item is done with. Its span and the latency metric are ended outside every lock (an SDK's
-     * metric and span processors have locks and queues of their own): the item waits in {@link #toEnd}, counted as undelivered,
+     * metric and span processors have locks and queues of their own): the item waits in {@link #toEnd},
+     * counted as undelivered,
      * until a deliverer claims it. With no-op telemetry both are ended in place.
      */
     private void finish(Item item, String outcome, long now) {
@@ -1273,7 +1312,10 @@ final class SchedulingCore {
         }
     }
 
-    /** Claims the session's queued events when nobody is delivering to it: appends the session and its events. Session lock held. */
+    /**
+     * Claims the session's queued events when nobody is delivering to it: appends the session and its
+     * events. Session lock held.
+     */
     static void claim(SessionState s, List<Object> claimed) {
         Object[] events = s.claimEvents();
         if (events != null) {
@@ -1332,8 +1374,9 @@ final class SchedulingCore {
             int limit = Math.min(settings.maxConcurrent(), Math.max(1, concurrencyLimiter.limit()));
             int inFlight = inFlightCalls.get();
             return new SchedulerStatus(queueLength, queueLength > 0 || inFlight > 0, inFlight,
-                    settings.maxConcurrent(), estimatedTokensUsed.sum(), openSessions, stats, limit, providerCalls.sum(),
-                    deduplicated.sum(), retries.sum(), delivered.sum(), failed.sum(), superseded.sum(), droppedStale.sum(),
+                    settings.maxConcurrent(), estimatedTokensUsed.sum(), openSessions, stats, limit,
+                    providerCalls.sum(), deduplicated.sum(), retries.sum(), delivered.sum(), failed.sum(),
+                    superseded.sum(), droppedStale.sum(),
                     rateLimitedResponses.get(), queueWait.snapshot(), shutdown);
         } finally {
             lock.unlock();

@@ -12,10 +12,10 @@ import java.util.ArrayDeque;
 /**
  * One session: the handle a transport submits through, and its scheduling state. Kept lean because a
  * node may hold ten thousand idle sessions: the queue of finals and the listener's outbox are
- * allocated on first use. Mutable fields are guarded by the session's own lock ({@link #lock()}: held for a few steps of
- * this session's scheduling, a submit, its turn in a dispatch pass or an outcome, and never together with
- * another session's lock; the core's lock may be taken inside it, never the other way round)
- * unless they say otherwise.
+ * allocated on first use. Mutable fields are guarded by the session's own lock ({@link #lock()}, held
+ * for a few steps of this session's scheduling: a submit, its turn in a dispatch pass, an outcome;
+ * never together with another session's lock; the core's lock may be taken inside it, never the
+ * other way round) unless they say otherwise.
  */
 final class SessionState implements Session {
 
@@ -54,7 +54,10 @@ final class SessionState implements Session {
      * flight.
      */
     volatile DedupKey nextKey;
-    /** Where the session is: {@link #IDLE}, {@link #RING}, {@link #TIMER} or {@link #DISPATCHING}. Written under the core's lock; volatile for {@code reschedule}'s look without it. */
+    /**
+     * Where the session is: {@link #IDLE}, {@link #RING}, {@link #TIMER} or {@link #DISPATCHING}.
+     * Moved as the core's {@code reschedule} describes; volatile, since some moves need no lock.
+     */
     volatile byte where = IDLE;
     long blockedUntil;
     boolean blocked;

@@ -458,7 +458,10 @@ final class SchedulingCore {
 
     /** What a session's turn tells the pass. */
     private static final int NEXT_SESSION = 0;
+    /** No call slot is free. */
     private static final int STOP = 1;
+    /** Only time can help (pacing, a concurrency refusal), or the scheduler closed. */
+    private static final int WAIT = 2;
 
     /**
      * Dispatches what may be dispatched now, appending the provider calls to launch to {@code out}, and
@@ -481,8 +484,8 @@ final class SchedulingCore {
         int[] held = {slotHeld ? 1 : 0};
         try {
             for (;;) {
-                pass(now, out, permit, held, claimed);
-                if (held[0] == 0) {
+                boolean waiting = pass(now, out, permit, held, claimed);
+                if (held[0] == 0 || waiting) {
                     return;
                 }
                 // Give the kept slot back, then look again: a pass that found every slot taken (this
@@ -506,11 +509,16 @@ final class SchedulingCore {
         }
     }
 
-    /** One pass: takes sessions from the ring and runs their turns until no call can start. */
-    private void pass(long now, List<Call> out, long[] permit, int[] held, List<Object> claimed) {
+    /**
+     * One pass: takes sessions from the ring and runs their turns until no call can start.
+     *
+     * @return whether it stopped to wait for time (pacing, a concurrency refusal) or because the
+     *     scheduler closed, rather than for an empty ring or a lack of slots
+     */
+    private boolean pass(long now, List<Call> out, long[] permit, int[] held, List<Object> claimed) {
         for (;;) {
             if (closed) {
-                return;
+                return true;
             }
             if (now >= firstTimerAt) {
                 promoteTimers(now);
@@ -524,7 +532,7 @@ final class SchedulingCore {
                 if (s == null || !mayJoin(s)) {
                     // Every slot is taken and the head's next segment is not identical to a call in
                     // flight: a completion runs the next pass.
-                    return;
+                    return false;
                 }
             }
             s = front.poll();
@@ -532,7 +540,7 @@ final class SchedulingCore {
                 s = ring.poll();
             }
             if (s == null) {
-                return;
+                return false;
             }
             s.where = SessionState.DISPATCHING;
             int next;
@@ -543,8 +551,8 @@ final class SchedulingCore {
             } finally {
                 s.unlock();
             }
-            if (next == STOP) {
-                return;
+            if (next != NEXT_SESSION) {
+                return next == WAIT;
             }
         }
     }
@@ -586,7 +594,7 @@ final class SchedulingCore {
             }
             if (closed) {
                 s.where = SessionState.IDLE;
-                return STOP;
+                return WAIT;
             }
             if (held[0] > 0) {
                 held[0]--;
@@ -600,14 +608,14 @@ final class SchedulingCore {
             if (settings.minRequestIntervalNanos() > 0 && !paced(now)) {
                 held[0]++;
                 backToHead(s, nextDispatchAt);
-                return STOP;
+                return WAIT;
             }
             if (permit[0] == ConcurrencyLimiter.NO_PERMIT) {
                 permit[0] = tryConcurrency();
                 if (permit[0] == ConcurrencyLimiter.NO_PERMIT) {
                     held[0]++;
                     backToHead(s, now + CONCURRENCY_RECHECK_NANOS);
-                    return STOP;
+                    return WAIT;
                 }
             }
             long ratePermit;

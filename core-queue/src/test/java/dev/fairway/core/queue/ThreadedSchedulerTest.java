@@ -122,6 +122,41 @@ class ThreadedSchedulerTest {
     }
 
     @Test
+    void pacedDispatchDeliversEveryFinalAndEverySubmitReturns() throws Exception {
+        // With minRequestInterval, a pass often stops to wait for pacing. A submit's pass that did so
+        // once spun on its own start time instead of leaving the wait to the dispatcher, so the submit
+        // never returned and the client's later finals were never sent.
+        FakeProvider provider = FakeProvider.builder().zeroLatency().unlimited().build();
+        FairShareRateLimiter rate = FairShareRateLimiter.builder().requestsPerMinute(1_000_000)
+                .tokensPerMinute(1_000_000_000).build();
+        int sessions = 4;
+        int finals = 10;
+        CountDownLatch finalsEnded = new CountDownLatch(sessions * finals);
+        List<OrderCheckingListener> listeners = new ArrayList<>();
+        try (FairScheduler scheduler = FairScheduler.builder().provider(provider).rateLimiter(rate)
+                .minRequestInterval(Duration.ofMillis(1)).maxConcurrent(2)
+                .threadFactory(Thread.ofVirtual().name("fairway-", 0).factory()).build();
+                ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            CountDownLatch submitted = new CountDownLatch(sessions);
+            for (int i = 0; i < sessions; i++) {
+                OrderCheckingListener l = new OrderCheckingListener(finalsEnded);
+                listeners.add(l);
+                Session s = scheduler.open(SessionId.of("p" + i), SessionOptions.of("en", "fr"), l);
+                int id = i;
+                clients.execute(() -> {
+                    for (int r = 0; r < finals; r++) {
+                        s.submit(SegmentKind.FINAL, r, "Paced sentence " + id + " " + r + ".");
+                    }
+                    submitted.countDown();
+                });
+            }
+            assertTrue(submitted.await(60, TimeUnit.SECONDS), "submits that never returned: " + submitted.getCount());
+            assertTrue(finalsEnded.await(60, TimeUnit.SECONDS), "finals left: " + finalsEnded.getCount());
+            assertEquals(sessions * finals, listeners.stream().mapToInt(l -> l.finals.get()).sum());
+        }
+    }
+
+    @Test
     void dispatcherWaitsForTheLimiterInsteadOfSpinning() throws Exception {
         RecordingRateLimiter limiter = new RecordingRateLimiter();
         long refuseUntil = System.nanoTime() + Duration.ofMillis(50).toNanos();

@@ -8,8 +8,8 @@ import java.util.Objects;
  * What makes two requests identical for deduplication: the same provider and model (one per
  * scheduler) and the same languages and text. The kind is not part of it: a partial and a final
  * with the same text get the same translation from a provider. Made once per segment at submit,
- * outside the scheduler's lock, with its hash computed then, so that the lookups under the lock
- * hash nothing.
+ * outside every lock, with its hash computed then, so that the lookups in the table of calls in
+ * flight hash nothing.
  */
 final class DedupKey {
 

@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Submits race each other and closing, on real threads: submits validate and enter the scheduler's
- * inbox without its lock, so these check that what was accepted is never lost and order still holds.
+ * Submits race each other and closing, on real threads: submits validate and take their segment in
+ * under the session's own lock, in parallel with dispatch passes and completions, so these check that
+ * what was accepted is never lost and order still holds.
  * Waits with latches only (a 60 s bound guards a hung test).
  */
 class ConcurrentSubmitTest {

@@ -290,7 +290,7 @@ public final class FairScheduler implements TranslationScheduler {
         List<Call> batch = new ArrayList<>();
         List<Object> claimed = new ArrayList<>();
         long now = clock.nanoTime();
-        core.consumeWake(Long.MAX_VALUE - 1);
+        core.consumeWake(SchedulingCore.NEVER); // any wake asked for: this pass is it
         core.dispatch(now, batch, ConcurrencyLimiter.NO_PERMIT, claimed);
         int launched = batch.size();
         launchAll(batch);

@@ -174,12 +174,18 @@ final class SchedulingCore {
     /** Tries before parking in {@link #lockHot()} (about a microsecond). */
     static final int SPINS = 50;
 
-    /**
-     * Takes {@link #lock} on a hot path: a few tries with {@link Thread#onSpinWait()} first, because its
-     * critical sections are a few steps and parking a virtual thread (unmount, then resubmit to its
-     * scheduler) costs more than such a wait.
-     */
+    /** Takes {@link #lock} on a hot path; see {@link #lockHot(ReentrantLock)}. */
     void lockHot() {
+        lockHot(lock);
+    }
+
+    /**
+     * Takes a lock held for a few steps at a time (the core's, a session's): a few tries with
+     * {@link Thread#onSpinWait()} first, because parking a virtual thread (unmount, then resubmit to its
+     * scheduler) costs more than such a wait; then it parks, so a holder that waits for another lock
+     * never has its carrier taken by a spinner.
+     */
+    static void lockHot(ReentrantLock lock) {
         if (lock.tryLock()) {
             return;
         }
@@ -252,7 +258,6 @@ final class SchedulingCore {
                             + " has " + unresolved + " finals not yet translated, the most it may have; send final "
                             + seq + " again after the next translation arrives"), false);
                 }
-                s.addUnresolvedFinals(1);
             }
             s.lastSubmitted = seq;
             joinable = accept(item);
@@ -330,7 +335,7 @@ final class SchedulingCore {
             }
             closed = true;
             SessionState r;
-            while ((r = front.poll()) != null || (r = ring.poll()) != null) {
+            while ((r = pollHead()) != null) {
                 r.where = SessionState.IDLE;
             }
             timers.clear();
@@ -345,11 +350,13 @@ final class SchedulingCore {
         } finally {
             lock.unlock();
         }
+        int closedNow = 0;
         for (SessionState s : new ArrayList<>(sessions.values())) {
-            boolean wasOpen;
             s.lock();
             try {
-                wasOpen = !s.closed;
+                if (!s.closed) {
+                    closedNow++;
+                }
                 s.closed = true;
                 cancelPartials(s, now);
                 if (s.finals != null) {
@@ -371,16 +378,14 @@ final class SchedulingCore {
             } finally {
                 s.unlock();
             }
-            if (wasOpen) {
-                lock.lock();
-                try {
-                    openSessions--;
-                } finally {
-                    lock.unlock();
-                }
-            }
         }
-        checkTerminatedLocked();
+        lock.lock();
+        try {
+            openSessions -= closedNow;
+            checkTerminated();
+        } finally {
+            lock.unlock();
+        }
         claimSpans(claimed);
     }
 
@@ -523,22 +528,18 @@ final class SchedulingCore {
             if (now >= firstTimerAt) {
                 promoteTimers(now);
             }
-            SessionState s;
             if (held[0] == 0 && !slotMayBeFree()) {
-                s = front.peek();
-                if (s == null) {
-                    s = ring.peek();
+                SessionState head = front.peek();
+                if (head == null) {
+                    head = ring.peek();
                 }
-                if (s == null || !mayJoin(s)) {
+                if (head == null || !mayJoin(head)) {
                     // Every slot is taken and the head's next segment is not identical to a call in
                     // flight: a completion runs the next pass.
                     return false;
                 }
             }
-            s = front.poll();
-            if (s == null) {
-                s = ring.poll();
-            }
+            SessionState s = pollHead();
             if (s == null) {
                 return false;
             }
@@ -651,9 +652,6 @@ final class SchedulingCore {
             s.deficit -= cost;
             providerCalls.increment();
             estimatedTokensUsed.add(cost);
-            if (item.attempts == 1) {
-                queueWait.record(now - item.acceptedAt);
-            }
             if (key != null) {
                 Call other = inFlightByKey.putIfAbsent(key, call);
                 if (other != null && (other.cancelled || other.finished)) {
@@ -670,6 +668,12 @@ final class SchedulingCore {
             }
             out.add(call);
         }
+    }
+
+    /** Takes the next session to run a turn for: the stopped ones first, then the ring's head. */
+    private SessionState pollHead() {
+        SessionState s = front.poll();
+        return s != null ? s : ring.poll();
     }
 
     /** Whether the session's next segment (as its last readiness check saw it) is identical to a call in flight. */
@@ -717,13 +721,7 @@ final class SchedulingCore {
      * a completion will).
      */
     private void backToHead(SessionState s, long recheckAt) {
-        if (closed) {
-            s.where = SessionState.IDLE;
-            return;
-        }
-        s.where = SessionState.RING;
-        front.offer(s);
-        if (recheckAt != NEVER) {
+        if (requeue(s, front) && recheckAt != NEVER) {
             lockHot();
             try {
                 nextWakeAt = Math.min(nextWakeAt, recheckAt);
@@ -743,7 +741,7 @@ final class SchedulingCore {
         }
     }
 
-    long tryConcurrency() {
+    private long tryConcurrency() {
         try {
             return concurrencyLimiter.tryAcquire();
         } catch (RuntimeException e) {
@@ -819,7 +817,7 @@ final class SchedulingCore {
         item.limiterNanos += limiterWait;
         item.attempts++;
         item.dispatchedAt = now;
-        if (dedup && item.attempts == 1) {
+        if (item.attempts == 1) {
             queueWait.record(now - item.acceptedAt);
         }
         Tracing.dispatched(item, queued, limiterWait, dedup);
@@ -850,12 +848,18 @@ final class SchedulingCore {
 
     /** At the end of its turn with work left but no deficit: to the ring's tail. Session lock held. */
     private void toTail(SessionState s) {
+        requeue(s, ring);
+    }
+
+    /** A session whose turn ended with work left goes into {@code queue}, unless the scheduler closed. */
+    private boolean requeue(SessionState s, ConcurrentLinkedQueue<SessionState> queue) {
         if (closed) {
             s.where = SessionState.IDLE;
-            return;
+            return false;
         }
         s.where = SessionState.RING;
-        ring.offer(s);
+        queue.offer(s);
+        return true;
     }
 
     /**
@@ -883,9 +887,7 @@ final class SchedulingCore {
                 return false;
             }
             if (at <= now) {
-                s.where = SessionState.RING;
-                ring.offer(s);
-                return key != null && inFlightByKey.get(key) != null;
+                return enterRing(s, key);
             }
         }
         lockHot();
@@ -901,9 +903,7 @@ final class SchedulingCore {
             }
             if (at <= now) {
                 s.timerVersion++;
-                s.where = SessionState.RING;
-                ring.offer(s);
-                return key != null && inFlightByKey.get(key) != null;
+                return enterRing(s, key);
             }
             if (s.where == SessionState.TIMER && s.timerAt == at) {
                 return false;
@@ -918,6 +918,13 @@ final class SchedulingCore {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Puts a ready session at the ring's tail; returns whether {@code key} could join a call in flight now. */
+    private boolean enterRing(SessionState s, DedupKey key) {
+        s.where = SessionState.RING;
+        ring.offer(s);
+        return key != null && inFlightByKey.get(key) != null;
     }
 
     /**
@@ -1075,16 +1082,8 @@ final class SchedulingCore {
                 claimSpans(claimed);
             }
         }
-        if (!inlineDispatch || shutdown) {
-            lockHot();
-            try {
-                if (!inlineDispatch) {
-                    signalDispatcher();
-                }
-                checkTerminated();
-            } finally {
-                lock.unlock();
-            }
+        if (shutdown) {
+            checkTerminatedLocked();
         }
         return cancelled;
     }
@@ -1172,7 +1171,6 @@ final class SchedulingCore {
         ArrayDeque<Item> f = s.finals;
         while (f != null && !f.isEmpty() && f.peekFirst().state == Item.DONE) {
             Item head = f.pollFirst();
-            s.addUnresolvedFinals(-1);
             emitOutcome(s, head, head.outcome instanceof Translation ? "delivered" : "failed", now);
         }
         Item p = s.parkedPartial;
@@ -1243,8 +1241,8 @@ final class SchedulingCore {
     /**
      * The item is done with. Its span and the latency metric are ended outside every lock (an SDK's
      * metric and span processors have locks and queues of their own): the item waits in {@link #toEnd},
-     * counted as undelivered,
-     * until a deliverer claims it. With no-op telemetry both are ended in place.
+     * counted as undelivered, until its thread claims it at the end of the operation. With no-op
+     * telemetry both are ended in place.
      */
     private void finish(Item item, String outcome, long now) {
         item.state = Item.FINISHED;

@@ -89,7 +89,6 @@ final class SessionState implements Session {
 
     static final Object CLOSED_EVENT = new Object();
 
-    private int unresolved;
     private final java.util.concurrent.locks.ReentrantLock sessionLock = new java.util.concurrent.locks.ReentrantLock();
 
     SessionState(SchedulingCore core, SessionId id, SessionOptions options, SessionListener listener) {
@@ -128,11 +127,7 @@ final class SessionState implements Session {
 
     /** Finals accepted and not yet delivered or reported. */
     int unresolvedFinals() {
-        return unresolved;
-    }
-
-    void addUnresolvedFinals(int delta) {
-        unresolved += delta;
+        return finals == null ? 0 : finals.size();
     }
 
     /**
@@ -141,16 +136,7 @@ final class SessionState implements Session {
      * never has its carrier taken by a spinner.
      */
     void lock() {
-        if (sessionLock.tryLock()) {
-            return;
-        }
-        for (int i = 0; i < SchedulingCore.SPINS; i++) {
-            Thread.onSpinWait();
-            if (sessionLock.tryLock()) {
-                return;
-            }
-        }
-        sessionLock.lock();
+        SchedulingCore.lockHot(sessionLock);
     }
 
     void unlock() {

@@ -17,6 +17,13 @@ import java.util.OptionalLong;
  * @param tokenLimit tokens allowed per window
  * @param tokensRemaining tokens left in the current window
  * @param tokensReset time until the token window is full again
+ * @param inputTokenLimit input (prompt) tokens allowed per window, where the provider limits input
+ *     and output tokens separately (Anthropic's {@code anthropic-ratelimit-input-tokens-*})
+ * @param inputTokensRemaining input tokens left in the current window
+ * @param inputTokensReset time until the input-token window is full again
+ * @param outputTokenLimit output (completion) tokens allowed per window, where limited separately
+ * @param outputTokensRemaining output tokens left in the current window
+ * @param outputTokensReset time until the output-token window is full again
  * @param retryAfter how long the provider asked us to wait before the next request (on a 429)
  */
 public record RateLimitFeedback(
@@ -26,6 +33,12 @@ public record RateLimitFeedback(
         OptionalLong tokenLimit,
         OptionalLong tokensRemaining,
         Optional<Duration> tokensReset,
+        OptionalLong inputTokenLimit,
+        OptionalLong inputTokensRemaining,
+        Optional<Duration> inputTokensReset,
+        OptionalLong outputTokenLimit,
+        OptionalLong outputTokensRemaining,
+        Optional<Duration> outputTokensReset,
         Optional<Duration> retryAfter) {
 
     /** Feedback that says nothing. */
@@ -39,6 +52,12 @@ public record RateLimitFeedback(
         tokenLimit = nonNegative("tokenLimit", tokenLimit);
         tokensRemaining = nonNegative("tokensRemaining", tokensRemaining);
         tokensReset = nonNegative("tokensReset", tokensReset);
+        inputTokenLimit = nonNegative("inputTokenLimit", inputTokenLimit);
+        inputTokensRemaining = nonNegative("inputTokensRemaining", inputTokensRemaining);
+        inputTokensReset = nonNegative("inputTokensReset", inputTokensReset);
+        outputTokenLimit = nonNegative("outputTokenLimit", outputTokenLimit);
+        outputTokensRemaining = nonNegative("outputTokensRemaining", outputTokensRemaining);
+        outputTokensReset = nonNegative("outputTokensReset", outputTokensReset);
         retryAfter = nonNegative("retryAfter", retryAfter);
     }
 
@@ -50,7 +69,9 @@ public record RateLimitFeedback(
     public boolean isPresent() {
         return requestLimit.isPresent() || requestsRemaining.isPresent() || requestsReset.isPresent()
                 || tokenLimit.isPresent() || tokensRemaining.isPresent() || tokensReset.isPresent()
-                || retryAfter.isPresent();
+                || inputTokenLimit.isPresent() || inputTokensRemaining.isPresent() || inputTokensReset.isPresent()
+                || outputTokenLimit.isPresent() || outputTokensRemaining.isPresent()
+                || outputTokensReset.isPresent() || retryAfter.isPresent();
     }
 
     /**
@@ -86,6 +107,12 @@ public record RateLimitFeedback(
         private OptionalLong tokenLimit = OptionalLong.empty();
         private OptionalLong tokensRemaining = OptionalLong.empty();
         private Optional<Duration> tokensReset = Optional.empty();
+        private OptionalLong inputTokenLimit = OptionalLong.empty();
+        private OptionalLong inputTokensRemaining = OptionalLong.empty();
+        private Optional<Duration> inputTokensReset = Optional.empty();
+        private OptionalLong outputTokenLimit = OptionalLong.empty();
+        private OptionalLong outputTokensRemaining = OptionalLong.empty();
+        private Optional<Duration> outputTokensReset = Optional.empty();
         private Optional<Duration> retryAfter = Optional.empty();
 
         private Builder() {
@@ -146,6 +173,60 @@ public record RateLimitFeedback(
         }
 
         /**
+         * @param value input tokens allowed per window
+         * @return this builder
+         */
+        public Builder inputTokenLimit(long value) {
+            inputTokenLimit = OptionalLong.of(value);
+            return this;
+        }
+
+        /**
+         * @param value input tokens left in the window
+         * @return this builder
+         */
+        public Builder inputTokensRemaining(long value) {
+            inputTokensRemaining = OptionalLong.of(value);
+            return this;
+        }
+
+        /**
+         * @param value time until the input-token window is full again
+         * @return this builder
+         */
+        public Builder inputTokensReset(Duration value) {
+            inputTokensReset = Optional.of(value);
+            return this;
+        }
+
+        /**
+         * @param value output tokens allowed per window
+         * @return this builder
+         */
+        public Builder outputTokenLimit(long value) {
+            outputTokenLimit = OptionalLong.of(value);
+            return this;
+        }
+
+        /**
+         * @param value output tokens left in the window
+         * @return this builder
+         */
+        public Builder outputTokensRemaining(long value) {
+            outputTokensRemaining = OptionalLong.of(value);
+            return this;
+        }
+
+        /**
+         * @param value time until the output-token window is full again
+         * @return this builder
+         */
+        public Builder outputTokensReset(Duration value) {
+            outputTokensReset = Optional.of(value);
+            return this;
+        }
+
+        /**
          * @param value how long the provider asked us to wait
          * @return this builder
          */
@@ -159,7 +240,8 @@ public record RateLimitFeedback(
          */
         public RateLimitFeedback build() {
             return new RateLimitFeedback(requestLimit, requestsRemaining, requestsReset, tokenLimit,
-                    tokensRemaining, tokensReset, retryAfter);
+                    tokensRemaining, tokensReset, inputTokenLimit, inputTokensRemaining, inputTokensReset,
+                    outputTokenLimit, outputTokensRemaining, outputTokensReset, retryAfter);
         }
     }
 }

@@ -11,7 +11,6 @@ import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Pattern;
@@ -22,14 +21,17 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>Requests: {@code anthropic-ratelimit-requests-limit}, {@code -requests-remaining},
  *       {@code -requests-reset}.</li>
- *   <li>Tokens: {@code anthropic-ratelimit-tokens-limit}, {@code -tokens-remaining}, {@code -tokens-reset},
- *       which Anthropic sends for the most restrictive token limit in effect. Without them, the
- *       input-token ({@code anthropic-ratelimit-input-tokens-*}) or output-token
- *       ({@code anthropic-ratelimit-output-tokens-*}) triple whose remaining count is lower, so that the
- *       limiter calibrates on the tighter of the two.</li>
+ *   <li>Input tokens: {@code anthropic-ratelimit-input-tokens-limit}, {@code -remaining}, {@code -reset}
+ *       into the feedback's {@code inputToken*} fields.</li>
+ *   <li>Output tokens: {@code anthropic-ratelimit-output-tokens-*} into the {@code outputToken*} fields.</li>
+ *   <li>Combined tokens: {@code anthropic-ratelimit-tokens-*} into the {@code token*} fields, and nothing
+ *       else does: Anthropic limits input and output tokens per minute separately, and filling the
+ *       combined window from the smaller of the two (80,000 output tokens left of a 1,800,000 budget)
+ *       would make the limiter believe almost the whole budget is spent.</li>
  *   <li>Resets are RFC 3339 timestamps ({@code 2026-10-21T07:28:30Z}), turned into the time from now
  *       until then (zero when already past).</li>
- *   <li>{@code retry-after}: seconds (or an HTTP date).</li>
+ *   <li>The wait of a refusal: {@code retry-after-ms} (milliseconds) first, then {@code retry-after}
+ *       (seconds, or an HTTP date). The cap on a long wait is the limiter's business, not the provider's.</li>
  * </ul>
  * A value that cannot be read is left out: the feedback is advice, and a malformed header must not
  * fail a translation that succeeded.
@@ -44,9 +46,6 @@ final class RateLimitHeaders {
 
     /** One limit's three headers. */
     private record Triple(OptionalLong limit, OptionalLong remaining, Optional<Duration> reset) {
-        boolean isPresent() {
-            return limit.isPresent() || remaining.isPresent() || reset.isPresent();
-        }
     }
 
     /**
@@ -62,29 +61,42 @@ final class RateLimitHeaders {
         requests.limit().ifPresent(b::requestLimit);
         requests.remaining().ifPresent(b::requestsRemaining);
         requests.reset().ifPresent(b::requestsReset);
-        Triple tokens = tokens(headers, now);
+        Triple tokens = triple(headers, "tokens", now);
         tokens.limit().ifPresent(b::tokenLimit);
         tokens.remaining().ifPresent(b::tokensRemaining);
         tokens.reset().ifPresent(b::tokensReset);
+        Triple input = triple(headers, "input-tokens", now);
+        input.limit().ifPresent(b::inputTokenLimit);
+        input.remaining().ifPresent(b::inputTokensRemaining);
+        input.reset().ifPresent(b::inputTokensReset);
+        Triple output = triple(headers, "output-tokens", now);
+        output.limit().ifPresent(b::outputTokenLimit);
+        output.remaining().ifPresent(b::outputTokensRemaining);
+        output.reset().ifPresent(b::outputTokensReset);
         retryAfter(headers, now).ifPresent(b::retryAfter);
         return b.build();
     }
 
     /**
-     * The wait a response asks for: {@code retry-after} in seconds, or an HTTP date measured from
-     * {@code now} (a past date is zero).
+     * The wait a response asks for: {@code retry-after-ms} (milliseconds, as Anthropic's SDKs read it)
+     * first, then {@code retry-after} in seconds, or an HTTP date measured from {@code now} (a past date
+     * is zero).
      *
      * @param headers the response headers
      * @param now the wall-clock time
-     * @return the wait when the header said one
+     * @return the wait when a header said one
      */
     static Optional<Duration> retryAfter(HttpHeaders headers, Instant now) {
+        Optional<String> millis = headers.firstValue("retry-after-ms").map(String::trim);
+        if (millis.isPresent() && DECIMAL.matcher(millis.get()).matches()) {
+            return Optional.of(fromDecimal(millis.get(), 1_000_000L));
+        }
         Optional<String> value = headers.firstValue("retry-after").map(String::trim);
         if (value.isEmpty()) {
             return Optional.empty();
         }
         if (DECIMAL.matcher(value.get()).matches()) {
-            return Optional.of(seconds(value.get()));
+            return Optional.of(fromDecimal(value.get(), 1_000_000_000L));
         }
         try {
             Instant at = ZonedDateTime.parse(value.get(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
@@ -109,28 +121,6 @@ final class RateLimitHeaders {
         }
     }
 
-    private static Triple tokens(HttpHeaders headers, Instant now) {
-        Triple combined = triple(headers, "tokens", now);
-        if (combined.isPresent()) {
-            return combined;
-        }
-        Triple tightest = new Triple(OptionalLong.empty(), OptionalLong.empty(), Optional.empty());
-        for (String kind : List.of("input-tokens", "output-tokens")) {
-            Triple t = triple(headers, kind, now);
-            if (!t.isPresent()) {
-                continue;
-            }
-            if (!tightest.isPresent() || remainingOrMax(t) < remainingOrMax(tightest)) {
-                tightest = t;
-            }
-        }
-        return tightest;
-    }
-
-    private static long remainingOrMax(Triple t) {
-        return t.remaining().orElse(Long.MAX_VALUE);
-    }
-
     private static Triple triple(HttpHeaders headers, String kind, Instant now) {
         return new Triple(count(headers, PREFIX + kind + "-limit"), count(headers, PREFIX + kind + "-remaining"),
                 headers.firstValue(PREFIX + kind + "-reset").flatMap(v -> reset(v, now)));
@@ -144,8 +134,8 @@ final class RateLimitHeaders {
         return OptionalLong.of(new BigDecimal(value.get()).min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue());
     }
 
-    private static Duration seconds(String amount) {
-        BigDecimal nanos = new BigDecimal(amount).multiply(BigDecimal.valueOf(1_000_000_000L));
+    private static Duration fromDecimal(String amount, long nanosPerUnit) {
+        BigDecimal nanos = new BigDecimal(amount).multiply(BigDecimal.valueOf(nanosPerUnit));
         BigDecimal capped = nanos.min(BigDecimal.valueOf(Long.MAX_VALUE));
         return Duration.ofNanos(capped.setScale(0, RoundingMode.HALF_UP).longValueExact());
     }

@@ -217,6 +217,33 @@ class AnthropicProviderTest {
                 + " request tokens has exceeded your per-minute rate limit; retry after 17s [request req_42]", e.getMessage());
     }
 
+    @Test
+    void inputAndOutputTokenLimitsReachTheFeedbackApartFromTheCombinedOne() throws Exception {
+        server.respond(r -> Reply.json(200, message("Bonjour", "end_turn", 80, 2))
+                .withHeader("anthropic-ratelimit-input-tokens-limit", "2000000")
+                .withHeader("anthropic-ratelimit-input-tokens-remaining", "1999920")
+                .withHeader("anthropic-ratelimit-input-tokens-reset", "2026-10-21T07:28:01Z")
+                .withHeader("anthropic-ratelimit-output-tokens-limit", "400000")
+                .withHeader("anthropic-ratelimit-output-tokens-remaining", "80000")
+                .withHeader("anthropic-ratelimit-output-tokens-reset", "2026-10-21T07:28:48Z"));
+
+        RateLimitFeedback feedback = provider(Map.of()).translate(finalRequest("Good morning")).rateLimit();
+
+        assertEquals(OptionalLong.of(1_999_920), feedback.inputTokensRemaining());
+        assertEquals(OptionalLong.of(80_000), feedback.outputTokensRemaining());
+        assertEquals(Optional.of(Duration.ofSeconds(48)), feedback.outputTokensReset());
+        assertEquals(OptionalLong.empty(), feedback.tokensRemaining(), "the combined window is not the output one");
+        assertEquals(OptionalLong.empty(), feedback.tokenLimit());
+    }
+
+    @Test
+    void rateLimitWithRetryAfterMsWaitsThatManyMilliseconds() {
+        ProviderException e = failure(Reply.json(429, error("rate_limit_error", "slow down"))
+                .withHeader("retry-after-ms", "750").withHeader("retry-after", "1"));
+
+        assertEquals(Optional.of(Duration.ofMillis(750)), assertInstanceOf(RateLimitedException.class, e).retryAfter());
+    }
+
     @ParameterizedTest
     @CsvSource({"529, overloaded_error", "500, api_error", "504, timeout_error", "503, ''", "502, some_new_error"})
     void retryableErrorsAreTransient(int status, String type) {

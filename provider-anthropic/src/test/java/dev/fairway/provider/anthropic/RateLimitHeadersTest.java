@@ -59,27 +59,49 @@ class RateLimitHeadersTest {
     }
 
     @Test
-    void withoutCombinedTokenHeadersTheTighterOfInputAndOutputIsUsed() {
+    void inputAndOutputTokenHeadersFillTheirOwnWindowsNeverTheCombinedOne() {
+        // Anthropic's per-minute token limits, input and output apart: 80,000 output tokens left must
+        // not become "80,000 tokens left" of the combined budget (the limiter would see ~95% spent).
         RateLimitFeedback f = parse(Map.of(
                 "anthropic-ratelimit-input-tokens-limit", "400000",
                 "anthropic-ratelimit-input-tokens-remaining", "350000",
                 "anthropic-ratelimit-input-tokens-reset", "2026-10-21T07:28:10Z",
-                "anthropic-ratelimit-output-tokens-limit", "80000",
-                "anthropic-ratelimit-output-tokens-remaining", "2000",
+                "anthropic-ratelimit-output-tokens-limit", "90000",
+                "anthropic-ratelimit-output-tokens-remaining", "80000",
                 "anthropic-ratelimit-output-tokens-reset", "2026-10-21T07:28:45Z"));
 
-        assertEquals(OptionalLong.of(80_000), f.tokenLimit());
-        assertEquals(OptionalLong.of(2_000), f.tokensRemaining());
-        assertEquals(Optional.of(Duration.ofSeconds(45)), f.tokensReset());
+        assertEquals(OptionalLong.of(400_000), f.inputTokenLimit());
+        assertEquals(OptionalLong.of(350_000), f.inputTokensRemaining());
+        assertEquals(Optional.of(Duration.ofSeconds(10)), f.inputTokensReset());
+        assertEquals(OptionalLong.of(90_000), f.outputTokenLimit());
+        assertEquals(OptionalLong.of(80_000), f.outputTokensRemaining());
+        assertEquals(Optional.of(Duration.ofSeconds(45)), f.outputTokensReset());
+        assertEquals(OptionalLong.empty(), f.tokenLimit());
+        assertEquals(OptionalLong.empty(), f.tokensRemaining());
+        assertEquals(Optional.empty(), f.tokensReset());
     }
 
     @Test
-    void combinedTokenHeadersWinOverInputAndOutput() {
+    void combinedTokenHeadersFillOnlyTheCombinedWindow() {
         RateLimitFeedback f = parse(Map.of(
+                "anthropic-ratelimit-tokens-limit", "490000",
                 "anthropic-ratelimit-tokens-remaining", "5000",
                 "anthropic-ratelimit-output-tokens-remaining", "10"));
 
+        assertEquals(OptionalLong.of(490_000), f.tokenLimit());
         assertEquals(OptionalLong.of(5_000), f.tokensRemaining());
+        assertEquals(OptionalLong.of(10), f.outputTokensRemaining());
+        assertEquals(OptionalLong.empty(), f.inputTokensRemaining());
+    }
+
+    @Test
+    void retryAfterMsWinsOverRetryAfter() {
+        assertEquals(Optional.of(Duration.ofMillis(1250)),
+                parse(Map.of("retry-after-ms", "1250", "retry-after", "2")).retryAfter());
+        assertEquals(Optional.of(Duration.ofNanos(2_500_000)), parse(Map.of("retry-after-ms", "2.5")).retryAfter());
+        assertEquals(Optional.of(Duration.ofSeconds(2)),
+                parse(Map.of("retry-after-ms", "soon", "retry-after", "2")).retryAfter(),
+                "an unreadable retry-after-ms falls back to retry-after");
     }
 
     @Test

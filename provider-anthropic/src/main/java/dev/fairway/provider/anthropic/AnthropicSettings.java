@@ -25,7 +25,8 @@ import java.util.function.Function;
  * @param finalTemperature sampling temperature for finals
  * @param maxTokensFactor completion headroom: max tokens = source tokens times this factor
  * @param maxTokensMin the smallest completion cap sent
- * @param maxTokensMax the largest completion cap sent
+ * @param maxTokensMax the largest completion cap sent: the model's output limit ({@link ModelLimits}),
+ *     or a configured value up to that limit
  * @param httpVersion which HTTP version to ask for
  */
 record AnthropicSettings(
@@ -48,8 +49,11 @@ record AnthropicSettings(
     static final String API_KEY_ENV = "ANTHROPIC_API_KEY";
     /** Anthropic's own endpoint: only a default, contacted when nothing else is configured. */
     static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
-    /** The fastest, cheapest model of its generation: a translation needs no more. */
-    static final String DEFAULT_MODEL = "claude-3-5-haiku-latest";
+    /**
+     * The fastest, cheapest current model: a translation needs no more. ({@code claude-3-5-haiku-latest},
+     * the first default, has been retired.)
+     */
+    static final String DEFAULT_MODEL = "claude-haiku-4-5";
     /** The API version Anthropic documents for the Messages API. */
     static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -60,8 +64,6 @@ record AnthropicSettings(
     static final double DEFAULT_FINAL_TEMPERATURE = 0.2;
     static final double DEFAULT_MAX_TOKENS_FACTOR = 2.0;
     static final int DEFAULT_MAX_TOKENS_MIN = 64;
-    /** Claude 3.5 Haiku's output limit. */
-    static final int DEFAULT_MAX_TOKENS_MAX = 8_192;
 
     /** Every key this provider reads, relative to {@link #PREFIX}; others are reported as unknown. */
     static final Set<String> KEYS = Set.of("base-url", "model", "api-key", "anthropic-version", "request-timeout",
@@ -127,7 +129,7 @@ record AnthropicSettings(
         double finalTemperature = config.decimal("temperature.final", DEFAULT_FINAL_TEMPERATURE, 0.0, 1.0);
         double factor = config.decimal("max-tokens.factor", DEFAULT_MAX_TOKENS_FACTOR, 0.5, 20.0);
         int min = config.integer("max-tokens.min", DEFAULT_MAX_TOKENS_MIN, 1, 1_000_000);
-        int max = config.integer("max-tokens.max", DEFAULT_MAX_TOKENS_MAX, 1, 1_000_000);
+        int max = maxTokensMax(config, model);
         if (min > max) {
             throw new InvalidConfigurationException(config.fullKey("max-tokens.min"), Integer.toString(min),
                     "at most " + config.fullKey("max-tokens.max") + " (" + max + ")");
@@ -139,6 +141,24 @@ record AnthropicSettings(
         };
         return new AnthropicSettings(baseUrl, model, apiKey, version, requestTimeout, connectTimeout,
                 partialTemperature, finalTemperature, factor, min, max, httpVersion);
+    }
+
+    /**
+     * The ceiling of {@code max_tokens}: the model's output limit, or a configured value, clamped to
+     * the limit when the model is known (Anthropic refuses a larger {@code max_tokens}).
+     */
+    private static int maxTokensMax(PluginConfig config, String model) {
+        int modelMax = ModelLimits.maxOutputTokens(model);
+        if (config.get("max-tokens.max").isEmpty()) {
+            return modelMax;
+        }
+        int configured = config.integer("max-tokens.max", modelMax, 1, 1_000_000);
+        if (configured > modelMax && ModelLimits.isKnown(model)) {
+            LOG.log(System.Logger.Level.WARNING,
+                    () -> ModelLimits.clampMessage(config.fullKey("max-tokens.max"), configured, model, modelMax));
+            return modelMax;
+        }
+        return configured;
     }
 
     /**

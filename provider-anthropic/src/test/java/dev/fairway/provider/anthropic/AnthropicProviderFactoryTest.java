@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class AnthropicProviderFactoryTest {
 
@@ -48,7 +50,7 @@ class AnthropicProviderFactoryTest {
         try (TranslationProvider provider = create(Map.of(), Map.of("ANTHROPIC_API_KEY", KEY))) {
             AnthropicSettings s = ((AnthropicProvider) provider).settings();
             assertEquals("anthropic", provider.name());
-            assertEquals("claude-3-5-haiku-latest", provider.model());
+            assertEquals("claude-haiku-4-5", provider.model(), "a current model; claude-3-5-haiku-latest is retired");
             assertEquals(URI.create("https://api.anthropic.com/v1/messages"), s.messagesUri());
             assertEquals(KEY, s.apiKey());
             assertEquals("2023-06-01", s.anthropicVersion());
@@ -57,8 +59,47 @@ class AnthropicProviderFactoryTest {
             assertEquals(0.0, s.partialTemperature());
             assertEquals(0.2, s.finalTemperature());
             assertEquals(64, s.maxTokensMin());
-            assertEquals(8192, s.maxTokensMax());
+            assertEquals(64_000, s.maxTokensMax(), "Claude Haiku 4.5's output limit");
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "claude-haiku-4-5, 64000",
+        "claude-haiku-4-5-20251001, 64000",
+        "claude-sonnet-4-5, 64000",
+        "claude-sonnet-4-0, 64000",
+        "claude-opus-4-1-20250805, 32000",
+        "claude-opus-4-0, 32000",
+        "claude-opus-4-5, 64000",
+        "claude-3-7-sonnet-latest, 64000",
+        "claude-3-5-haiku-latest, 8192",
+        "claude-3-haiku-20240307, 4096",
+        "some-model-from-the-future, 4096"})
+    void maxTokensCapFollowsTheModel(String model, int max) {
+        assertEquals(max, settings(Map.of("model", model), Map.of("ANTHROPIC_API_KEY", KEY)).maxTokensMax());
+    }
+
+    @Test
+    void configuredCapWinsBelowTheModelsLimitAndIsClampedAboveIt() {
+        Map<String, String> env = Map.of("ANTHROPIC_API_KEY", KEY);
+        assertEquals(2_000, settings(Map.of("model", "claude-3-5-haiku-latest", "max-tokens.max", "2000"), env)
+                .maxTokensMax());
+        assertEquals(8_192, settings(Map.of("model", "claude-3-5-haiku-latest", "max-tokens.max", "16384"), env)
+                .maxTokensMax());
+        assertEquals(16_384, settings(Map.of("model", "claude-next", "max-tokens.max", "16384"), env).maxTokensMax(),
+                "whoever names a model Fairway does not know knows its limit");
+        assertEquals("fairway.provider.anthropic.max-tokens.max = 16384 is above the output limit of model"
+                + " 'claude-3-5-haiku-latest' (8192 tokens): 8192 is used, since Anthropic refuses a larger max_tokens",
+                ModelLimits.clampMessage("fairway.provider.anthropic.max-tokens.max", 16_384, "claude-3-5-haiku-latest",
+                        8_192));
+    }
+
+    @Test
+    void minimumAboveTheModelsLimitNamesTheMinimum() {
+        assertEquals("fairway.provider.anthropic.max-tokens.min", assertThrows(InvalidConfigurationException.class,
+                () -> settings(Map.of("model", "claude-3-haiku", "max-tokens.min", "5000"),
+                        Map.of("ANTHROPIC_API_KEY", KEY))).key());
     }
 
     @Test

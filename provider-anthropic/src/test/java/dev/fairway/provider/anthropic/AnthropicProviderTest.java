@@ -158,6 +158,20 @@ class AnthropicProviderTest {
     }
 
     @Test
+    void maxTokensSentNeverExceedsTheModelsOutputLimit() throws Exception {
+        String longText = "word ".repeat(1500).strip();
+        provider(Map.of("model", "claude-3-haiku-20240307", "max-tokens.factor", "20", "max-tokens.max", "100000"))
+                .translate(finalRequest(longText));
+        provider(Map.of("max-tokens.factor", "20")).translate(finalRequest(longText));
+
+        assertEquals(4_096, AnthropicAnswers.json(server.requests().get(0)).path("max_tokens").asInt());
+        JsonNode byDefault = AnthropicAnswers.json(server.requests().get(1));
+        assertEquals("claude-haiku-4-5", byDefault.path("model").asText());
+        assertEquals(20 * Prompts.textTokens(longText), byDefault.path("max_tokens").asInt(),
+                "below Claude Haiku 4.5's 64,000, not cut at the retired default's 8,192");
+    }
+
+    @Test
     void estimateReservesPromptPlusTheMaxTokensSent() throws Exception {
         AnthropicProvider provider = provider(Map.of());
         int estimate = provider.estimateTokens(SegmentKind.FINAL, "Good morning");
@@ -198,7 +212,7 @@ class AnthropicProviderTest {
 
         assertTrue(result.usage().promptTokens() > 0 && result.usage().completionTokens() > 0, result.usage().toString());
         assertEquals(FinishReason.OTHER, result.finishReason());
-        assertEquals("claude-3-5-haiku-latest", result.model(), "the configured model when the answer names none");
+        assertEquals("claude-haiku-4-5", result.model(), "the configured model when the answer names none");
     }
 
     @Test
@@ -285,7 +299,7 @@ class AnthropicProviderTest {
     void notFoundNamesTheModelAndTheUrl() {
         ProviderException e = failure(Reply.json(404, error("not_found_error", "model: claude-9")));
 
-        assertTrue(e.getMessage().contains("model 'claude-3-5-haiku-latest' or " + server.uri() + "/v1/messages was not"
+        assertTrue(e.getMessage().contains("model 'claude-haiku-4-5' or " + server.uri() + "/v1/messages was not"
                 + " found"), e.getMessage());
     }
 

@@ -54,6 +54,31 @@ final class Failures {
      * @return the exception to throw
      */
     ProviderException forStatus(int status, HttpHeaders headers, String body, RateLimitFeedback feedback) {
+        return obeyShouldRetry(headers, byType(status, headers, body, feedback));
+    }
+
+    /**
+     * Applies {@code x-should-retry}, which Anthropic's official SDKs obey before they look at the
+     * status: {@code true} makes any failure retryable, {@code false} makes even a 429 or a 529 final.
+     *
+     * @param headers the response headers
+     * @param failure what the error type and status mean
+     * @return the failure, or its retryable or final counterpart when the header says otherwise
+     */
+    static ProviderException obeyShouldRetry(HttpHeaders headers, ProviderException failure) {
+        String said = headers.firstValue("x-should-retry").map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("");
+        if (said.equals("true") && !failure.retryable()) {
+            return new TransientProviderException(failure.getMessage()
+                    + "; retryable all the same: the server answered x-should-retry: true");
+        }
+        if (said.equals("false") && failure.retryable()) {
+            return new PermanentProviderException(Kind.OTHER, failure.getMessage()
+                    + "; not retried: the server answered x-should-retry: false");
+        }
+        return failure;
+    }
+
+    private ProviderException byType(int status, HttpHeaders headers, String body, RateLimitFeedback feedback) {
         MessagesJson.ErrorBody error = MessagesJson.error(body);
         String type = error.type().toLowerCase(Locale.ROOT);
         String said = said(error, body);
@@ -63,8 +88,8 @@ final class Failures {
         // A type Anthropic has not documented (yet) is judged by the status, like an answer without one.
         String kind = KNOWN_TYPES.contains(type) ? type : byStatus(status);
         return switch (kind) {
+            // The wait travels as retryAfter(), which callers print; saying it here too printed it twice.
             case "rate_limit_error" -> new RateLimitedException(server + ": rate limit reached (" + answer + ")" + said
-                    + feedback.retryAfter().map(d -> "; retry after " + PluginConfig.DurationText.format(d)).orElse("")
                     + requestId, feedback);
             case "overloaded_error", "api_error", "timeout_error" ->
                     new TransientProviderException(server + " answered " + answer + said + requestId);

@@ -228,7 +228,30 @@ class AnthropicProviderTest {
         assertEquals(OptionalLong.of(0), limited.feedback().requestsRemaining());
         assertEquals(Optional.of(Duration.ofSeconds(17)), limited.feedback().requestsReset());
         assertEquals("127.0.0.1:" + server.uri().getPort() + ": rate limit reached (HTTP 429, rate_limit_error): Number of"
-                + " request tokens has exceeded your per-minute rate limit; retry after 17s [request req_42]", e.getMessage());
+                + " request tokens has exceeded your per-minute rate limit [request req_42]", e.getMessage(),
+                "the wait is retryAfter(), which callers print: the message does not say it a second time");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"429, rate_limit_error", "529, overloaded_error", "500, api_error", "503, ''"})
+    void shouldRetryFalseMakesEvenA429OrA529Final(int status, String type) {
+        ProviderException e = failure(Reply.json(status, type.isEmpty() ? "{}" : error(type, "no"))
+                .withHeader("x-should-retry", "false").withHeader("retry-after", "1"));
+
+        assertEquals(Kind.OTHER, assertInstanceOf(PermanentProviderException.class, e).kind());
+        assertFalse(e.retryable());
+        assertTrue(e.getMessage().endsWith("not retried: the server answered x-should-retry: false"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"400, invalid_request_error", "404, not_found_error", "401, authentication_error"})
+    void shouldRetryTrueMakesAnyFailureRetryable(int status, String type) {
+        ProviderException e = failure(Reply.json(status, error(type, "try me again")).withHeader("x-should-retry", "true"));
+
+        assertInstanceOf(TransientProviderException.class, e);
+        assertTrue(e.retryable());
+        assertTrue(e.getMessage().endsWith("retryable all the same: the server answered x-should-retry: true"),
+                e.getMessage());
     }
 
     @Test

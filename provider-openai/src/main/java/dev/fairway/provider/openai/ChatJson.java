@@ -31,6 +31,27 @@ final class ChatJson {
         }
     }
 
+    /** A streamed event that carries an error instead of a chunk; {@link #error()} says which. */
+    static final class ErrorEvent extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        private final transient ErrorBody error;
+
+        ErrorEvent(ErrorBody error) {
+            super("the stream carried an error", null, false, false);
+            this.error = error;
+        }
+
+        /**
+         * What the event said.
+         *
+         * @return its message, type and code
+         */
+        ErrorBody error() {
+            return error;
+        }
+    }
+
     /**
      * A finished (non-streamed) completion.
      *
@@ -140,15 +161,14 @@ final class ChatJson {
      *
      * @param data the event's data
      * @return the chunk
-     * @throws NotAChatCompletion when the data is not a JSON object, or is an error event
+     * @throws NotAChatCompletion when the data is not a JSON object
+     * @throws ErrorEvent when the event is an error ({@code {"error": ...}}, which OpenAI sends inside
+     *     a stream that began with HTTP 200, or {@code {"type":"error", ...}} as Anthropic-style servers do)
      */
-    static Chunk chunk(String data) throws NotAChatCompletion {
+    static Chunk chunk(String data) throws NotAChatCompletion, ErrorEvent {
         JsonNode root = parseObject(data);
-        if (root.has("error")) {
-            ErrorBody error = error(data);
-            throw new NotAChatCompletion("the stream carried an error"
-                    + (error.label().isEmpty() ? "" : " (" + error.label() + ")")
-                    + (error.message().isEmpty() ? "" : ": " + error.message()));
+        if (root.has("error") || "error".equals(root.path("type").asText())) {
+            throw new ErrorEvent(error(data));
         }
         JsonNode choice = root.path("choices").path(0);
         JsonNode content = choice.path("delta").path("content");

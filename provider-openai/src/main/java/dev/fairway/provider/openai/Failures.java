@@ -10,6 +10,7 @@ import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderMessages;
 
 import java.net.http.HttpHeaders;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -43,19 +44,86 @@ final class Failures {
      * @return the exception to throw
      */
     ProviderException forStatus(int status, HttpHeaders headers, String body, RateLimitFeedback feedback) {
+        return obeyShouldRetry(headers, byStatus(status, "HTTP " + status, headers, body, feedback));
+    }
+
+    /**
+     * The exception for an error event inside a stream that began with HTTP 200 (OpenAI reports
+     * failures that happen after the headers this way): judged by its code, else its type, as the
+     * status that error comes with when it is not streamed, so that a rejected key is permanent and a
+     * rate limit is a rate limit. An error of an unknown code and type is transient.
+     *
+     * @param error what the event said
+     * @param event the event's data
+     * @param headers the stream's response headers
+     * @param feedback the rate-limit headers of the stream's head
+     * @return the exception to throw
+     */
+    ProviderException forStreamError(ChatJson.ErrorBody error, String event, HttpHeaders headers,
+                                     RateLimitFeedback feedback) {
+        int status = statusOf(error.code());
+        if (status == 0) {
+            status = statusOf(error.type());
+        }
+        if (status == 0 && !QUOTA_CODES.contains(error.code()) && !QUOTA_CODES.contains(error.type())) {
+            return obeyShouldRetry(headers, new TransientProviderException(server + " sent an error event in the stream"
+                    + (error.label().isEmpty() ? "" : " (" + redact(error.label()) + ")") + said(error, event)));
+        }
+        return obeyShouldRetry(headers, byStatus(status == 0 ? 429 : status, "an error event in an HTTP 200 stream",
+                headers, event, feedback));
+    }
+
+    /** The HTTP status an error code or type of OpenAI (or of an Anthropic-style server) comes with; 0 for none. */
+    private static int statusOf(String codeOrType) {
+        return switch (codeOrType.toLowerCase(Locale.ROOT)) {
+            case "invalid_api_key", "invalid_authentication", "authentication_error", "unauthorized" -> 401;
+            case "permission_error", "permission_denied", "unsupported_country_region_territory" -> 403;
+            case "model_not_found", "not_found_error", "not_found" -> 404;
+            case "rate_limit_exceeded", "rate_limit_error", "requests", "tokens" -> 429;
+            case "invalid_request_error", "context_length_exceeded", "invalid_value", "request_too_large" -> 400;
+            case "timeout_error", "timeout" -> 408;
+            case "server_error", "api_error", "internal_error" -> 500;
+            case "overloaded_error", "engine_overloaded", "service_unavailable" -> 503;
+            default -> 0;
+        };
+    }
+
+    /**
+     * Applies {@code x-should-retry}, which OpenAI's and Anthropic's official SDKs obey before they look
+     * at the status: {@code true} makes any failure retryable, {@code false} makes even a 429 or a 5xx final.
+     *
+     * @param headers the response headers
+     * @param failure what the status and body mean
+     * @return the failure, or its retryable or final counterpart when the header says otherwise
+     */
+    static ProviderException obeyShouldRetry(HttpHeaders headers, ProviderException failure) {
+        String said = headers.firstValue("x-should-retry").map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("");
+        if (said.equals("true") && !failure.retryable()) {
+            return new TransientProviderException(failure.getMessage()
+                    + "; retryable all the same: the server answered x-should-retry: true");
+        }
+        if (said.equals("false") && failure.retryable()) {
+            return new PermanentProviderException(Kind.OTHER, failure.getMessage()
+                    + "; not retried: the server answered x-should-retry: false");
+        }
+        return failure;
+    }
+
+    private ProviderException byStatus(int status, String answered, HttpHeaders headers, String body,
+                                       RateLimitFeedback feedback) {
         ChatJson.ErrorBody error = ChatJson.error(body);
         String label = error.label();
         String said = said(error, body);
         String requestId = headers.firstValue("x-request-id").map(id -> " [request " + redact(id) + "]").orElse("");
-        String status0 = "HTTP " + status + (label.isEmpty() ? "" : ", " + redact(label));
+        String status0 = answered + (label.isEmpty() ? "" : ", " + redact(label));
         if (QUOTA_CODES.contains(error.code()) || QUOTA_CODES.contains(error.type())) {
             return new PermanentProviderException(Kind.QUOTA_EXHAUSTED, server + ": the account's quota is exhausted ("
                     + status0 + ")" + said + "; add credit or raise the usage limit, waiting for a rate window will not help"
                     + requestId);
         }
         return switch (status) {
+            // The wait travels as retryAfter(), which callers print; saying it here too printed it twice.
             case 429 -> new RateLimitedException(server + ": rate limit reached (" + status0 + ")" + said
-                    + feedback.retryAfter().map(d -> "; retry after " + PluginConfig.DurationText.format(d)).orElse("")
                     + requestId, feedback);
             case 400, 413, 422 -> new PermanentProviderException(Kind.BAD_REQUEST,
                     server + " rejected the request (" + status0 + ")" + said + requestId);

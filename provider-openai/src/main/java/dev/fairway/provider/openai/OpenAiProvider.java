@@ -340,6 +340,8 @@ public final class OpenAiProvider implements TranslationProvider {
                         chunk = ChatJson.chunk(event);
                     } catch (ChatJson.NotAChatCompletion e) {
                         throw failures.malformed(head.status(), event, e.getMessage());
+                    } catch (ChatJson.ErrorEvent e) {
+                        throw failures.forStreamError(e.error(), event, head.headers(), feedback);
                     }
                     if (!chunk.delta().isEmpty()) {
                         text.append(chunk.delta());

@@ -56,6 +56,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class OpenAiProviderTest {
@@ -227,8 +228,48 @@ class OpenAiProviderTest {
         assertEquals(OptionalLong.of(4999), e.feedback().requestsRemaining());
         assertTrue(e.getMessage().contains("rate limit reached"), e.getMessage());
         assertTrue(e.getMessage().contains("requests per min"), e.getMessage());
-        assertTrue(e.getMessage().contains("retry after 1500ms"), e.getMessage());
+        assertFalse(e.getMessage().contains("retry after"), "the wait is retryAfter(), which callers print: "
+                + e.getMessage());
         assertTrue(e.retryable());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"429, rate_limit_exceeded", "500, server_error", "503, ''", "408, ''"})
+    void shouldRetryFalseMakesEvenA429OrA5xxFinal(int status, String code) {
+        server.onChat((ex, r) -> json(ex, status, error("no", "requests", code),
+                Map.of("x-should-retry", "false", "retry-after-ms", "10")));
+
+        PermanentProviderException e = assertThrows(PermanentProviderException.class,
+                () -> provider(Map.of()).translate(finalRequest("Good morning")));
+
+        assertEquals(PermanentProviderException.Kind.OTHER, e.kind());
+        assertFalse(e.retryable());
+        assertTrue(e.getMessage().endsWith("not retried: the server answered x-should-retry: false"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"400, invalid_request_error", "404, not_found", "401, invalid_api_key"})
+    void shouldRetryTrueMakesAnyFailureRetryable(int status, String code) {
+        server.onChat((ex, r) -> json(ex, status, error("try me again", "invalid_request_error", code),
+                Map.of("x-should-retry", "true")));
+
+        TransientProviderException e = assertThrows(TransientProviderException.class,
+                () -> provider(Map.of()).translate(finalRequest("Good morning")));
+
+        assertTrue(e.retryable());
+        assertTrue(e.getMessage().endsWith("retryable all the same: the server answered x-should-retry: true"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldRetryThatAgreesWithTheStatusChangesNothing() {
+        server.onChat((ex, r) -> json(ex, 429, error("slow down", "requests", "rate_limit_exceeded"),
+                Map.of("x-should-retry", "true", "retry-after", "3")));
+
+        RateLimitedException e = assertThrows(RateLimitedException.class,
+                () -> provider(Map.of()).translate(finalRequest("Good morning")));
+
+        assertEquals(Optional.of(Duration.ofSeconds(3)), e.retryAfter());
     }
 
     @Test

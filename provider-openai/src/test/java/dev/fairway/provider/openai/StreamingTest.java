@@ -14,12 +14,15 @@ import static dev.fairway.provider.openai.OpenAiProviderTest.WALL;
 import static dev.fairway.provider.openai.OpenAiProviderTest.finalRequest;
 import static dev.fairway.provider.openai.OpenAiProviderTest.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fairway.api.FinishReason;
+import dev.fairway.api.PermanentProviderException;
+import dev.fairway.api.ProviderException;
 import dev.fairway.api.RateLimitedException;
 import dev.fairway.api.SegmentKind;
 import dev.fairway.api.TokenUsage;
@@ -197,6 +200,66 @@ class StreamingTest {
                 () -> provider(Map.of()).translate(finalRequest("Good morning"), t -> { }));
 
         assertTrue(e.getMessage().contains("The server had an error"), e.getMessage());
+    }
+
+    private ProviderException streamError(String eventLines) {
+        server.onChat((ex, r) -> {
+            try (OutputStream out = eventStream(ex)) {
+                event(out, chunk("Bon"));
+                out.write(eventLines.getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        });
+        return assertThrows(ProviderException.class,
+                () -> provider(Map.of()).translate(finalRequest("Good morning"), t -> { }));
+    }
+
+    @Test
+    void authenticationErrorEventIsPermanentLikeA401() {
+        ProviderException e = streamError("data: " + error("Incorrect API key provided: " + KEY,
+                "invalid_request_error", "invalid_api_key") + "\n\n");
+
+        assertEquals(PermanentProviderException.Kind.AUTHENTICATION, assertInstanceOf(PermanentProviderException.class, e)
+                .kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("an error event in an HTTP 200 stream, invalid_api_key"), e.getMessage());
+        assertFalse(e.getMessage().contains(KEY), e.getMessage());
+    }
+
+    @Test
+    void rateLimitErrorEventIsRateLimitedLikeA429() {
+        ProviderException e = streamError("data: " + error("Rate limit reached for gpt-4o-mini on tokens per min",
+                "tokens", "rate_limit_exceeded") + "\n\n");
+
+        assertInstanceOf(RateLimitedException.class, e, e.getMessage());
+    }
+
+    @Test
+    void quotaErrorEventIsQuotaExhausted() {
+        ProviderException e = streamError("data: " + error("You exceeded your current quota",
+                "insufficient_quota", "insufficient_quota") + "\n\n");
+
+        assertEquals(PermanentProviderException.Kind.QUOTA_EXHAUSTED,
+                assertInstanceOf(PermanentProviderException.class, e).kind(), e.getMessage());
+    }
+
+    @Test
+    void anthropicStyleErrorEventsAreMappedByTheirType() {
+        assertInstanceOf(TransientProviderException.class, streamError("event: error\ndata: {\"type\":\"error\","
+                + "\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"));
+        assertInstanceOf(RateLimitedException.class, streamError("event: error\ndata: {\"type\":\"error\","
+                + "\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}\n\n"));
+        assertEquals(PermanentProviderException.Kind.BAD_REQUEST, assertInstanceOf(PermanentProviderException.class,
+                streamError("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                        + "\"message\":\"prompt is too long\"}}\n\n")).kind());
+    }
+
+    @Test
+    void errorEventOfAnUnknownKindIsTransient() {
+        ProviderException e = streamError("data: " + error("something odd", "mystery_error", null) + "\n\n");
+
+        assertInstanceOf(TransientProviderException.class, e);
+        assertTrue(e.getMessage().contains("sent an error event in the stream (mystery_error): something odd"),
+                e.getMessage());
     }
 
     @Test

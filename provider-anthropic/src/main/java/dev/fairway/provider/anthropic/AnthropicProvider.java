@@ -7,6 +7,7 @@ import dev.fairway.api.SegmentKind;
 import dev.fairway.api.TokenUsage;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationPrompts;
 import dev.fairway.api.spi.TranslationProvider;
 
@@ -40,7 +41,6 @@ public final class AnthropicProvider implements TranslationProvider {
     static final String NAME = "anthropic";
 
     private static final System.Logger LOG = System.getLogger(AnthropicProvider.class.getName());
-    private static final String USER_AGENT = "fairway-provider-anthropic";
     /**
      * The client's own tasks (completing futures, body delivery) run on virtual threads started on
      * demand: the client then keeps no pool of platform threads of its own.
@@ -49,6 +49,8 @@ public final class AnthropicProvider implements TranslationProvider {
 
     private final AnthropicSettings settings;
     private final NanoClock clock;
+    /** {@code fairway/0.1.0 (provider-anthropic)}: which Fairway, for the provider's logs and support. */
+    private final String userAgent;
     private final InstantSource wallClock;
     private final TranslationPrompts.Budget prompts;
     private final Failures failures;
@@ -56,9 +58,10 @@ public final class AnthropicProvider implements TranslationProvider {
     private final HttpClient client;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private AnthropicProvider(AnthropicSettings settings, NanoClock clock, InstantSource wallClock) {
+    private AnthropicProvider(AnthropicSettings settings, ProviderContext context, InstantSource wallClock) {
         this.settings = settings;
-        this.clock = clock;
+        this.clock = context.clock();
+        this.userAgent = "fairway/" + context.fairwayVersion() + " (provider-anthropic)";
         this.wallClock = wallClock;
         this.prompts = Prompts.of(settings);
         this.failures = new Failures(settings);
@@ -67,6 +70,9 @@ public final class AnthropicProvider implements TranslationProvider {
                 .version(httpVersion(settings))
                 .connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
+                // The application's choice (HTTPS_PROXY, NO_PROXY, fairway.http.proxy): the JDK's
+                // client reads no environment variable itself.
+                .proxy(context.proxySelector())
                 .executor(VIRTUAL_THREADS)
                 .build();
     }
@@ -75,13 +81,13 @@ public final class AnthropicProvider implements TranslationProvider {
      * Builds a provider.
      *
      * @param settings checked settings
-     * @param clock measures latency
+     * @param context the application's clock (measures latency), proxy selector and version
      * @param wallClock turns the rate-limit headers' timestamps into waits
      * @return the provider
      */
-    static AnthropicProvider create(AnthropicSettings settings, NanoClock clock, InstantSource wallClock) {
+    static AnthropicProvider create(AnthropicSettings settings, ProviderContext context, InstantSource wallClock) {
         return new AnthropicProvider(Objects.requireNonNull(settings, "settings"),
-                Objects.requireNonNull(clock, "clock"), Objects.requireNonNull(wallClock, "wallClock"));
+                Objects.requireNonNull(context, "context"), Objects.requireNonNull(wallClock, "wallClock"));
     }
 
     @Override
@@ -118,7 +124,7 @@ public final class AnthropicProvider implements TranslationProvider {
         byte[] body = MessagesJson.requestBody(settings.model(), system, request.text(), temperature, maxTokens);
         HttpRequest http = HttpRequest.newBuilder(messagesUri)
                 .timeout(settings.requestTimeout())
-                .header("User-Agent", USER_AGENT)
+                .header("User-Agent", userAgent)
                 .header("x-api-key", settings.apiKey())
                 .header("anthropic-version", settings.anthropicVersion())
                 .header("Content-Type", "application/json")

@@ -58,7 +58,7 @@ public final class AnthropicProviderFactory implements TranslationProviderFactor
     @Override
     public TranslationProvider create(ProviderContext context) {
         Objects.requireNonNull(context, "context");
-        return AnthropicProvider.create(AnthropicSettings.from(context.config(), environment), context.clock(), wallClock);
+        return AnthropicProvider.create(AnthropicSettings.from(context.config(), environment), context, wallClock);
     }
 
     @Override

@@ -28,6 +28,8 @@ import dev.fairway.provider.tck.LoopbackServer.Reply;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
@@ -41,6 +43,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,14 +68,39 @@ class AnthropicProviderTest {
     }
 
     AnthropicProvider provider(String baseUrl, Map<String, String> extra) {
+        return provider(baseUrl, extra, context -> context);
+    }
+
+    AnthropicProvider provider(String baseUrl, Map<String, String> extra, UnaryOperator<ProviderContext> context) {
         Map<String, String> config = new HashMap<>();
         config.put("base-url", baseUrl);
         config.putAll(extra);
         AnthropicProviderFactory factory = new AnthropicProviderFactory(Map.of("ANTHROPIC_API_KEY", KEY)::get, WALL);
-        AnthropicProvider p = (AnthropicProvider) factory.create(ProviderContext.of(
-                PluginConfig.of(AnthropicSettings.PREFIX, config)));
+        AnthropicProvider p = (AnthropicProvider) factory.create(context.apply(ProviderContext.of(
+                PluginConfig.of(AnthropicSettings.PREFIX, config))));
         providers.add(p);
         return p;
+    }
+
+    @Test
+    void userAgentNamesFairwaysVersionAndTheProvider() throws Exception {
+        provider(server.uri().toString(), Map.of(), c -> c.withFairwayVersion("1.2.3"))
+                .translate(finalRequest("Good morning"));
+
+        assertEquals(Optional.of("fairway/1.2.3 (provider-anthropic)"), server.requests().get(0).header("user-agent"));
+    }
+
+    @Test
+    void callsGoThroughTheContextsProxySelector() throws Exception {
+        // The base URL's host does not resolve: only the proxy (the loopback server) can answer.
+        InetSocketAddress proxy = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.uri().getPort());
+        AnthropicProvider provider = provider("http://api.anthropic.test.invalid", Map.of(),
+                c -> c.withProxySelector(ProxySelector.of(proxy)));
+
+        TranslationResult result = provider.translate(finalRequest("Good morning"));
+
+        assertEquals("[fr] Good morning", result.text());
+        assertEquals(Optional.of("api.anthropic.test.invalid"), server.requests().get(0).header("host"));
     }
 
     static TranslationRequest request(SegmentKind kind, String text) {

@@ -8,6 +8,7 @@ import dev.fairway.api.TokenUsage;
 import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationPrompts;
 import dev.fairway.api.spi.TranslationProvider;
 
@@ -49,7 +50,6 @@ public final class OpenAiProvider implements TranslationProvider {
     static final String NAME = "openai";
 
     private static final System.Logger LOG = System.getLogger(OpenAiProvider.class.getName());
-    private static final String USER_AGENT = "fairway-provider-openai";
     private static final Consumer<String> IGNORE = text -> {
     };
     /**
@@ -60,6 +60,8 @@ public final class OpenAiProvider implements TranslationProvider {
 
     private final OpenAiSettings settings;
     private final NanoClock clock;
+    /** {@code fairway/0.1.0 (provider-openai)}: which Fairway, for the provider's logs and support. */
+    private final String userAgent;
     private final InstantSource wallClock;
     private final TranslationPrompts.Budget prompts;
     private final Failures failures;
@@ -68,9 +70,10 @@ public final class OpenAiProvider implements TranslationProvider {
     private final CompletableFuture<Void> warmUp;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private OpenAiProvider(OpenAiSettings settings, NanoClock clock, InstantSource wallClock) {
+    private OpenAiProvider(OpenAiSettings settings, ProviderContext context, InstantSource wallClock) {
         this.settings = settings;
-        this.clock = clock;
+        this.clock = context.clock();
+        this.userAgent = "fairway/" + context.fairwayVersion() + " (provider-openai)";
         this.wallClock = wallClock;
         this.prompts = Prompts.of(settings);
         this.failures = new Failures(settings);
@@ -79,6 +82,9 @@ public final class OpenAiProvider implements TranslationProvider {
                 .version(httpVersion(settings))
                 .connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
+                // The application's choice (HTTPS_PROXY, NO_PROXY, fairway.http.proxy): the JDK's
+                // client reads no environment variable itself.
+                .proxy(context.proxySelector())
                 .executor(VIRTUAL_THREADS)
                 .build();
         this.warmUp = startWarmUp();
@@ -89,13 +95,13 @@ public final class OpenAiProvider implements TranslationProvider {
      * and its failures are only logged.
      *
      * @param settings checked settings
-     * @param clock measures latency
+     * @param context the application's clock (measures latency), proxy selector and version
      * @param wallClock reads HTTP-date {@code Retry-After} values
      * @return the provider
      */
-    static OpenAiProvider create(OpenAiSettings settings, NanoClock clock, InstantSource wallClock) {
+    static OpenAiProvider create(OpenAiSettings settings, ProviderContext context, InstantSource wallClock) {
         return new OpenAiProvider(Objects.requireNonNull(settings, "settings"),
-                Objects.requireNonNull(clock, "clock"), Objects.requireNonNull(wallClock, "wallClock"));
+                Objects.requireNonNull(context, "context"), Objects.requireNonNull(wallClock, "wallClock"));
     }
 
     @Override
@@ -206,7 +212,7 @@ public final class OpenAiProvider implements TranslationProvider {
     }
 
     private HttpRequest.Builder authorized(HttpRequest.Builder builder) {
-        builder.timeout(settings.requestTimeout()).header("User-Agent", USER_AGENT);
+        builder.timeout(settings.requestTimeout()).header("User-Agent", userAgent);
         switch (settings.auth()) {
             case BEARER -> builder.header("Authorization", "Bearer " + settings.apiKey());
             case API_KEY -> builder.header("api-key", settings.apiKey());

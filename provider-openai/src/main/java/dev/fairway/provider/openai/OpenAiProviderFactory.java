@@ -60,7 +60,7 @@ public final class OpenAiProviderFactory implements TranslationProviderFactory {
     @Override
     public TranslationProvider create(ProviderContext context) {
         Objects.requireNonNull(context, "context");
-        return OpenAiProvider.create(OpenAiSettings.from(context.config(), environment), context.clock(), wallClock);
+        return OpenAiProvider.create(OpenAiSettings.from(context.config(), environment), context, wallClock);
     }
 
     @Override

@@ -30,8 +30,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +55,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,13 +87,52 @@ class OpenAiProviderTest {
     }
 
     OpenAiProvider provider(String baseUrl, Map<String, String> extra) {
+        return provider(baseUrl, extra, context -> context);
+    }
+
+    OpenAiProvider provider(String baseUrl, Map<String, String> extra, UnaryOperator<ProviderContext> context) {
         Map<String, String> config = new HashMap<>();
         config.put("base-url", baseUrl);
         config.putAll(extra);
         OpenAiProviderFactory factory = new OpenAiProviderFactory(Map.of("OPENAI_API_KEY", KEY)::get, WALL);
-        OpenAiProvider p = (OpenAiProvider) factory.create(ProviderContext.of(PluginConfig.of(OpenAiSettings.PREFIX, config)));
+        OpenAiProvider p = (OpenAiProvider) factory.create(context.apply(
+                ProviderContext.of(PluginConfig.of(OpenAiSettings.PREFIX, config))));
         providers.add(p);
         return p;
+    }
+
+    @Test
+    void userAgentNamesFairwaysVersionAndTheProvider() throws Exception {
+        provider(server.baseUrl(), Map.of(), c -> c.withFairwayVersion("1.2.3")).translate(finalRequest("Good morning"));
+
+        assertEquals("fairway/1.2.3 (provider-openai)", server.take().header("User-Agent"));
+    }
+
+    @Test
+    void userAgentFallsBackToTheApiModulesVersion() throws Exception {
+        provider(Map.of()).translate(finalRequest("Good morning"));
+
+        String agent = server.take().header("User-Agent");
+        assertTrue(agent.matches("fairway/\\S+ \\(provider-openai\\)"), agent);
+        assertEquals(ProviderContext.of(PluginConfig.empty("x")).fairwayVersion(),
+                agent.substring("fairway/".length(), agent.indexOf(' ')));
+    }
+
+    @Test
+    void callsGoThroughTheContextsProxySelector() throws Exception {
+        // The base URL's host does not resolve: only the proxy (the loopback server) can answer.
+        InetSocketAddress proxy = new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                URI.create(server.baseUrl()).getPort());
+        OpenAiProvider provider = provider("http://api.openai.test.invalid/v1", Map.of(),
+                c -> c.withProxySelector(ProxySelector.of(proxy)));
+
+        TranslationResult result = provider.translate(finalRequest("Good morning"));
+
+        FakeOpenAiServer.Recorded sent = server.take();
+        assertEquals("Bonjour", result.text());
+        assertEquals("http://api.openai.test.invalid/v1/chat/completions", sent.path(),
+                "a proxy is sent the absolute URI");
+        assertEquals("api.openai.test.invalid", sent.header("Host"));
     }
 
     static TranslationRequest request(SegmentKind kind, String text) {

@@ -4,6 +4,7 @@ import dev.fairway.api.spi.PluginConfig.DurationText;
 import dev.fairway.app.config.ConfigKey;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.app.wiring.HttpProxies;
 import dev.fairway.app.wiring.Wiring;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,7 +38,9 @@ final class ConfigCommand implements Callable<Integer> {
             out.printf("%-36s %-12s %s%n", "KEY", "VALUE", "SOURCE");
             for (ConfigKey<?> key : ConfigKeys.ALL) {
                 Object value = config.get(key);
-                String text = value instanceof Duration d ? DurationText.format(d) : String.valueOf(value);
+                // A URL's user info (a proxy's or Redis' password) is never printed.
+                String text = HttpProxies.withoutUserInfo(
+                        value instanceof Duration d ? DurationText.format(d) : String.valueOf(value));
                 String source = config.source(key.name()).orElse("default");
                 if (source.equals("environment")) {
                     source += " (" + key.envVar() + ")";

@@ -1,5 +1,6 @@
 package dev.fairway.app.cli;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -11,10 +12,22 @@ import java.util.logging.Logger;
  * line per record on standard error, at {@code fairway.log.level} ({@code warn} by default, so that
  * {@code providers} and {@code translate} print only their answers). A logging configuration of the
  * user's own ({@code -Djava.util.logging.config.file}) is left alone.
+ *
+ * <p>At {@code debug} and {@code trace}, the JDK's own chatty loggers (TLS handshakes, security
+ * events, the HTTP client's internals) stay at {@code INFO}: {@code log.level=debug} is for
+ * Fairway's lines, and one TLS handshake alone writes hundreds of JDK lines.
  */
 final class Logging {
 
     private static final ConsoleFormatter FORMATTER = new ConsoleFormatter();
+
+    /**
+     * The JDK's loggers kept at {@code INFO} or above. Held here: {@code java.util.logging} keeps
+     * loggers weakly, and a level set on a logger that is collected would be lost.
+     */
+    static final List<Logger> JDK_LOGGERS = List.of(Logger.getLogger("javax.net.ssl"),
+            Logger.getLogger("jdk.event.security"), Logger.getLogger("sun.net.www"),
+            Logger.getLogger("jdk.internal.httpclient"), Logger.getLogger("jdk.httpclient"));
 
     private Logging() {
     }
@@ -48,12 +61,18 @@ final class Logging {
         }
         String lower = level.toLowerCase(Locale.ROOT);
         FORMATTER.stackTraces(lower.equals("debug") || lower.equals("trace"));
-        Logger.getLogger("").setLevel(switch (lower) {
+        Level root = switch (lower) {
             case "error" -> Level.SEVERE;
             case "info" -> Level.INFO;
             case "debug" -> Level.FINE;
             case "trace" -> Level.FINEST;
             default -> Level.WARNING;
-        });
+        };
+        Logger.getLogger("").setLevel(root);
+        // Finer than INFO is for Fairway's own lines; at INFO and above the JDK's follow the root.
+        Level jdk = root.intValue() < Level.INFO.intValue() ? Level.INFO : null;
+        for (Logger logger : JDK_LOGGERS) {
+            logger.setLevel(jdk);
+        }
     }
 }

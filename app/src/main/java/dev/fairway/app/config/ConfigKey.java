@@ -138,7 +138,9 @@ public final class ConfigKey<T> {
         return new ConfigKey<>(name, "text", defaultValue, allowed, meaning, root -> {
             String value = root.string(name, defaultValue).trim();
             if (!pattern.matcher(value).matches()) {
-                throw new InvalidConfigurationException(name, value, allowed);
+                // A URL's user info may hold a password: never echoed.
+                throw new InvalidConfigurationException(name,
+                        value.replaceAll("(?i)([a-z][a-z0-9+.-]*://)[^/@\\s]*@", "$1***@"), allowed);
             }
             return value;
         });

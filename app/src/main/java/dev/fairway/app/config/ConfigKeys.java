@@ -162,6 +162,14 @@ public final class ConfigKeys {
             "Level of the log lines written to standard error (java.util.logging, which also carries"
                     + " System.Logger and slf4j).");
 
+    /** The proxy of providers' HTTP calls. */
+    public static final ConfigKey<String> HTTP_PROXY = ConfigKey.text("fairway.http.proxy", "auto",
+            Pattern.compile("\\S+"), "auto, none, or an http:// proxy URL (host:port)",
+            "The proxy providers connect through. auto: https_proxy / HTTPS_PROXY for https, http_proxy / HTTP_PROXY"
+                    + " for http, except hosts in no_proxy / NO_PROXY (the JDK's HTTP client reads none of them);"
+                    + " none: always direct; a URL: http and https through it, NO_PROXY still applies."
+                    + " Loopback is never proxied; credentials in a proxy URL are never shown nor sent.");
+
     /** Every key, in the order of the README's table. */
     public static final List<ConfigKey<?>> ALL = List.of(
             PROVIDER, TRANSPORT,
@@ -171,7 +179,8 @@ public final class ConfigKeys {
             CONCURRENCY_POLICY, CONCURRENCY_MAX, CONCURRENCY_MIN,
             QUEUE_MAX_CONCURRENT, QUEUE_MIN_REQUEST_INTERVAL, QUEUE_PARTIAL_STALE_AFTER, QUEUE_MAX_QUEUED_FINALS,
             QUEUE_FINAL_MAX_ATTEMPTS, QUEUE_FINAL_RETRY_DEADLINE, QUEUE_DEDUPLICATE,
-            SESSION_IDLE_TIMEOUT, SHUTDOWN_GRACE, LOG_LEVEL);
+            SESSION_IDLE_TIMEOUT, SHUTDOWN_GRACE, LOG_LEVEL,
+            HTTP_PROXY);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =
             ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));

@@ -40,6 +40,7 @@ public final class FairwayConfig {
     private final CompositeConfiguration composite;
     private final Map<ConfigKey<?>, Object> values;
     private final Map<String, String> otelProperties;
+    private final Map<String, String> environment;
     /** Why {@code fairway.provider = auto} chose what it chose; null when a provider was named. */
     private final String providerChoice;
 
@@ -56,6 +57,7 @@ public final class FairwayConfig {
             composite.addConfiguration(layer.configuration());
         }
         this.otelProperties = Collections.unmodifiableMap(new TreeMap<>(otelProperties));
+        this.environment = Map.copyOf(environment);
         PluginConfig root = new ConfigurationView("", composite);
         Map<ConfigKey<?>, Object> read = new LinkedHashMap<>();
         for (ConfigKey<?> key : ConfigKeys.ALL) {
@@ -128,6 +130,18 @@ public final class FairwayConfig {
         }
         layers.add(new Layer("default", new MapConfiguration(defaults)));
         return new FairwayConfig(layers, otel, sources.environment());
+    }
+
+    /**
+     * An environment variable of the process (or of the sources a test gave), for the settings the
+     * application reads from the environment by convention rather than through a key, such as
+     * {@code HTTPS_PROXY}.
+     *
+     * @param name the variable
+     * @return its value, or null when unset
+     */
+    public String environmentVariable(String name) {
+        return environment.get(name);
     }
 
     private static PropertiesConfiguration readFile(Path path) {

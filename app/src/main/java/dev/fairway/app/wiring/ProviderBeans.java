@@ -10,9 +10,13 @@ import io.micronaut.context.annotation.Factory;
 import io.opentelemetry.api.OpenTelemetry;
 import jakarta.inject.Singleton;
 
+import java.net.ProxySelector;
+
 /** Builds the translation provider that {@code fairway.provider} selects, closed with the bean context. */
 @Factory
 public class ProviderBeans {
+
+    private static final System.Logger LOG = System.getLogger(ProviderBeans.class.getName());
 
     /** Creates the factory; Micronaut calls it. */
     public ProviderBeans() {
@@ -32,6 +36,17 @@ public class ProviderBeans {
     TranslationProvider translationProvider(FairwayConfig config, Plugins plugins, OpenTelemetry openTelemetry,
             NanoClock clock) {
         String name = config.get(ConfigKeys.PROVIDER);
-        return plugins.provider(name).create(new ProviderContext(config.provider(name), openTelemetry, clock));
+        ProxySelector proxies = HttpProxies.create(config.get(ConfigKeys.HTTP_PROXY), config::environmentVariable);
+        if (proxies instanceof HttpProxies configured) {
+            LOG.log(System.Logger.Level.INFO, () -> "provider " + name + ": " + configured.describe());
+            configured.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, w));
+        }
+        ProviderContext context = new ProviderContext(config.provider(name), openTelemetry, clock)
+                .withProxySelector(proxies);
+        // Without the build's version file (a class-path run from an IDE), the API module's version stays.
+        if (!AppVersion.current().equals("unknown")) {
+            context = context.withFairwayVersion(AppVersion.current());
+        }
+        return plugins.provider(name).create(context);
     }
 }

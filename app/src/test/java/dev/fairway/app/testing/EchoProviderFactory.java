@@ -20,6 +20,8 @@ public final class EchoProviderFactory implements TranslationProviderFactory {
 
     /** The providers built so far. */
     public final List<Echo> created = new CopyOnWriteArrayList<>();
+    /** The contexts they were built with. */
+    public final List<ProviderContext> contexts = new CopyOnWriteArrayList<>();
 
     @Override
     public String name() {
@@ -34,6 +36,7 @@ public final class EchoProviderFactory implements TranslationProviderFactory {
     @Override
     public TranslationProvider create(ProviderContext context) {
         Echo echo = new Echo(context.config());
+        contexts.add(context);
         created.add(echo);
         return echo;
     }

@@ -3,6 +3,7 @@ package dev.fairway.app.wiring;
 import dev.fairway.api.InvalidConfigurationException;
 import dev.fairway.api.NanoClock;
 import dev.fairway.api.TranslationScheduler;
+import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.ConfigSources;
@@ -13,6 +14,9 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +50,35 @@ class WiringTest {
             assertSame(NanoClock.SYSTEM, wiring.bean(NanoClock.class));
         }
         assertTrue(echo.created.getFirst().closed.get());
+    }
+
+    @Test
+    void providerContextCarriesTheEnvironmentsProxiesAndTheAppsVersion() {
+        EchoProviderFactory echo = new EchoProviderFactory();
+        try (Wiring wiring = Wiring.start(sources(Map.of("FAIRWAY_PROVIDER", "echo",
+                        "HTTPS_PROXY", "http://proxy.corp:3128", "NO_PROXY", ".corp")),
+                Plugins.of(List.of(echo), List.of()), List.of())) {
+            wiring.bean(TranslationProvider.class);
+
+            ProviderContext context = echo.contexts.getFirst();
+            assertEquals(AppVersion.current(), context.fairwayVersion());
+            assertEquals(List.of(new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("proxy.corp", 3128))),
+                    context.proxySelector().select(URI.create("https://api.openai.com/v1")));
+            assertEquals(List.of(Proxy.NO_PROXY), context.proxySelector().select(URI.create("https://llm.corp/v1")));
+        }
+    }
+
+    @Test
+    void proxyKeyNoneMakesProvidersConnectDirectly() {
+        EchoProviderFactory echo = new EchoProviderFactory();
+        try (Wiring wiring = Wiring.start(sources(Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_HTTP_PROXY", "none",
+                        "HTTPS_PROXY", "http://proxy.corp:3128")),
+                Plugins.of(List.of(echo), List.of()), List.of())) {
+            wiring.bean(TranslationProvider.class);
+
+            assertEquals(List.of(Proxy.NO_PROXY),
+                    echo.contexts.getFirst().proxySelector().select(URI.create("https://api.openai.com/v1")));
+        }
     }
 
     @Test

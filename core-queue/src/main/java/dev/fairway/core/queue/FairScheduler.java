@@ -1,6 +1,7 @@
 package dev.fairway.core.queue;
 
 import dev.fairway.api.NanoClock;
+import dev.fairway.api.PermanentProviderException;
 import dev.fairway.api.RateLimitedException;
 import dev.fairway.api.SegmentFailure;
 import dev.fairway.api.SegmentKind;
@@ -80,6 +81,7 @@ public final class FairScheduler implements TranslationScheduler {
     private final boolean dedup;
     private final String providerName;
     private final String providerModel;
+    private final PermanentFailureLog permanentFailures;
 
     private FairScheduler(Builder b) {
         this.provider = b.provider;
@@ -96,6 +98,7 @@ public final class FairScheduler implements TranslationScheduler {
         this.core = new SchedulingCore(this, settings, rateLimiter, concurrencyLimiter);
         this.providerName = provider.name();
         this.providerModel = provider.model();
+        this.permanentFailures = new PermanentFailureLog(b.permanentFailureLogger, b.clock);
         if (b.executor != null) {
             this.executor = b.executor;
         } else {
@@ -412,6 +415,10 @@ public final class FairScheduler implements TranslationScheduler {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "the rate limiter failed to account a finished call", e);
         }
+        if (error instanceof PermanentProviderException permanent) {
+            // Sessions hear of it as a failed segment; the operator hears of it here, once a minute per cause.
+            permanentFailures.record(providerName, permanent);
+        }
         List<Call> dispatched = next == Next.NONE ? null : new ArrayList<>(4);
         List<Object> claimed = new ArrayList<>(2);
         // The freed slot's next call usually starts from this pass: release this call's concurrency
@@ -571,6 +578,7 @@ public final class FairScheduler implements TranslationScheduler {
         private Duration finalRetryDeadline = Duration.ofSeconds(60);
         private boolean deduplicate = true;
         private boolean manualDispatch;
+        private System.Logger permanentFailureLogger = LOG;
 
         private Builder() {
         }
@@ -794,6 +802,12 @@ public final class FairScheduler implements TranslationScheduler {
         /** Tests: start no dispatcher thread; the test calls {@link FairScheduler#pump()}. */
         Builder manualDispatch() {
             manualDispatch = true;
+            return this;
+        }
+
+        /** Tests: where the lines about permanent provider failures go (this class's logger by default). */
+        Builder permanentFailureLogger(System.Logger logger) {
+            permanentFailureLogger = Objects.requireNonNull(logger, "logger");
             return this;
         }
 

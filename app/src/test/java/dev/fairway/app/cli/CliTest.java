@@ -9,14 +9,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -134,6 +141,49 @@ class CliTest {
         assertEquals(List.of("fairway: provider limited failed: rate limited: Rate limit reached for requests"
                 + " (retry after 2s)"), result.errLines());
         assertEquals("", result.out());
+    }
+
+    @Test
+    void rateLimitedTranslateThroughTheOpenAiProviderSaysTheWaitOnce() throws Exception {
+        String body = "{\"error\":{\"message\":\"Rate limit reached for requests\",\"type\":\"requests\","
+                + "\"code\":\"rate_limit_exceeded\"}}";
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> answerOnce(server, "HTTP/1.1 429 Too Many Requests\r\n"
+                    + "Content-Type: application/json\r\nretry-after-ms: 1500\r\nContent-Length: " + body.length()
+                    + "\r\nConnection: close\r\n\r\n" + body));
+
+            Result result = run(Map.of("FAIRWAY_PROVIDER", "openai",
+                    "FAIRWAY_PROVIDER_OPENAI_BASE_URL", "http://127.0.0.1:" + server.getLocalPort() + "/v1",
+                    "FAIRWAY_PROVIDER_OPENAI_API_KEY", "sk-test-key"), Plugins.discover(), List.of(),
+                    "translate", "--to", "es", "Hello");
+
+            assertEquals(1, result.code(), result.err());
+            String line = result.errLines().get(0);
+            assertTrue(line.startsWith("fairway: provider openai failed: rate limited: 127.0.0.1:"), line);
+            assertEquals(1, line.split("retry after", -1).length - 1, "the wait is said once: " + line);
+            assertTrue(line.endsWith("(retry after 1500ms)"), line);
+        }
+    }
+
+    /** Reads one HTTP request (head and Content-Length body) and writes a canned answer. */
+    private static void answerOnce(ServerSocket server, String answer) {
+        try (Socket socket = server.accept()) {
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    return;
+                }
+                head.append((char) c);
+            }
+            Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+            socket.getOutputStream().write(answer.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+        } catch (IOException e) {
+            // The test fails on its own assertions.
+        }
     }
 
     @Test

@@ -39,7 +39,8 @@ import java.util.regex.Pattern;
  * curl and Go do). {@code NO_PROXY} is a comma-separated list of: {@code *} (no proxy at all), host
  * names, domain suffixes with or without a leading dot ({@code example.com} and {@code .example.com}
  * both match {@code example.com} and {@code api.example.com}, as curl reads them; {@code *.example.com}
- * too), {@code host:port}, and IP literals ({@code 10.0.0.7}, {@code ::1}, {@code [::1]:8080}).
+ * too), {@code host:port}, IP literals ({@code 10.0.0.7}, {@code ::1}, {@code [::1]:8080}) and IP
+ * ranges ({@code 10.0.0.0/8}, {@code fd00::/8}; they match IP literals only, no name is resolved).
  * Loopback addresses ({@code localhost}, {@code 127.0.0.0/8}, {@code ::1}) are never proxied.
  *
  * <p>A proxy URL's user info is never kept, shown or logged: the JDK's client would need an
@@ -77,16 +78,39 @@ public final class HttpProxies extends ProxySelector {
         }
     }
 
-    /** One NO_PROXY entry: a host, a domain suffix or an IP literal, with a port or any port (-1). */
-    private record Rule(String host, boolean suffix, int port) {
-        boolean matches(String target, int targetPort) {
+    /**
+     * One NO_PROXY entry: a host, a domain suffix, an IP literal or an IP range ({@code network} and
+     * {@code prefix} bits, null and -1 otherwise), with a port or any port (-1).
+     */
+    private record Rule(String host, boolean suffix, int port, byte[] network, int prefix) {
+        Rule(String host, boolean suffix, int port) {
+            this(host, suffix, port, null, -1);
+        }
+
+        boolean matches(String target, int targetPort, byte[] targetAddress) {
             if (port >= 0 && port != targetPort) {
                 return false;
+            }
+            if (network != null) {
+                return targetAddress != null && inRange(targetAddress);
             }
             if (host.equals("*") || host.equals(target)) {
                 return true;
             }
-            return suffix && !isIpLiteral(target) && target.endsWith("." + host);
+            return suffix && targetAddress == null && target.endsWith("." + host);
+        }
+
+        private boolean inRange(byte[] address) {
+            if (address.length != network.length) {
+                return false;
+            }
+            for (int bit = 0; bit < prefix; bit++) {
+                int mask = 0x80 >>> (bit % 8);
+                if ((address[bit / 8] & mask) != (network[bit / 8] & mask)) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
@@ -166,8 +190,9 @@ public final class HttpProxies extends ProxySelector {
             return DIRECT;
         }
         int port = uri.getPort() >= 0 ? uri.getPort() : secure ? 443 : 80;
+        byte[] address = isIpLiteral(host) ? literal(host).map(InetAddress::getAddress).orElse(null) : null;
         for (Rule rule : noProxy) {
-            if (rule.matches(host, port)) {
+            if (rule.matches(host, port, address)) {
                 return DIRECT;
             }
         }
@@ -246,6 +271,10 @@ public final class HttpProxies extends ProxySelector {
                 rules.add(new Rule("*", false, -1));
                 continue;
             }
+            if (entry.indexOf('/') >= 0) {
+                range(entry).ifPresent(rules::add);
+                continue;
+            }
             int port = -1;
             String host = entry;
             if (entry.startsWith("[")) {
@@ -274,6 +303,21 @@ public final class HttpProxies extends ProxySelector {
         return rules;
     }
 
+    /** An IP range such as {@code 10.0.0.0/8} or {@code fd00::/8}; empty (the entry is skipped) when unreadable. */
+    private static Optional<Rule> range(String entry) {
+        String[] parts = entry.split("/", -1);
+        if (parts.length != 2 || !parts[1].matches("\\d{1,3}") || !isIpLiteral(parts[0])) {
+            return Optional.empty();
+        }
+        Optional<InetAddress> network = literal(parts[0]);
+        int prefix = Integer.parseInt(parts[1]);
+        if (network.isEmpty() || prefix > network.get().getAddress().length * 8) {
+            return Optional.empty();
+        }
+        return Optional.of(new Rule(network.get().getHostAddress() + "/" + prefix, false, -1,
+                network.get().getAddress(), prefix));
+    }
+
     /** The port after a colon; -1 for none, -2 for an unreadable one (the entry is skipped). */
     private static int port(String colonAndPort) {
         if (colonAndPort.isEmpty()) {
@@ -287,6 +331,9 @@ public final class HttpProxies extends ProxySelector {
     }
 
     private static String text(Rule rule) {
+        if (rule.network() != null) {
+            return rule.host();
+        }
         String host = rule.host().contains(":") ? "[" + rule.host() + "]" : rule.host();
         return (rule.suffix() ? "." : "") + host + (rule.port() >= 0 ? ":" + rule.port() : "");
     }

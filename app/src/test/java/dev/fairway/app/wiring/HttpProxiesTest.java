@@ -80,7 +80,15 @@ class HttpProxiesTest {
         "[fd00::1]:8080            | https://[fd00::1]:8080          | direct",
         "[fd00::1]:8080            | https://[fd00::1]:8081          | p:1",
         "' a.test , , b.test '     | https://b.test                  | direct",
-        "bad:port:x, c.test        | https://c.test                  | direct"})
+        "bad:port:x, c.test        | https://c.test                  | direct",
+        "10.0.0.0/8                | https://10.200.3.4:8443         | direct",
+        "10.0.0.0/8                | https://11.0.0.1                | p:1",
+        "10.0.0.0/8                | https://ten.example             | p:1",
+        "192.168.1.0/24            | https://192.168.1.77            | direct",
+        "192.168.1.0/24            | https://192.168.2.77            | p:1",
+        "fd00::/8                  | https://[fd12:3456::1]          | direct",
+        "fd00::/8                  | https://[fe80::1]               | p:1",
+        "10.0.0.0/99, d.test       | https://d.test                  | direct"})
     void noProxyEntries(String noProxy, String url, String expected) {
         ProxySelector s = selector("auto", Map.of("HTTPS_PROXY", "http://p:1", "NO_PROXY", noProxy));
 

@@ -38,7 +38,7 @@ public class ProviderBeans {
         String name = config.get(ConfigKeys.PROVIDER);
         ProxySelector proxies = HttpProxies.create(config.get(ConfigKeys.HTTP_PROXY), config::environmentVariable);
         if (proxies instanceof HttpProxies configured) {
-            LOG.log(System.Logger.Level.INFO, () -> "provider " + name + ": " + configured.describe());
+            LOG.log(System.Logger.Level.INFO, () -> "HTTP calls of provider " + name + ": " + configured.describe());
             configured.warnings().forEach(w -> LOG.log(System.Logger.Level.WARNING, w));
         }
         ProviderContext context = new ProviderContext(config.provider(name), openTelemetry, clock)

@@ -20,7 +20,10 @@ final class ModelLimits {
     private record Family(String prefix, int maxOutputTokens) {
     }
 
-    /** Longest prefixes first, so {@code claude-opus-4-5} is not taken for {@code claude-opus-4}. */
+    /**
+     * A family comes before any family whose prefix begins its own, so that {@code claude-opus-4-5} is
+     * not taken for {@code claude-opus-4}.
+     */
     private static final List<Family> FAMILIES = List.of(
             new Family("claude-haiku-4-5", 64_000),
             new Family("claude-sonnet-4-5", 64_000),

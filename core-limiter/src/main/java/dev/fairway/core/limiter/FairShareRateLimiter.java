@@ -82,7 +82,7 @@ public final class FairShareRateLimiter implements RateLimiter {
     /** The longest a session goes without the wheel visiting it. */
     private static final long SETTLE_HORIZON_NANOS = Duration.ofHours(1).toNanos();
     private static final long TOKEN_MASK = (1L << TOKEN_BITS) - 1;
-    // A permit with separate input and output budgets: the fine tick's low 20 bits, a flag (the
+    // A permit with separate input and output budgets: the fine tick's low 19 bits, a flag (the
     // combined estimate is the larger part, for a permit asked for without a split), 21 bits of input
     // and 21 of output tokens.
     private static final int PART_BITS = 21;
@@ -90,7 +90,8 @@ public final class FairShareRateLimiter implements RateLimiter {
     static final long PART_MAX = (1L << PART_BITS) - 1;
     private static final int WHOLE_FLAG_SHIFT = 2 * PART_BITS;
     private static final int SPLIT_TICK_SHIFT = WHOLE_FLAG_SHIFT + 1;
-    private static final long SPLIT_TICK_MASK = (1L << (63 - SPLIT_TICK_SHIFT)) - 1;
+    // 19 bits of tick, so that bit 62 stays clear: limiter-redis marks its own permits with it.
+    private static final long SPLIT_TICK_MASK = (1L << (62 - SPLIT_TICK_SHIFT)) - 1;
     /** The cap of a window that is not configured: never reached. */
     private static final long UNLIMITED = Long.MAX_VALUE / 4;
 
@@ -108,11 +109,8 @@ public final class FairShareRateLimiter implements RateLimiter {
     private final long outputTokensPerMinute;
     /** Whether input and output tokens have windows of their own. */
     private final boolean split;
-    private final long maxRetryAfterNanos;
-    private final long backoffMinNanos;
-    private final long backoffMaxNanos;
-    /** Jitter of the back-off; used under the lock only. */
-    private final RandomGenerator random;
+    /** How long a 429 pauses; used under the lock only (its jitter source is not thread-safe). */
+    private final RateLimitPause pauses;
     private final long origin;
 
     private static final VarHandle WORD;
@@ -186,10 +184,8 @@ public final class FairShareRateLimiter implements RateLimiter {
         this.inputTokensPerMinute = b.inputTokensPerMinute;
         this.outputTokensPerMinute = b.outputTokensPerMinute;
         this.split = inputTokensPerMinute > 0 || outputTokensPerMinute > 0;
-        this.maxRetryAfterNanos = b.maxRetryAfter.toNanos();
-        this.backoffMinNanos = b.backoffMin.toNanos();
-        this.backoffMaxNanos = b.backoffMax.toNanos();
-        this.random = b.random != null ? b.random : new SplittableRandom();
+        this.pauses = RateLimitPause.create(b.maxRetryAfter, b.backoffMin, b.backoffMax,
+                b.random != null ? b.random : new SplittableRandom());
         this.origin = clock.nanoTime();
         this.global = new BucketRing(fineBuckets, 0);
         this.io = split ? new BucketRing(fineBuckets, 0) : null;
@@ -521,14 +517,40 @@ public final class FairShareRateLimiter implements RateLimiter {
         return Permits.refusal((fineTick + ticks) * bucketNanos - now);
     }
 
-    /** The combined token estimate a permit reserved. */
-    private long permitTokens(long permit) {
+    /**
+     * The combined tokens a permit of this limiter reserved, for a store that keeps its own account of
+     * what this limiter admitted (limiter-redis's local fallback).
+     *
+     * @param permit a permit this limiter granted
+     * @return its combined token estimate
+     */
+    public long permitTokens(long permit) {
         if (!split) {
             return permit & TOKEN_MASK;
         }
         long in = (permit >>> PART_BITS) & PART_MAX;
         long out = permit & PART_MAX;
         return ((permit >>> WHOLE_FLAG_SHIFT) & 1) != 0 ? Math.max(in, out) : in + out;
+    }
+
+    /**
+     * The input tokens a permit of this limiter reserved in its input window.
+     *
+     * @param permit a permit this limiter granted
+     * @return its input estimate; 0 without separate input and output budgets
+     */
+    public long permitInputTokens(long permit) {
+        return split ? (permit >>> PART_BITS) & PART_MAX : 0;
+    }
+
+    /**
+     * The output tokens a permit of this limiter reserved in its output window.
+     *
+     * @param permit a permit this limiter granted
+     * @return its output estimate; 0 without separate input and output budgets
+     */
+    public long permitOutputTokens(long permit) {
+        return split ? permit & PART_MAX : 0;
     }
 
     /** The fine tick a permit was charged to (the latest tick with its stored low bits). Under the lock. */
@@ -1108,11 +1130,7 @@ public final class FairShareRateLimiter implements RateLimiter {
                 backingOff = false;
             }
             // Reset headers say when a window is full again, not how long to wait: they never pause.
-            if (feedback.retryAfter().isPresent()) {
-                pause = Math.min(nanos(feedback.retryAfter().get()), maxRetryAfterNanos);
-            } else if (rateLimited) {
-                pause = backoffNanos(rateLimitedInARow, backoffMinNanos, backoffMaxNanos, random);
-            }
+            pause = pauses.pauseNanos(feedback.retryAfter(), rateLimited, rateLimitedInARow);
             if (pause >= 0) {
                 pausedUntil = Math.max(pausedUntil, saturatedAdd(now, pause));
             }
@@ -1191,26 +1209,6 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
     }
 
-    /**
-     * The pause after the {@code inARow}-th consecutive 429 without a retry-after: {@code min} doubled
-     * per 429 up to {@code max}, less up to a quarter of it at random (as the OpenAI and Anthropic SDKs
-     * do), so that retries spread out.
-     *
-     * @param inARow consecutive 429s, >= 1
-     * @param min the first pause's nominal length in nanoseconds
-     * @param max the longest pause in nanoseconds
-     * @param random the jitter's source
-     * @return the pause in nanoseconds, between three quarters of the nominal pause and all of it
-     */
-    public static long backoffNanos(int inARow, long min, long max, RandomGenerator random) {
-        long base = min;
-        for (int i = 1; i < inARow && base < max; i++) {
-            base *= 2;
-        }
-        base = Math.min(base, max);
-        return base - (long) (random.nextDouble() * (base / 4));
-    }
-
     private static long nanos(Duration d) {
         return d.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : d.toNanos();
     }
@@ -1243,9 +1241,9 @@ public final class FairShareRateLimiter implements RateLimiter {
         private Duration contentionTimeout = Duration.ofSeconds(5);
         private long inputTokensPerMinute;
         private long outputTokensPerMinute;
-        private Duration maxRetryAfter = Duration.ofSeconds(60);
-        private Duration backoffMin = Duration.ofMillis(500);
-        private Duration backoffMax = Duration.ofSeconds(8);
+        private Duration maxRetryAfter = RateLimitPause.DEFAULT_MAX_RETRY_AFTER;
+        private Duration backoffMin = RateLimitPause.DEFAULT_BACKOFF_MIN;
+        private Duration backoffMax = RateLimitPause.DEFAULT_BACKOFF_MAX;
         private RandomGenerator random;
 
         private Builder() {

@@ -121,7 +121,10 @@ class ProviderFeedbackTest {
         long wait = Permits.waitNanos(limiter.tryAcquire(A, 1));
         // A quarter of 500 ms off, within a nanosecond of rounding.
         assertTrue(Math.abs(wait - 375_000_000L) <= 1, Long.toString(wait));
-        assertEquals(375_000_000L, FairShareRateLimiter.backoffNanos(1, 500_000_000L, 8_000_000_000L, MOST_JITTER), 1);
+        RateLimitPause pause = RateLimitPause.create(Duration.ofSeconds(60), Duration.ofMillis(500),
+                Duration.ofSeconds(8), MOST_JITTER);
+        assertEquals(6_000_000_000L, pause.backoffNanos(5), 1); // three quarters of 8 s
+        assertEquals(-1, pause.pauseNanos(java.util.Optional.empty(), false, 0));
     }
 
     /** Our budget is 90% of the account: what the account used counts against our 90%, not the provider's 100%. */

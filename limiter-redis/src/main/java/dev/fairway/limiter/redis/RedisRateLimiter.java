@@ -1565,6 +1565,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
         leaseRequests = 0;
         leaseTokens = 0;
+        leaseInput = 0;
+        leaseOutput = 0;
         fullUntil = 0;
         degraded = true;
         degradedSince = now;

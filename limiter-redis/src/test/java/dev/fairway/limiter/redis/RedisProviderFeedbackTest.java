@@ -205,6 +205,25 @@ class RedisProviderFeedbackTest {
     }
 
     @Test
+    void withoutRedisTheLocalShareHoldsTheSeparateBudgetsToo() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort(); // closed again: nothing listens there
+        }
+        try (RedisRateLimiter limiter = limiter().uri("redis://127.0.0.1:" + port).fallbackNodes(2)
+                .tokensPerMinute(10_000).inputTokensPerMinute(2_000).outputTokensPerMinute(1_000).build()) {
+            assertTrue(limiter.isDegraded());
+            long permit = limiter.tryAcquire(A, 300, 500); // the local share: 1,000 input, 500 output
+            assertGranted(permit);
+            assertRefused(limiter.tryAcquire(A, 0, 1));
+            limiter.reconcile(A, permit, TokenUsage.of(300, 100));
+            assertGranted(limiter.tryAcquire(A, 0, 400));
+            assertRefused(limiter.tryAcquire(A, 701, 0));
+            assertGranted(limiter.tryAcquire(A, 700, 0));
+        }
+    }
+
+    @Test
     void separateBudgetsReconcileWithThePromptAndCompletionTokens() {
         try (RedisRateLimiter limiter = limiter().tokensPerMinute(10_000)
                 .inputTokensPerMinute(1_000).outputTokensPerMinute(500).build()) {

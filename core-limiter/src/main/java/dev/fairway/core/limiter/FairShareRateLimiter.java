@@ -1146,6 +1146,8 @@ public final class FairShareRateLimiter implements RateLimiter {
     private static final int TOKENS = 1;
     private static final int INPUT_TOKENS = 2;
     private static final int OUTPUT_TOKENS = 3;
+    /** The most parts a calibration is split into. */
+    private static final long CALIBRATION_PARTS = 600;
 
     /**
      * Believes the provider when it says less is left than the window shows: charges the difference to
@@ -1188,9 +1190,12 @@ public final class FairShareRateLimiter implements RateLimiter {
         long resetNanos = reset.map(FairShareRateLimiter::nanos).orElse(-1L);
         long spread = resetNanos < 0 ? 1 : Math.max(1, Math.ceilDiv(resetNanos, bucketNanos));
         long span = Math.min(spread, fineBuckets + 1);
+        // At most CALIBRATION_PARTS parts (each leaving with the last bucket of its group: never earlier
+        // than the refill), so that narrow buckets do not make this long under the lock.
+        long step = Math.max(1, Math.ceilDiv(span, CALIBRATION_PARTS));
         long placed = 0;
-        for (long m = 0; m < span; m++) {
-            long upTo = m == span - 1 ? debt : debt * (m + 1) / spread;
+        for (long m = step - 1; placed < debt; m = Math.min(m + step, span - 1)) {
+            long upTo = m >= span - 1 ? debt : debt * (m + 1) / spread;
             long part = upTo - placed;
             placed = upTo;
             if (part == 0) {

@@ -110,8 +110,11 @@ local function calibrate(left, reset, which)
   local spread = 1
   if reset >= 0 then spread = math.max(1, math.ceil(reset / bw)) end
   local span = math.min(spread, N + 1)
+  -- At most 600 parts, each leaving with the last bucket of its group (never earlier than the refill).
+  local step = math.max(1, math.ceil(span / 600))
   local placed = 0
-  for m = 0, span - 1 do
+  for g = step - 1, span - 1 + step - 1, step do
+    local m = math.min(g, span - 1)
     local upTo = debt
     if m < span - 1 then upTo = math.floor(debt * (m + 1) / spread) end
     local part = upTo - placed

@@ -51,8 +51,32 @@ public interface RateLimiter {
     long tryAcquire(SessionId session, int estimatedTokens);
 
     /**
+     * Asks for a permit with the estimate split into input (prompt) and output (completion) tokens, for
+     * limiters that hold separate input- and output-token budgets (providers such as Anthropic limit
+     * them apart). The sum is reserved against the combined tokens-per-minute budget as well. The
+     * default reserves the sum with {@link #tryAcquire(SessionId, int)}.
+     *
+     * @param session the session the request belongs to
+     * @param estimatedInputTokens input tokens to reserve, >= 0
+     * @param estimatedOutputTokens output tokens to reserve, >= 0; the sum is > 0 and at most the
+     *     tokens-per-minute limit
+     * @return a permit ({@code >= 0}) or a refusal carrying the wait ({@code < 0}); see {@link Permits}
+     * @throws IllegalArgumentException when an estimate is out of range
+     */
+    default long tryAcquire(SessionId session, int estimatedInputTokens, int estimatedOutputTokens) {
+        if (estimatedInputTokens < 0 || estimatedOutputTokens < 0
+                || (long) estimatedInputTokens + estimatedOutputTokens > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("estimated input and output tokens must be >= 0 with a sum of at most "
+                    + Integer.MAX_VALUE + ", were " + estimatedInputTokens + " and " + estimatedOutputTokens);
+        }
+        return tryAcquire(session, estimatedInputTokens + estimatedOutputTokens);
+    }
+
+    /**
      * Replaces a permit's token estimate with the provider's reported usage: the difference is refunded
      * or charged to the window the permit was charged to (nothing happens once that has slid out).
+     * A usage of 0 is not trusted as a refund (the provider reported nothing, or nothing for an answer):
+     * the estimate stays charged.
      *
      * @param session the session the permit was granted to
      * @param permit a permit returned by {@link #tryAcquire}
@@ -61,7 +85,9 @@ public interface RateLimiter {
     void reconcile(SessionId session, long permit, int actualTokens);
 
     /**
-     * {@link #reconcile(SessionId, long, int)} with the usage's total.
+     * {@link #reconcile(SessionId, long, int)} with the usage's total; a limiter with separate input-
+     * and output-token budgets reconciles them with the prompt and completion tokens (a part reported
+     * as 0 keeps its estimate).
      *
      * @param session the session the permit was granted to
      * @param permit a permit returned by {@link #tryAcquire}
@@ -83,17 +109,20 @@ public interface RateLimiter {
     void cancel(SessionId session, long permit, boolean reachedProvider);
 
     /**
-     * Calibrates the window with what the provider said in a response: when it says fewer requests or
-     * tokens remain than the limiter thinks, the limiter believes it until the provider's reset time.
-     * A retry-after pauses admission like {@link #onRateLimited}.
+     * Calibrates the window with what the provider said in a response: when the provider's count says
+     * less is left than the limiter thinks (keeping the limiter's own safety margin below the provider's
+     * limit), the limiter believes it until the provider's reset time. Reset times only place that
+     * calibration in the window; they never pause admission. A retry-after pauses admission like
+     * {@link #onRateLimited}, up to the limiter's cap.
      *
      * @param feedback the response's rate-limit headers
      */
     void onFeedback(RateLimitFeedback feedback);
 
     /**
-     * Reports a 429: calibrates like {@link #onFeedback} and pauses all admission until the
-     * provider's retry-after (or a default pause when it sent none).
+     * Reports a 429: calibrates like {@link #onFeedback} and pauses all admission for the provider's
+     * retry-after, capped, or, when it sent none, for an exponential back-off with jitter that grows
+     * with consecutive 429s and starts again after a success.
      *
      * @param feedback the refusal's rate-limit headers
      */

@@ -4,6 +4,8 @@ import dev.fairway.api.SegmentKind;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
 
+import java.util.OptionalInt;
+
 /**
  * Translates one request at a time per call; many calls may run at once on virtual threads, so
  * implementations must be thread-safe. {@link #translate} blocks: it is meant to run on a virtual
@@ -51,6 +53,20 @@ public interface TranslationProvider extends AutoCloseable {
     default int estimateTokens(SegmentKind kind, String text) {
         int textTokens = Math.max(1, (text.length() + 3) / 4);
         return 40 + 2 * textTokens;
+    }
+
+    /**
+     * The part of {@link #estimateTokens} that is output (completion) tokens, for rate limiters that
+     * hold separate input- and output-token budgets (providers such as Anthropic limit them apart).
+     * The rest of the estimate is input. The default says nothing: such a limiter then reserves the
+     * whole estimate in each of its separate budgets until the provider reports the usage.
+     *
+     * @param kind partial or final
+     * @param text the source text
+     * @return the output part, from 0 to {@code estimateTokens(kind, text)}, or empty when unknown
+     */
+    default OptionalInt estimateOutputTokens(SegmentKind kind, String text) {
+        return OptionalInt.empty();
     }
 
     /** Releases connections and other resources. Idempotent. */

@@ -53,6 +53,25 @@ public final class ConfigKeys {
             "How sessions share the limits: max-min (work-conserving fair share; a lone session gets everything),"
                     + " static-split (the original's floor(limit / active sessions)), none (arrival order: rollback).");
 
+    /** Input tokens per minute, where the provider limits them apart (int: the limiters take int). */
+    public static final ConfigKey<Integer> LIMITER_INPUT_TPM = ConfigKey.integer("fairway.limiter.input-tpm", 0,
+            0, Integer.MAX_VALUE,
+            "Input (prompt) tokens per minute admitted in any sliding 60 s window, for providers that limit input"
+                    + " and output tokens apart (Anthropic); set it below the account's limit like tpm. 0: not"
+                    + " limited apart (tpm alone).");
+
+    /** Output tokens per minute, where the provider limits them apart (int: the limiters take int). */
+    public static final ConfigKey<Integer> LIMITER_OUTPUT_TPM = ConfigKey.integer("fairway.limiter.output-tpm", 0,
+            0, Integer.MAX_VALUE,
+            "Output (completion) tokens per minute admitted in any sliding 60 s window, for providers that limit"
+                    + " input and output tokens apart (Anthropic). 0: not limited apart (tpm alone).");
+
+    /** The cap on a provider's Retry-After. */
+    public static final ConfigKey<Duration> LIMITER_MAX_RETRY_AFTER = ConfigKey.duration(
+            "fairway.limiter.max-retry-after", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofHours(1),
+            "Longest pause a provider's Retry-After imposes on admission, and longest a final's retry waits for it."
+                    + " A 429 without Retry-After backs off 0.5 s doubling to 8 s; reset headers never pause.");
+
     /** Where the limiter keeps its windows. */
     public static final ConfigKey<String> LIMITER_STORE = ConfigKey.choice("fairway.limiter.store", "memory",
             List.of("memory", "redis"),
@@ -135,7 +154,7 @@ public final class ConfigKeys {
     /** Attempts of a final before it is reported failed. */
     public static final ConfigKey<Integer> QUEUE_FINAL_MAX_ATTEMPTS = ConfigKey.integer(
             "fairway.queue.final-max-attempts", 5, 1, 100,
-            "Provider attempts for a final (transient faults and 429s are retried, honouring retry-after).");
+            "Provider attempts for a final (transient faults and 429s are retried, honouring retry-after up to fairway.limiter.max-retry-after).");
 
     /** Time limit of a final's retries. */
     public static final ConfigKey<Duration> QUEUE_FINAL_RETRY_DEADLINE = ConfigKey.duration(
@@ -173,7 +192,7 @@ public final class ConfigKeys {
     /** Every key, in the order of the README's table. */
     public static final List<ConfigKey<?>> ALL = List.of(
             PROVIDER, TRANSPORT,
-            LIMITER_RPM, LIMITER_TPM, LIMITER_POLICY,
+            LIMITER_RPM, LIMITER_TPM, LIMITER_INPUT_TPM, LIMITER_OUTPUT_TPM, LIMITER_POLICY, LIMITER_MAX_RETRY_AFTER,
             LIMITER_STORE, LIMITER_REDIS_URI, LIMITER_REDIS_LEASE, LIMITER_REDIS_TIMEOUT, LIMITER_REDIS_KEY_PREFIX,
             LIMITER_REDIS_NODE_ID, LIMITER_REDIS_FALLBACK_NODES,
             CONCURRENCY_POLICY, CONCURRENCY_MAX, CONCURRENCY_MIN,

@@ -60,6 +60,9 @@ public class SchedulerBeans {
                     .keyPrefix(config.get(ConfigKeys.LIMITER_REDIS_KEY_PREFIX))
                     .requestsPerMinute(config.get(ConfigKeys.LIMITER_RPM))
                     .tokensPerMinute(config.get(ConfigKeys.LIMITER_TPM))
+                    .inputTokensPerMinute(config.get(ConfigKeys.LIMITER_INPUT_TPM))
+                    .outputTokensPerMinute(config.get(ConfigKeys.LIMITER_OUTPUT_TPM))
+                    .maxRetryAfter(config.get(ConfigKeys.LIMITER_MAX_RETRY_AFTER))
                     .policy(policy)
                     .lease(config.get(ConfigKeys.LIMITER_REDIS_LEASE))
                     .commandTimeout(config.get(ConfigKeys.LIMITER_REDIS_TIMEOUT))
@@ -76,6 +79,9 @@ public class SchedulerBeans {
         return new LimiterStore("memory", FairShareRateLimiter.builder()
                 .requestsPerMinute(config.get(ConfigKeys.LIMITER_RPM))
                 .tokensPerMinute(config.get(ConfigKeys.LIMITER_TPM))
+                .inputTokensPerMinute(config.get(ConfigKeys.LIMITER_INPUT_TPM))
+                .outputTokensPerMinute(config.get(ConfigKeys.LIMITER_OUTPUT_TPM))
+                .maxRetryAfter(config.get(ConfigKeys.LIMITER_MAX_RETRY_AFTER))
                 .policy(policy)
                 .idleTimeout(config.get(ConfigKeys.SESSION_IDLE_TIMEOUT))
                 .clock(clock)
@@ -164,6 +170,7 @@ public class SchedulerBeans {
                 .maxQueuedFinalsPerSession(config.get(ConfigKeys.QUEUE_MAX_QUEUED_FINALS))
                 .finalMaxAttempts(config.get(ConfigKeys.QUEUE_FINAL_MAX_ATTEMPTS))
                 .finalRetryDeadline(config.get(ConfigKeys.QUEUE_FINAL_RETRY_DEADLINE))
+                .maxRetryAfter(config.get(ConfigKeys.LIMITER_MAX_RETRY_AFTER))
                 .deduplicate(config.get(ConfigKeys.QUEUE_DEDUPLICATE))
                 .build();
     }

@@ -137,6 +137,30 @@ class WiringTest {
     }
 
     @Test
+    void separateInputAndOutputBudgetsAndTheRetryAfterCapAreWiredIntoTheLimiter() {
+        Plugins plugins = Plugins.of(List.of(new dev.fairway.app.testing.EchoProviderFactory()), List.of());
+        Map<String, String> env = Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_LIMITER_OUTPUT_TPM", "1000",
+                "FAIRWAY_LIMITER_MAX_RETRY_AFTER", "5s");
+        try (Wiring wiring = Wiring.start(sources(env), plugins, List.of())) {
+            dev.fairway.api.limit.RateLimiter limiter = wiring.bean(dev.fairway.api.limit.RateLimiter.class);
+            dev.fairway.api.SessionId s = dev.fairway.api.SessionId.of("s1");
+            assertTrue(dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquire(s, 5_000, 1_000)));
+            assertTrue(!dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquire(s, 10, 1)), "output spent");
+            assertTrue(dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquire(s, 5_000, 0)), "input is not");
+            limiter.onRateLimited(dev.fairway.api.RateLimitFeedback.builder()
+                    .retryAfter(java.time.Duration.ofMinutes(10)).build());
+            long refusal = limiter.tryAcquire(s, 10, 0);
+            assertTrue(dev.fairway.api.limit.Permits.waitTime(refusal).compareTo(java.time.Duration.ofSeconds(5)) <= 0,
+                    dev.fairway.api.limit.Permits.waitTime(refusal).toString());
+        }
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> Wiring.start(sources(Map.of("FAIRWAY_LIMITER_INPUT_TPM", "3000000000")),
+                        Plugins.of(List.of(), List.of()), List.of()));
+        assertEquals("fairway.limiter.input-tpm = '3000000000': expected an integer from 0 to 2147483647",
+                e.getMessage());
+    }
+
+    @Test
     void pacingFollowsTheLimitUnlessAnIntervalIsSet() {
         assertEquals(java.time.Duration.ofNanos(13_333_333),
                 SchedulerBeans.pacing(FairwayConfig.load(sources(Map.of()))));

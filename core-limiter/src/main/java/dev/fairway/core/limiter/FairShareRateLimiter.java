@@ -4,6 +4,7 @@ import dev.fairway.api.NanoClock;
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.SessionOptions;
+import dev.fairway.api.TokenUsage;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.api.limit.RateLimiter;
 import dev.fairway.api.limit.RateLimiterStats;
@@ -16,7 +17,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.random.RandomGenerator;
 
 /**
  * The in-memory {@link RateLimiter}: a global sliding window of requests and tokens per minute, and a
@@ -51,6 +54,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * reconcile allocates once the session is registered. Buckets expire as the clock advances (bounded work per elapsed tick) and sessions
  * expire through a timing wheel (constant work per session and deadline).
  *
+ * <p><b>Input and output tokens.</b> Where the provider limits input and output tokens apart
+ * (Anthropic), {@link Builder#inputTokensPerMinute} and {@link Builder#outputTokensPerMinute} add a
+ * global sliding window for each, beside the combined one; an admission needs room in every configured
+ * window, and {@link #tryAcquire(SessionId, int, int)} reserves the estimate's two parts. Fair share
+ * stays on requests and combined tokens. With either set, every admission takes the lock.
+ *
+ * <p><b>Provider feedback.</b> A 429 pauses admission for the provider's retry-after, at most
+ * {@link Builder#maxRetryAfter} (60 s), or, without one, for an exponential back-off with jitter
+ * (0.5 s doubling to 8 s per consecutive 429; a success starts it again). Reset headers never pause:
+ * they only say when a calibration leaves the window. A calibration keeps the safety margin: the
+ * provider's {@code limit - remaining} is what the account used, and this limiter's budget is its
+ * own limit less that.
+ *
  * <p>Build one with {@link #builder()}.
  */
 public final class FairShareRateLimiter implements RateLimiter {
@@ -66,6 +82,18 @@ public final class FairShareRateLimiter implements RateLimiter {
     /** The longest a session goes without the wheel visiting it. */
     private static final long SETTLE_HORIZON_NANOS = Duration.ofHours(1).toNanos();
     private static final long TOKEN_MASK = (1L << TOKEN_BITS) - 1;
+    // A permit with separate input and output budgets: the fine tick's low 19 bits, a flag (the
+    // combined estimate is the larger part, for a permit asked for without a split), 21 bits of input
+    // and 21 of output tokens.
+    private static final int PART_BITS = 21;
+    /** The largest input or output estimate of one request when the budgets are separate. */
+    static final long PART_MAX = (1L << PART_BITS) - 1;
+    private static final int WHOLE_FLAG_SHIFT = 2 * PART_BITS;
+    private static final int SPLIT_TICK_SHIFT = WHOLE_FLAG_SHIFT + 1;
+    // 19 bits of tick, so that bit 62 stays clear: limiter-redis marks its own permits with it.
+    private static final long SPLIT_TICK_MASK = (1L << (62 - SPLIT_TICK_SHIFT)) - 1;
+    /** The cap of a window that is not configured: never reached. */
+    private static final long UNLIMITED = Long.MAX_VALUE / 4;
 
     private final long requestsPerMinute;
     private final long tokensPerMinute;
@@ -77,7 +105,12 @@ public final class FairShareRateLimiter implements RateLimiter {
     private final long coarseNanos;
     private final long idleTimeoutNanos;
     private final long contentionTimeoutNanos;
-    private final long defaultPauseNanos;
+    private final long inputTokensPerMinute;
+    private final long outputTokensPerMinute;
+    /** Whether input and output tokens have windows of their own. */
+    private final boolean split;
+    /** How long a 429 pauses; used under the lock only (its jitter source is not thread-safe). */
+    private final RateLimitPause pauses;
     private final long origin;
 
     private static final VarHandle WORD;
@@ -130,6 +163,12 @@ public final class FairShareRateLimiter implements RateLimiter {
     private long reservedRequests;
     private long reservedTokens;
     private long pausedUntil = Long.MIN_VALUE;
+    /** Input tokens (in the requests slots) and output tokens (in the tokens slots); null unless split. */
+    private final BucketRing io;
+    /** 429s since the last success; under the lock. */
+    private int rateLimitedInARow;
+    /** Whether {@link #rateLimitedInARow} is not 0: read by a success without the lock. */
+    private volatile boolean backingOff;
 
     private FairShareRateLimiter(Builder b) {
         this.requestsPerMinute = b.requestsPerMinute;
@@ -142,9 +181,14 @@ public final class FairShareRateLimiter implements RateLimiter {
         this.coarseNanos = bucketNanos * ratio;
         this.idleTimeoutNanos = b.idleTimeout.toNanos();
         this.contentionTimeoutNanos = b.contentionTimeout.toNanos();
-        this.defaultPauseNanos = b.defaultRetryAfter.toNanos();
+        this.inputTokensPerMinute = b.inputTokensPerMinute;
+        this.outputTokensPerMinute = b.outputTokensPerMinute;
+        this.split = inputTokensPerMinute > 0 || outputTokensPerMinute > 0;
+        this.pauses = RateLimitPause.create(b.maxRetryAfter, b.backoffMin, b.backoffMax,
+                b.random != null ? b.random : new SplittableRandom());
         this.origin = clock.nanoTime();
         this.global = new BucketRing(fineBuckets, 0);
+        this.io = split ? new BucketRing(fineBuckets, 0) : null;
         this.coarseGlobal = new BucketRing(COARSE_BUCKETS, 0);
         this.contendingUsage = new BucketRing(COARSE_BUCKETS, 0);
         this.wheel = new ExpiryWheel(0, this::due);
@@ -208,6 +252,21 @@ public final class FairShareRateLimiter implements RateLimiter {
             throw new IllegalArgumentException("estimatedTokens must be 1 to the tokens-per-minute limit "
                     + tokensPerMinute + ", was " + estimatedTokens);
         }
+        if (split) {
+            // Without a split, the whole estimate is reserved in each of the separate windows (as much
+            // of it as that window can ever hold); the reconcile corrects each with the usage's parts.
+            if (estimatedTokens > PART_MAX) {
+                throw new IllegalArgumentException("estimatedTokens must be at most " + PART_MAX
+                        + " with separate input and output budgets, was " + estimatedTokens);
+            }
+            int in = (int) Math.min(estimatedTokens, capOf(inputTokensPerMinute));
+            int out = (int) Math.min(estimatedTokens, capOf(outputTokensPerMinute));
+            if (Math.max(in, out) != estimatedTokens) {
+                throw new IllegalArgumentException("estimatedTokens must be at most the larger of the input and"
+                        + " output tokens-per-minute limits, was " + estimatedTokens);
+            }
+            return acquireSplit(session, estimatedTokens, in, out, true);
+        }
         SessionState s = sessions.get(session);
         long now = now();
         if (s != null && policy != FairSharePolicy.STATIC_SPLIT && estimatedTokens <= HEAD_TOKEN_MAX) {
@@ -223,7 +282,55 @@ public final class FairShareRateLimiter implements RateLimiter {
                 s = registered(session, 1, now);
             }
             settle(s);
-            return acquireLocked(s, estimatedTokens, now);
+            return acquireLocked(s, estimatedTokens, 0, 0, false, now);
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * {@inheritDoc} With separate input and output budgets, each part is reserved in its own window and
+     * their sum in the combined one; otherwise the sum is reserved as by {@link #tryAcquire(SessionId, int)}.
+     */
+    @Override
+    public long tryAcquire(SessionId session, int estimatedInputTokens, int estimatedOutputTokens) {
+        if (!split) {
+            return RateLimiter.super.tryAcquire(session, estimatedInputTokens, estimatedOutputTokens);
+        }
+        requireSession(session);
+        long sum = (long) estimatedInputTokens + estimatedOutputTokens;
+        if (estimatedInputTokens < 0 || estimatedOutputTokens < 0 || sum <= 0 || sum > tokensPerMinute
+                || estimatedInputTokens > Math.min(PART_MAX, capOf(inputTokensPerMinute))
+                || estimatedOutputTokens > Math.min(PART_MAX, capOf(outputTokensPerMinute))) {
+            throw new IllegalArgumentException("estimated input and output tokens must be >= 0, each at most its"
+                    + " own limit (input " + limitText(inputTokensPerMinute) + ", output "
+                    + limitText(outputTokensPerMinute) + ", " + PART_MAX + " at most), with a sum of 1 to the"
+                    + " tokens-per-minute limit " + tokensPerMinute + ", were " + estimatedInputTokens + " and "
+                    + estimatedOutputTokens);
+        }
+        return acquireSplit(session, (int) sum, estimatedInputTokens, estimatedOutputTokens, false);
+    }
+
+    private static long capOf(long limit) {
+        return limit > 0 ? limit : PART_MAX;
+    }
+
+    private static String limitText(long limit) {
+        return limit > 0 ? Long.toString(limit) : "not limited apart";
+    }
+
+    /** An admission with separate input and output windows: always under the lock. */
+    private long acquireSplit(SessionId session, int tokens, int in, int out, boolean whole) {
+        SessionState s = sessions.get(session);
+        long now = now();
+        lock();
+        try {
+            now = advance(now);
+            if (s == null || s.removed) {
+                s = registered(session, 1, now);
+            }
+            settle(s);
+            return acquireLocked(s, tokens, in, out, whole, now);
         } finally {
             unlock();
         }
@@ -358,11 +465,22 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
     }
 
-    /** An admission under the lock, the session settled. */
-    private long acquireLocked(SessionState s, int estimatedTokens, long now) {
+    /**
+     * An admission under the lock, the session settled; {@code in} and {@code out} are the parts for the
+     * separate windows (ignored without them), {@code whole} that they are not a split of the estimate.
+     */
+    private long acquireLocked(SessionState s, int estimatedTokens, int in, int out, boolean whole, long now) {
         s.lastSeen = Math.max(s.lastSeen, now);
         if (now < pausedUntil) {
             return Permits.refusal(pausedUntil - now);
+        }
+        if (split) {
+            // Global windows that fair share does not divide: checked first, so that a refusal here
+            // leaves the policy's state alone.
+            long refusal = ioRefusal(in, out, now);
+            if (refusal != 0) {
+                return refusal;
+            }
         }
         if (s.usage != null) {
             s.usage.advanceTo(coarseTick);
@@ -380,7 +498,80 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
         addToWindow(fineTick, 1, estimatedTokens);
         record(s, coarseTick, 1, estimatedTokens);
+        if (split) {
+            io.add(fineTick, in, out);
+            return ((fineTick & SPLIT_TICK_MASK) << SPLIT_TICK_SHIFT) | (whole ? 1L << WHOLE_FLAG_SHIFT : 0)
+                    | ((long) in << PART_BITS) | out;
+        }
         return ((fineTick & 0xFFFF_FFFFL) << TOKEN_BITS) | estimatedTokens;
+    }
+
+    /** 0 when the input and output windows have room for the parts, otherwise the refusal with the exact wait. */
+    private long ioRefusal(long in, long out, long now) {
+        long inCap = inputTokensPerMinute > 0 ? inputTokensPerMinute : UNLIMITED;
+        long outCap = outputTokensPerMinute > 0 ? outputTokensPerMinute : UNLIMITED;
+        if (io.requests() + in <= inCap && io.tokens() + out <= outCap) {
+            return 0;
+        }
+        long ticks = io.ticksUntilFits(in, out, inCap, outCap);
+        return Permits.refusal((fineTick + ticks) * bucketNanos - now);
+    }
+
+    /**
+     * The combined tokens a permit of this limiter reserved, for a store that keeps its own account of
+     * what this limiter admitted (limiter-redis's local fallback).
+     *
+     * @param permit a permit this limiter granted
+     * @return its combined token estimate
+     */
+    public long permitTokens(long permit) {
+        if (!split) {
+            return permit & TOKEN_MASK;
+        }
+        long in = (permit >>> PART_BITS) & PART_MAX;
+        long out = permit & PART_MAX;
+        return ((permit >>> WHOLE_FLAG_SHIFT) & 1) != 0 ? Math.max(in, out) : in + out;
+    }
+
+    /**
+     * The input tokens a permit of this limiter reserved in its input window.
+     *
+     * @param permit a permit this limiter granted
+     * @return its input estimate; 0 without separate input and output budgets
+     */
+    public long permitInputTokens(long permit) {
+        return split ? (permit >>> PART_BITS) & PART_MAX : 0;
+    }
+
+    /**
+     * The output tokens a permit of this limiter reserved in its output window.
+     *
+     * @param permit a permit this limiter granted
+     * @return its output estimate; 0 without separate input and output budgets
+     */
+    public long permitOutputTokens(long permit) {
+        return split ? permit & PART_MAX : 0;
+    }
+
+    /** The fine tick a permit was charged to (the latest tick with its stored low bits). Under the lock. */
+    private long permitTick(long permit) {
+        if (split) {
+            return fineTick - ((fineTick - (permit >>> SPLIT_TICK_SHIFT)) & SPLIT_TICK_MASK);
+        }
+        return fineTick - ((fineTick - (permit >>> TOKEN_BITS)) & 0xFFFF_FFFFL);
+    }
+
+    /** A success starts the back-off after 429s again; costs a volatile read otherwise. */
+    private void succeeded() {
+        if (backingOff) {
+            lock();
+            try {
+                rateLimitedInARow = 0;
+                backingOff = false;
+            } finally {
+                unlock();
+            }
+        }
     }
 
     @Override
@@ -388,6 +579,15 @@ public final class FairShareRateLimiter implements RateLimiter {
         requirePermit(permit);
         if (actualTokens < 0) {
             throw new IllegalArgumentException("actualTokens must be >= 0, was " + actualTokens);
+        }
+        succeeded();
+        if (actualTokens == 0) {
+            // Nothing reported (or 0 for an answer) is not a refund: the estimate stays charged.
+            return;
+        }
+        if (split) {
+            adjustSplit(session, permit, 0, actualTokens - permitTokens(permit), 0, 0);
+            return;
         }
         long delta = actualTokens - (permit & TOKEN_MASK);
         if (delta == 0) {
@@ -477,11 +677,36 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
     }
 
+    /**
+     * {@inheritDoc} With separate input and output budgets, the prompt tokens reconcile the input
+     * window and the completion tokens the output window; a part reported as 0 keeps its estimate.
+     */
+    @Override
+    public void reconcile(SessionId session, long permit, TokenUsage usage) {
+        if (!split) {
+            reconcile(session, permit, usage.totalTokens());
+            return;
+        }
+        requirePermit(permit);
+        succeeded();
+        long total = usage.totalTokens() == 0 ? 0 : usage.totalTokens() - permitTokens(permit);
+        long in = usage.promptTokens() == 0 ? 0 : usage.promptTokens() - ((permit >>> PART_BITS) & PART_MAX);
+        long out = usage.completionTokens() == 0 ? 0 : usage.completionTokens() - (permit & PART_MAX);
+        if ((total | in | out) != 0) {
+            adjustSplit(session, permit, 0, total, in, out);
+        }
+    }
+
     @Override
     public void cancel(SessionId session, long permit, boolean reachedProvider) {
         requirePermit(permit);
         if (!reachedProvider) {
-            adjust(session, permit, -1, -(permit & TOKEN_MASK));
+            if (split) {
+                adjustSplit(session, permit, -1, -permitTokens(permit), -((permit >>> PART_BITS) & PART_MAX),
+                        -(permit & PART_MAX));
+            } else {
+                adjust(session, permit, -1, -(permit & TOKEN_MASK));
+            }
         }
     }
 
@@ -604,6 +829,9 @@ public final class FairShareRateLimiter implements RateLimiter {
             fineTick = fine;
             nextTickAt = (fine + 1) * bucketNanos;
             global.advanceTo(fine);
+            if (io != null) {
+                io.advanceTo(fine);
+            }
             long coarse = fine / ratio;
             if (coarse != coarseTick) {
                 coarseTick = coarse;
@@ -825,8 +1053,31 @@ public final class FairShareRateLimiter implements RateLimiter {
         try {
             advance(now);
             // A refund goes to the permit's bucket; a charge to the current one, as on the lock-free path.
-            long tick = deltaTokens > 0 ? fineTick : fineTick - ((fineTick - (permit >>> TOKEN_BITS)) & 0xFFFF_FFFFL);
+            long tick = deltaTokens > 0 ? fineTick : permitTick(permit);
             applyAdjustment(s, tick, deltaRequests, deltaTokens);
+        } finally {
+            unlock();
+        }
+    }
+
+    /** {@link #adjust} with separate input and output windows; each part's sign picks its bucket alike. */
+    private void adjustSplit(SessionId session, long permit, long deltaRequests, long deltaTokens, long deltaIn,
+            long deltaOut) {
+        SessionState s = sessions.get(session);
+        long now = now();
+        lock();
+        try {
+            advance(now);
+            long own = permitTick(permit);
+            if ((deltaRequests | deltaTokens) != 0) {
+                applyAdjustment(s, deltaTokens > 0 ? fineTick : own, deltaRequests, deltaTokens);
+            }
+            if (deltaIn != 0) {
+                io.add(deltaIn > 0 ? fineTick : own, deltaIn, 0);
+            }
+            if (deltaOut != 0) {
+                io.add(deltaOut > 0 ? fineTick : own, 0, deltaOut);
+            }
         } finally {
             unlock();
         }
@@ -861,13 +1112,25 @@ public final class FairShareRateLimiter implements RateLimiter {
         lock();
         try {
             now = advance(now);
-            calibrate(now, feedback.requestsRemaining(), feedback.requestsReset(), true);
-            calibrate(now, feedback.tokensRemaining(), feedback.tokensReset(), false);
-            if (feedback.retryAfter().isPresent()) {
-                pause = nanos(feedback.retryAfter().get());
-            } else if (rateLimited) {
-                pause = exhaustedReset(feedback).orElse(defaultPauseNanos);
+            calibrate(now, feedback.requestLimit(), feedback.requestsRemaining(), feedback.requestsReset(), REQUESTS);
+            calibrate(now, feedback.tokenLimit(), feedback.tokensRemaining(), feedback.tokensReset(), TOKENS);
+            if (inputTokensPerMinute > 0) {
+                calibrate(now, feedback.inputTokenLimit(), feedback.inputTokensRemaining(),
+                        feedback.inputTokensReset(), INPUT_TOKENS);
             }
+            if (outputTokensPerMinute > 0) {
+                calibrate(now, feedback.outputTokenLimit(), feedback.outputTokensRemaining(),
+                        feedback.outputTokensReset(), OUTPUT_TOKENS);
+            }
+            if (rateLimited) {
+                rateLimitedInARow = Math.min(rateLimitedInARow + 1, 62);
+                backingOff = true;
+            } else {
+                rateLimitedInARow = 0;
+                backingOff = false;
+            }
+            // Reset headers say when a window is full again, not how long to wait: they never pause.
+            pause = pauses.pauseNanos(feedback.retryAfter(), rateLimited, rateLimitedInARow);
             if (pause >= 0) {
                 pausedUntil = Math.max(pausedUntil, saturatedAdd(now, pause));
             }
@@ -879,39 +1142,76 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
     }
 
+    private static final int REQUESTS = 0;
+    private static final int TOKENS = 1;
+    private static final int INPUT_TOKENS = 2;
+    private static final int OUTPUT_TOKENS = 3;
+    /** The most parts a calibration is split into. */
+    private static final long CALIBRATION_PARTS = 600;
+
     /**
-     * Believes the provider when it says fewer remain than the window shows: charges the difference to
-     * the bucket that leaves the window when the provider's window resets (or in a minute).
+     * Believes the provider when it says less is left than the window shows: charges the difference to
+     * the bucket that leaves the window when the provider's window resets (or in a minute). With the
+     * provider's limit, {@code limit - remaining} is what the account used, and what is left to this
+     * limiter is its own limit (the provider's less the safety margin) less that: never more than the
+     * provider's remaining, never past this limiter's limit.
      */
-    private void calibrate(long now, OptionalLong remaining, Optional<Duration> reset, boolean requests) {
+    private void calibrate(long now, OptionalLong providerLimit, OptionalLong remaining, Optional<Duration> reset,
+            int window) {
         if (remaining.isEmpty()) {
             return;
         }
-        long limit = requests ? requestsPerMinute : tokensPerMinute;
-        long ours = limit - (requests ? global.requests() : global.tokens());
-        long debt = ours - remaining.getAsLong();
+        long limit = switch (window) {
+            case REQUESTS -> requestsPerMinute;
+            case TOKENS -> tokensPerMinute;
+            case INPUT_TOKENS -> inputTokensPerMinute;
+            default -> outputTokensPerMinute;
+        };
+        long used = switch (window) {
+            case REQUESTS -> global.requests();
+            case TOKENS -> global.tokens();
+            case INPUT_TOKENS -> io.requests();
+            default -> io.tokens();
+        };
+        long left = remaining.getAsLong();
+        if (providerLimit.isPresent()) {
+            long accountUsed = Math.max(0, providerLimit.getAsLong() - left);
+            left = Math.min(left, Math.max(0, limit - accountUsed));
+        }
+        long debt = limit - used - left;
         if (debt <= 0) {
             return;
         }
-        long until = saturatedAdd(now, reset.map(FairShareRateLimiter::nanos).orElse(WINDOW_NANOS));
-        // Bucket j leaves the window at (j + fineBuckets + 1) * bucketNanos.
-        long tick = Math.ceilDiv(until, bucketNanos) - fineBuckets - 1;
-        tick = Math.max(fineTick - fineBuckets, Math.min(fineTick, tick));
-        long r = requests ? debt : 0;
-        long t = requests ? 0 : debt;
-        addToWindow(tick, r, t);
-    }
-
-    /** On a 429 without retry-after: the longest reset among the limits the provider says are exhausted. */
-    private static OptionalLong exhaustedReset(RateLimitFeedback f) {
-        long best = -1;
-        if (f.requestsRemaining().orElse(1) == 0 && f.requestsReset().isPresent()) {
-            best = Math.max(best, nanos(f.requestsReset().get()));
+        // Without a reset the debt stays for a whole window. With one it leaves as the provider refills
+        // (OpenAI and Anthropic refill continuously; the reset is the time to a full refill): in equal
+        // parts, one a bucket, over the reset; what a reset longer than the window would still hold
+        // leaves with the newest bucket. So a long reset slows admission to the provider's refill rate
+        // instead of stopping it.
+        long resetNanos = reset.map(FairShareRateLimiter::nanos).orElse(-1L);
+        long spread = resetNanos < 0 ? 1 : Math.max(1, Math.ceilDiv(resetNanos, bucketNanos));
+        long span = Math.min(spread, fineBuckets + 1);
+        // At most CALIBRATION_PARTS parts (each leaving with the last bucket of its group: never earlier
+        // than the refill), so that narrow buckets do not make this long under the lock.
+        long step = Math.max(1, Math.ceilDiv(span, CALIBRATION_PARTS));
+        long placed = 0;
+        for (long m = step - 1; placed < debt; m = Math.min(m + step, span - 1)) {
+            long upTo = m >= span - 1 ? debt : debt * (m + 1) / spread;
+            long part = upTo - placed;
+            placed = upTo;
+            if (part == 0) {
+                continue;
+            }
+            long leaves = saturatedAdd(now, resetNanos < 0 ? WINDOW_NANOS : (m + 1) * bucketNanos);
+            // Bucket j leaves the window at (j + fineBuckets + 1) * bucketNanos.
+            long tick = Math.ceilDiv(leaves, bucketNanos) - fineBuckets - 1;
+            tick = Math.max(fineTick - fineBuckets, Math.min(fineTick, tick));
+            switch (window) {
+                case REQUESTS -> addToWindow(tick, part, 0);
+                case TOKENS -> addToWindow(tick, 0, part);
+                case INPUT_TOKENS -> io.add(tick, part, 0);
+                default -> io.add(tick, 0, part);
+            }
         }
-        if (f.tokensRemaining().orElse(1) == 0 && f.tokensReset().isPresent()) {
-            best = Math.max(best, nanos(f.tokensReset().get()));
-        }
-        return best < 0 ? OptionalLong.empty() : OptionalLong.of(best);
     }
 
     private static long nanos(Duration d) {
@@ -944,7 +1244,12 @@ public final class FairShareRateLimiter implements RateLimiter {
         private Duration bucketWidth = Duration.ofMillis(100);
         private Duration idleTimeout = Duration.ofMinutes(5);
         private Duration contentionTimeout = Duration.ofSeconds(5);
-        private Duration defaultRetryAfter = Duration.ofSeconds(1);
+        private long inputTokensPerMinute;
+        private long outputTokensPerMinute;
+        private Duration maxRetryAfter = RateLimitPause.DEFAULT_MAX_RETRY_AFTER;
+        private Duration backoffMin = RateLimitPause.DEFAULT_BACKOFF_MIN;
+        private Duration backoffMax = RateLimitPause.DEFAULT_BACKOFF_MAX;
+        private RandomGenerator random;
 
         private Builder() {
         }
@@ -1052,12 +1357,69 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
 
         /**
-         * @param value the pause after a 429 that says neither retry-after nor an exhausted limit's
-         *     reset (default 1 s)
+         * Input (prompt) tokens admitted in any 60 s window, for a provider that limits them apart from
+         * output tokens (Anthropic); calibrated from the feedback's input-token fields.
+         *
+         * @param value 0 (default: not limited apart) to {@link Integer#MAX_VALUE}
          * @return this builder
          */
-        public Builder defaultRetryAfter(Duration value) {
-            defaultRetryAfter = positive("defaultRetryAfter", value);
+        public Builder inputTokensPerMinute(long value) {
+            inputTokensPerMinute = value == 0 ? 0 : limit("inputTokensPerMinute", value);
+            return this;
+        }
+
+        /**
+         * Output (completion) tokens admitted in any 60 s window, for a provider that limits them apart
+         * from input tokens (Anthropic); calibrated from the feedback's output-token fields.
+         *
+         * @param value 0 (default: not limited apart) to {@link Integer#MAX_VALUE}
+         * @return this builder
+         */
+        public Builder outputTokensPerMinute(long value) {
+            outputTokensPerMinute = value == 0 ? 0 : limit("outputTokensPerMinute", value);
+            return this;
+        }
+
+        /**
+         * The longest pause a provider's retry-after can impose (default 60 s, as the official SDKs cap it).
+         *
+         * @param value the cap, > 0
+         * @return this builder
+         */
+        public Builder maxRetryAfter(Duration value) {
+            maxRetryAfter = positive("maxRetryAfter", value);
+            return this;
+        }
+
+        /**
+         * The pause after a 429 without retry-after: {@code min} after the first, doubling per
+         * consecutive 429 up to {@code max}, each less up to a quarter at random (default 500 ms, 8 s).
+         *
+         * @param min the first pause, > 0
+         * @param max the longest pause, >= min
+         * @return this builder
+         */
+        public Builder backoff(Duration min, Duration max) {
+            positive("backoff min", min);
+            positive("backoff max", max);
+            if (max.compareTo(min) < 0) {
+                throw new IllegalArgumentException("backoff max must be >= min, was " + max + " < " + min);
+            }
+            backoffMin = min;
+            backoffMax = max;
+            return this;
+        }
+
+        /**
+         * @param value the source of the back-off's jitter, used under the limiter's lock (default a new
+         *     {@link SplittableRandom}); tests give a seeded one
+         * @return this builder
+         */
+        public Builder random(RandomGenerator value) {
+            if (value == null) {
+                throw new IllegalArgumentException("random must not be null");
+            }
+            random = value;
             return this;
         }
 

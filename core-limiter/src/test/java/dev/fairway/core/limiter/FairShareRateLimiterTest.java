@@ -148,18 +148,28 @@ class FairShareRateLimiterTest {
     }
 
     @Test
-    void providerSayingFewerRemainIsBelievedUntilItsReset() {
-        FairShareRateLimiter limiter = limiter().requestsPerMinute(100).build();
+    void providerSayingFewerRemainIsBelievedAndRefillsOverItsReset() {
+        FairShareRateLimiter limiter = limiter().requestsPerMinute(100).policy(FairSharePolicy.NONE).build();
         limiter.onFeedback(RateLimitFeedback.builder().requestsRemaining(3).requestsReset(Duration.ofSeconds(10)).build());
         for (int i = 0; i < 3; i++) {
             assertGranted(limiter.tryAcquire(A, 1));
         }
         long refusal = limiter.tryAcquire(A, 1);
         assertRefused(refusal);
-        assertTrue(Permits.waitTime(refusal).compareTo(Duration.ofSeconds(10)) >= 0, Permits.waitTime(refusal).toString());
-        assertTrue(Permits.waitTime(refusal).compareTo(Duration.ofMillis(10_100)) <= 0, Permits.waitTime(refusal).toString());
-        clock.advanceNanos(Permits.waitNanos(refusal));
-        assertGranted(limiter.tryAcquire(A, 1));
+        // The reset is the time to a full refill: the 97 missing come back in equal parts over 10 s.
+        assertTrue(Permits.waitTime(refusal).compareTo(Duration.ofMillis(200)) <= 0, Permits.waitTime(refusal).toString());
+        clock.advanceMillis(5_000);
+        int half = 0;
+        while (Permits.isGranted(limiter.tryAcquire(A, 1))) {
+            half++;
+        }
+        assertTrue(half >= 45 && half <= 52, Integer.toString(half));
+        clock.advanceMillis(5_100);
+        int rest = 0;
+        while (Permits.isGranted(limiter.tryAcquire(A, 1))) {
+            rest++;
+        }
+        assertEquals(97, half + rest);
     }
 
     @Test
@@ -197,17 +207,9 @@ class FairShareRateLimiterTest {
     }
 
     @Test
-    void rateLimitedWithoutRetryAfterWaitsForTheExhaustedLimitsReset() {
-        FairShareRateLimiter limiter = limiter().build();
-        limiter.onRateLimited(RateLimitFeedback.builder()
-                .requestsRemaining(0).requestsReset(Duration.ofMillis(1_500))
-                .tokensRemaining(1_000).tokensReset(Duration.ofSeconds(30)).build());
-        assertEquals(Duration.ofMillis(1_500), Permits.waitTime(limiter.tryAcquire(A, 1)));
-    }
-
-    @Test
-    void rateLimitedWithNothingSaidPausesForTheDefault() {
-        FairShareRateLimiter limiter = limiter().defaultRetryAfter(Duration.ofMillis(700)).build();
+    void rateLimitedWithNothingSaidBacksOff() {
+        FairShareRateLimiter limiter = limiter().backoff(Duration.ofMillis(700), Duration.ofSeconds(2))
+                .random(() -> 0L).build();
         limiter.onRateLimited(RateLimitFeedback.NONE);
         assertEquals(Duration.ofMillis(700), Permits.waitTime(limiter.tryAcquire(A, 1)));
     }

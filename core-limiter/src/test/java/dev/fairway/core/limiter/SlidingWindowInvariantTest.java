@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.SessionId;
+import dev.fairway.api.TokenUsage;
 import dev.fairway.api.limit.Permits;
 
 import java.time.Duration;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The global invariant under thousands of randomized schedules: in every 60 s window, admitted
  * requests <= RPM and admitted tokens (after refunds) <= TPM. An independent oracle keeps every
- * admission with its time and slides a 60 s window over them; it knows nothing of buckets.
+ * admission with its time and slides a 60 s window over them; it knows nothing of buckets. With
+ * separate input and output limits, the same holds for input and output tokens.
  */
 class SlidingWindowInvariantTest {
 
@@ -32,14 +34,18 @@ class SlidingWindowInvariantTest {
         final int estimate;
         long requests = 1;
         long tokens;
+        long in;
+        long out;
         boolean settled;
 
-        Admission(long time, SessionId session, long permit, int estimate) {
+        Admission(long time, SessionId session, long permit, int estimate, long in, long out) {
             this.time = time;
             this.session = session;
             this.permit = permit;
             this.estimate = estimate;
             this.tokens = estimate;
+            this.in = in;
+            this.out = out;
         }
     }
 
@@ -47,24 +53,39 @@ class SlidingWindowInvariantTest {
     void noSixtySecondWindowEverExceedsTheLimits() {
         long base = 0x5EED_0003L;
         for (int i = 0; i < 3000; i++) {
-            runSchedule(base + i);
+            runSchedule(base + i, false);
         }
     }
 
-    private static void runSchedule(long seed) {
+    @Test
+    void noSixtySecondWindowEverExceedsTheSeparateInputAndOutputLimits() {
+        long base = 0x5EED_1003L;
+        for (int i = 0; i < 1500; i++) {
+            runSchedule(base + i, true);
+        }
+    }
+
+    private static void runSchedule(long seed, boolean split) {
         Random random = new Random(seed);
         long rpm = 1 + random.nextInt(40);
         long tpm = 1 + random.nextInt(3000);
+        // 0: not limited apart; at least one of them is when split.
+        long ipm = split && random.nextInt(3) > 0 ? 1 + random.nextInt(2000) : 0;
+        long opm = split && (ipm == 0 || random.nextBoolean()) ? 1 + random.nextInt(1000) : 0;
+        long inCap = ipm > 0 ? ipm : Long.MAX_VALUE;
+        long outCap = opm > 0 ? opm : Long.MAX_VALUE;
         FairSharePolicy policy = FairSharePolicy.values()[random.nextInt(3)];
         Duration width = WIDTHS[random.nextInt(WIDTHS.length)];
         FakeClock clock = new FakeClock();
         clock.advanceNanos(random.nextInt(1_000_000_000));
         FairShareRateLimiter limiter = FairShareRateLimiter.builder()
                 .requestsPerMinute(rpm).tokensPerMinute(tpm).policy(policy).bucketWidth(width)
+                .inputTokensPerMinute(ipm).outputTokensPerMinute(opm)
                 .idleTimeout(Duration.ofSeconds(5 + random.nextInt(300)))
                 .contentionTimeout(Duration.ofMillis(100 + random.nextInt(10_000)))
                 .clock(clock).build();
-        String context = "seed " + seed + " (rpm " + rpm + ", tpm " + tpm + ", " + policy + ", buckets " + width + ")";
+        String context = "seed " + seed + " (rpm " + rpm + ", tpm " + tpm + ", input " + ipm + ", output " + opm
+                + ", " + policy + ", buckets " + width + ")";
         int sessionCount = 1 + random.nextInt(6);
         List<SessionId> sessions = new ArrayList<>();
         for (int s = 0; s < sessionCount; s++) {
@@ -80,19 +101,52 @@ class SlidingWindowInvariantTest {
             int action = random.nextInt(100);
             SessionId session = sessions.get(random.nextInt(sessionCount));
             if (action < 60) {
-                int estimate = 1 + random.nextInt((int) Math.min(tpm, 400));
-                long result = limiter.tryAcquire(session, estimate);
+                int estimate;
+                long in;
+                long out;
+                long result;
+                if (split && random.nextBoolean()) {
+                    // Split: each part within its own limit, the sum within tpm.
+                    in = random.nextInt((int) Math.min(Math.min(inCap, tpm), 300) + 1);
+                    out = random.nextInt((int) Math.min(Math.min(outCap, tpm - in), 300) + 1);
+                    if (in + out == 0) {
+                        continue;
+                    }
+                    estimate = (int) (in + out);
+                    result = limiter.tryAcquire(session, (int) in, (int) out);
+                } else {
+                    long most = Math.min(tpm, 400);
+                    if (ipm > 0 && opm > 0) {
+                        most = Math.min(most, Math.max(ipm, opm));
+                    }
+                    estimate = 1 + random.nextInt((int) most);
+                    in = Math.min(estimate, inCap);
+                    out = Math.min(estimate, outCap);
+                    result = limiter.tryAcquire(session, estimate);
+                }
                 if (Permits.isGranted(result)) {
-                    Admission a = new Admission(now, session, result, estimate);
+                    Admission a = new Admission(now, session, result, estimate, in, out);
                     admissions.add(a);
                     open.add(a);
-                    check(admissions, rpm, tpm, context + ", step " + step);
+                    check(admissions, rpm, tpm, ipm, opm, context + ", step " + step);
                 }
             } else if (action < 72 && !open.isEmpty()) {
                 Admission a = open.remove(random.nextInt(open.size()));
-                int actual = random.nextInt(a.estimate + 1);
-                limiter.reconcile(a.session, a.permit, actual);
-                a.tokens = actual;
+                if (split) {
+                    // Never above an estimate (a usage above it is charged but cannot be undone).
+                    int prompt = random.nextInt((int) Math.min(a.in, a.estimate) + 1);
+                    int completion = random.nextInt((int) Math.min(a.out, a.estimate - prompt) + 1);
+                    TokenUsage usage = TokenUsage.of(prompt, completion);
+                    limiter.reconcile(a.session, a.permit, usage);
+                    // A part reported as 0 keeps its estimate.
+                    a.tokens = usage.totalTokens() == 0 ? a.tokens : usage.totalTokens();
+                    a.in = prompt == 0 ? a.in : prompt;
+                    a.out = completion == 0 ? a.out : completion;
+                } else {
+                    int actual = random.nextInt(a.estimate + 1);
+                    limiter.reconcile(a.session, a.permit, actual);
+                    a.tokens = actual == 0 ? a.tokens : actual; // 0 is no refund
+                }
             } else if (action < 78 && !open.isEmpty()) {
                 Admission a = open.remove(random.nextInt(open.size()));
                 boolean reached = random.nextBoolean();
@@ -100,6 +154,8 @@ class SlidingWindowInvariantTest {
                 if (!reached) {
                     a.requests = 0;
                     a.tokens = 0;
+                    a.in = 0;
+                    a.out = 0;
                 }
             } else if (action < 82) {
                 var feedback = RateLimitFeedback.builder();
@@ -109,6 +165,13 @@ class SlidingWindowInvariantTest {
                 }
                 if (random.nextBoolean()) {
                     feedback.tokensRemaining(random.nextInt((int) tpm + 1));
+                }
+                if (split && random.nextBoolean()) {
+                    feedback.inputTokenLimit(3000).inputTokensRemaining(random.nextInt(3001))
+                            .inputTokensReset(Duration.ofMillis(random.nextInt(90_000)));
+                }
+                if (split && random.nextBoolean()) {
+                    feedback.outputTokensRemaining(random.nextInt(1001));
                 }
                 limiter.onFeedback(feedback.build());
             } else if (action < 83) {
@@ -135,28 +198,33 @@ class SlidingWindowInvariantTest {
         for (Admission a : admissions) {
             a.settled = true;
         }
-        checkAllWindows(admissions, rpm, tpm, context);
+        checkAllWindows(admissions, rpm, tpm, ipm, opm, context);
     }
 
     /** The window ending at the newest admission. */
-    private static void check(List<Admission> admissions, long rpm, long tpm, String context) {
+    private static void check(List<Admission> admissions, long rpm, long tpm, long ipm, long opm, String context) {
         long end = admissions.get(admissions.size() - 1).time;
         long requests = 0;
         long tokens = 0;
+        long in = 0;
+        long out = 0;
         for (int i = admissions.size() - 1; i >= 0 && admissions.get(i).time > end - WINDOW; i--) {
             requests += admissions.get(i).requests;
             tokens += admissions.get(i).tokens;
+            in += admissions.get(i).in;
+            out += admissions.get(i).out;
         }
-        if (requests > rpm || tokens > tpm) {
-            fail(context + ": window ending at " + end + " ns holds " + requests + " requests and " + tokens
-                    + " tokens");
+        if (requests > rpm || tokens > tpm || (ipm > 0 && in > ipm) || (opm > 0 && out > opm)) {
+            fail(context + ": window ending at " + end + " ns holds " + requests + " requests, " + tokens
+                    + " tokens, " + in + " input and " + out + " output tokens");
         }
     }
 
     /** Every window, with the final (refunded) amounts: the maximum is at a window ending at an admission. */
-    private static void checkAllWindows(List<Admission> admissions, long rpm, long tpm, String context) {
+    private static void checkAllWindows(List<Admission> admissions, long rpm, long tpm, long ipm, long opm,
+            String context) {
         for (int i = 0; i < admissions.size(); i++) {
-            check(admissions.subList(0, i + 1), rpm, tpm, context + ", final");
+            check(admissions.subList(0, i + 1), rpm, tpm, ipm, opm, context + ", final");
         }
     }
 }

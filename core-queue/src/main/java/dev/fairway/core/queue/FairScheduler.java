@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -94,7 +95,7 @@ public final class FairScheduler implements TranslationScheduler {
         Settings settings = new Settings(b.maxConcurrent, b.minRequestInterval.toNanos(),
                 b.maxQueuedFinalsPerSession, b.maxFinalsInFlightPerSession, b.partialStaleAfter.toNanos(),
                 b.quantumTokens, b.finalMaxAttempts, b.retryInitialBackoff.toNanos(), b.retryMaxBackoff.toNanos(),
-                b.finalRetryDeadline.toNanos(), b.deduplicate);
+                b.finalRetryDeadline.toNanos(), b.maxRetryAfter.toNanos(), b.deduplicate);
         this.core = new SchedulingCore(this, settings, rateLimiter, concurrencyLimiter);
         this.providerName = provider.name();
         this.providerModel = provider.model();
@@ -192,6 +193,20 @@ public final class FairScheduler implements TranslationScheduler {
 
     // ---------------------------------------------------------------- sessions
 
+    /**
+     * The provider's output part of the estimate, within it, or -1 when it says none (or fails: the
+     * limiter then reserves the whole estimate in each separate budget, which is safe).
+     */
+    private int outputEstimate(SegmentKind kind, String text, int estimate) {
+        try {
+            OptionalInt output = provider.estimateOutputTokens(kind, text);
+            return output.isPresent() ? Math.max(0, Math.min(estimate, output.getAsInt())) : -1;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "provider " + provider.name() + " failed to estimate output tokens", e);
+            return -1;
+        }
+    }
+
     SubmitOutcome submit(SessionState s, SegmentKind kind, long sequence, String text) {
         if (kind == null) {
             throw new IllegalArgumentException("kind must not be null");
@@ -211,7 +226,8 @@ public final class FairScheduler implements TranslationScheduler {
                 s.options.sourceLanguage(), s.options.targetLanguage(), estimate);
         Span span = tracing.startItem(request);
         DedupKey key = dedup ? DedupKey.of(providerName, providerModel, request) : null;
-        Item item = new Item(s, request, clock.nanoTime(), span, Tracing.contextOf(span), key);
+        Item item = new Item(s, request, outputEstimate(kind, text, estimate), clock.nanoTime(), span,
+                Tracing.contextOf(span), key);
         List<Object> claimed = new ArrayList<>(2);
         SchedulingCore.Accepted accepted = core.submit(item, claimed);
         SubmitOutcome outcome = accepted.outcome();
@@ -576,6 +592,7 @@ public final class FairScheduler implements TranslationScheduler {
         private Duration retryInitialBackoff = Duration.ofMillis(250);
         private Duration retryMaxBackoff = Duration.ofSeconds(8);
         private Duration finalRetryDeadline = Duration.ofSeconds(60);
+        private Duration maxRetryAfter = Duration.ofSeconds(60);
         private boolean deduplicate = true;
         private boolean manualDispatch;
         private System.Logger permanentFailureLogger = LOG;
@@ -785,6 +802,18 @@ public final class FairScheduler implements TranslationScheduler {
          */
         public Builder finalRetryDeadline(Duration value) {
             finalRetryDeadline = duration("finalRetryDeadline", value, Duration.ZERO, Duration.ofHours(1));
+            return this;
+        }
+
+        /**
+         * The longest a final's retry waits because a provider's {@code Retry-After} said so (default
+         * 60 s, as the official OpenAI and Anthropic SDKs cap it, and as the rate limiter caps its pause).
+         *
+         * @param value 1 ms to 1 hour
+         * @return this builder
+         */
+        public Builder maxRetryAfter(Duration value) {
+            maxRetryAfter = duration("maxRetryAfter", value, Duration.ofMillis(1), Duration.ofHours(1));
             return this;
         }
 

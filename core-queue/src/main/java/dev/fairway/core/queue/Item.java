@@ -50,9 +50,13 @@ final class Item {
     String endOutcome;
     long endedAt;
 
-    Item(SessionState session, TranslationRequest request, long acceptedAt, Span span, Context context,
-            DedupKey key) {
+    /** The output part of the token estimate, for limiters with separate input and output budgets; -1: unknown. */
+    final int outputCost;
+
+    Item(SessionState session, TranslationRequest request, int outputCost, long acceptedAt, Span span,
+            Context context, DedupKey key) {
         this.session = session;
+        this.outputCost = outputCost;
         this.key = key;
         this.request = request;
         this.acceptedAt = acceptedAt;
@@ -71,5 +75,9 @@ final class Item {
 
     int cost() {
         return request.estimatedTokens();
+    }
+
+    int outputCost() {
+        return outputCost;
     }
 }

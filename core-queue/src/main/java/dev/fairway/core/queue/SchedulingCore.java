@@ -621,7 +621,9 @@ final class SchedulingCore {
             }
             long ratePermit;
             try {
-                ratePermit = rateLimiter.tryAcquire(s.id, cost);
+                int output = item.outputCost();
+                ratePermit = output < 0 ? rateLimiter.tryAcquire(s.id, cost)
+                        : rateLimiter.tryAcquire(s.id, cost - output, output);
             } catch (IllegalArgumentException e) {
                 held[0]++;
                 rejectUnadmittable(s, item, e, now);
@@ -1107,7 +1109,9 @@ final class SchedulingCore {
         if (error instanceof RateLimitedException e) {
             retryable = true;
             reason = FailureReason.RETRIES_EXHAUSTED;
-            minDelay = e.retryAfter().map(Duration::toNanos).orElse(0L);
+            // Honoured up to the cap: a provider's header never holds a final longer than that.
+            minDelay = e.retryAfter().map(d -> d.compareTo(Duration.ofHours(1)) > 0 ? Long.MAX_VALUE : d.toNanos())
+                    .map(n -> Math.min(n, settings.maxRetryAfterNanos())).orElse(0L);
         } else if (error instanceof TransientProviderException || error instanceof InterruptedException) {
             // An interrupt that was not a cancel came from the application (an executor shutting down).
             retryable = true;

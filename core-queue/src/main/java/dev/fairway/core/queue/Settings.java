@@ -15,5 +15,6 @@ record Settings(
         long retryInitialBackoffNanos,
         long retryMaxBackoffNanos,
         long finalRetryDeadlineNanos,
+        long maxRetryAfterNanos,
         boolean deduplicate) {
 }

@@ -63,6 +63,12 @@ final class RecordingRateLimiter implements RateLimiter {
     }
 
     @Override
+    public long tryAcquire(SessionId session, int estimatedInputTokens, int estimatedOutputTokens) {
+        log.add("split " + session + " " + estimatedInputTokens + "+" + estimatedOutputTokens);
+        return tryAcquire(session, estimatedInputTokens + estimatedOutputTokens);
+    }
+
+    @Override
     public void reconcile(SessionId session, long permit, int actualTokens) {
         log.add("reconcile " + session + " " + actualTokens);
     }

@@ -55,6 +55,51 @@ class RetryTest {
     }
 
     @Test
+    void retryAfterLongerThanTheCapWaitsOnlyTheCap() {
+        RateLimitFeedback feedback = RateLimitFeedback.builder().retryAfter(Duration.ofMinutes(6))
+                .requestsRemaining(0).requestsReset(Duration.ofMinutes(6)).build();
+        ScriptedProvider provider = new ScriptedProvider().thenThrow(new RateLimitedException("HTTP 429", feedback));
+        try (Harness h = new Harness(provider, Runnable::run,
+                b -> b.maxRetryAfter(Duration.ofSeconds(5)).finalRetryDeadline(Duration.ofHours(1)))) {
+            Harness.Client s = h.open("s1");
+            s.fin(1, "hello");
+            h.scheduler.pump();
+            assertEquals(Duration.ofSeconds(5).toNanos(), h.scheduler.nextWakeAt() - h.clock.nanoTime());
+            h.runUntilIdle();
+
+            assertEquals(List.of("T final 1 [fr] hello"), s.listener().lines());
+        }
+    }
+
+    @Test
+    void retryAfterIsCappedAtSixtySecondsByDefault() {
+        RateLimitFeedback feedback = RateLimitFeedback.builder().retryAfter(Duration.ofHours(2)).build();
+        ScriptedProvider provider = new ScriptedProvider().thenThrow(new RateLimitedException("HTTP 429", feedback));
+        try (Harness h = new Harness(provider, Runnable::run, b -> b.finalRetryDeadline(Duration.ofHours(1)))) {
+            Harness.Client s = h.open("s1");
+            s.fin(1, "hello");
+            h.scheduler.pump();
+            assertEquals(Duration.ofSeconds(60).toNanos(), h.scheduler.nextWakeAt() - h.clock.nanoTime());
+            h.runUntilIdle();
+
+            assertEquals(List.of("T final 1 [fr] hello"), s.listener().lines());
+        }
+    }
+
+    @Test
+    void splitEstimateGoesToTheLimiterWhenTheProviderHasOne() {
+        ScriptedProvider provider = new ScriptedProvider().outputEstimate(4);
+        try (Harness h = Harness.direct(provider)) {
+            Harness.Client s = h.open("s1");
+            s.fin(1, "hello");
+            h.runUntilIdle();
+
+            assertEquals(List.of("open s1", "split s1 40+4", "grant s1 44", "reconcile s1 15"),
+                    List.copyOf(h.limiter.log));
+        }
+    }
+
+    @Test
     void finalIsReportedWhenRetriesRunOut() {
         ScriptedProvider provider = new ScriptedProvider().thenThrow(new TransientProviderException("a"),
                 new TransientProviderException("b"), new TransientProviderException("c"));

@@ -2,6 +2,7 @@ package dev.fairway.core.queue;
 
 import dev.fairway.api.FinishReason;
 import dev.fairway.api.RateLimitFeedback;
+import dev.fairway.api.SegmentKind;
 import dev.fairway.api.TokenUsage;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,6 +29,7 @@ final class ScriptedProvider implements TranslationProvider {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Hook action;
     private RateLimitFeedback feedback = RateLimitFeedback.NONE;
+    private volatile int outputEstimate = -1;
 
     /** Makes the next calls throw these, in order; later calls succeed. */
     ScriptedProvider thenThrow(RuntimeException... errors) {
@@ -37,6 +40,17 @@ final class ScriptedProvider implements TranslationProvider {
     ScriptedProvider feedback(RateLimitFeedback value) {
         feedback = value;
         return this;
+    }
+
+    /** Says this much of each estimate is output tokens (default: says nothing). */
+    ScriptedProvider outputEstimate(int value) {
+        outputEstimate = value;
+        return this;
+    }
+
+    @Override
+    public OptionalInt estimateOutputTokens(SegmentKind kind, String text) {
+        return outputEstimate < 0 ? OptionalInt.empty() : OptionalInt.of(outputEstimate);
     }
 
     /** Runs {@code action} inside each call, before it answers (to block, or to act mid-call). */

@@ -3,12 +3,14 @@ package dev.fairway.limiter.redis;
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.SessionOptions;
+import dev.fairway.api.TokenUsage;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.api.limit.RateLimiter;
 import dev.fairway.api.limit.RateLimiterStats;
 import dev.fairway.api.limit.SessionRateStats;
 import dev.fairway.core.limiter.FairSharePolicy;
 import dev.fairway.core.limiter.FairShareRateLimiter;
+import dev.fairway.core.limiter.RateLimitPause;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -41,7 +43,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -50,6 +54,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
 
 /**
  * A {@link RateLimiter} whose global sliding windows of requests and tokens and whose registry of
@@ -87,6 +92,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * goes back to Redis when the probe succeeds, charging what it admitted meanwhile. No method waits for
  * Redis longer than the command timeout, and nothing runs under {@code synchronized}.
  *
+ * <p><b>Input and output tokens.</b> With {@link Builder#inputTokensPerMinute} or
+ * {@link Builder#outputTokensPerMinute}, the shared window holds input and output tokens beside requests
+ * and combined tokens, and an admission (and a lease) needs room in each, as in core-limiter's
+ * {@link FairShareRateLimiter}.
+ *
+ * <p><b>Provider feedback.</b> As in core-limiter: a 429 pauses every node for the provider's
+ * retry-after capped at {@link Builder#maxRetryAfter} (60 s), or for this node's exponential back-off
+ * with jitter (0.5 s to 8 s, started again by a success on this node); reset headers never pause; a
+ * calibration keeps the safety margin and leaves the window as the provider refills over its reset.
+ *
  * <p>Build one with {@link #builder()}; close it when the node stops.
  */
 public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
@@ -100,11 +115,21 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private static final long MASK_31 = (1L << 31) - 1;
     private static final int MAX_SESSION_OPS = 256;
     private static final int MAX_PENDING_CLOSES = 100_000;
-    private static final int FIXED_ARGS = 32;
+    private static final int FIXED_ARGS = 48;
+    // A permit with separate input and output budgets: REDIS_PERMIT, the tick's low 19 bits, a flag (the
+    // combined estimate is the larger part: asked for without a split), 21 bits each of input and output.
+    private static final int PART_BITS = 21;
+    private static final long PART_MAX = (1L << PART_BITS) - 1;
+    private static final int WHOLE_FLAG_SHIFT = 2 * PART_BITS;
+    private static final int SPLIT_TICK_SHIFT = WHOLE_FLAG_SHIFT + 1;
+    private static final long SPLIT_TICK_MASK = (1L << (62 - SPLIT_TICK_SHIFT)) - 1;
     private static final long NONE = Long.MIN_VALUE;
 
     private final long requestsPerMinute;
     private final long tokensPerMinute;
+    private final long inputTokensPerMinute;
+    private final long outputTokensPerMinute;
+    private final boolean split;
     private final FairSharePolicy policy;
     private final int lease;
     private final long leaseTtlMs;
@@ -118,7 +143,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final long keyTtlMs;
     private final long bucketMs;
     private final long buckets;
-    private final long defaultPauseMs;
+    private final Duration maxRetryAfter;
+    private final Duration backoffMin;
+    private final Duration backoffMax;
+    /** How long a 429 pauses; under the lock (its jitter source is not thread-safe). */
+    private final RateLimitPause pauses;
+    /** The jitter's source, shared with the fallback, which is only called under the lock. */
+    private final RandomGenerator random;
     private final long probeMinMs;
     private final long probeMaxMs;
     private final int fallbackNodesMin;
@@ -158,6 +189,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     private long leaseRequests;
     private long leaseTokens;
+    private long leaseInput;
+    private long leaseOutput;
     private long leaseTick;
     private long leaseUntil;
     private boolean refilling;
@@ -165,17 +198,32 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     private long refundRequests;
     private long refundTokens;
+    private long refundInput;
+    private long refundOutput;
     private long refundTick = Long.MAX_VALUE;
     private long chargeRequests;
     private long chargeTokens;
+    private long chargeInput;
+    private long chargeOutput;
     private long pendingPauseUntil;
+    /** What is left to this node's budget by the provider's feedback since the last call (-1: nothing said). */
     private long remainingRequests = -1;
     private long requestsResetMs = -1;
     private long remainingTokens = -1;
     private long tokensResetMs = -1;
+    private long remainingInput = -1;
+    private long inputResetMs = -1;
+    private long remainingOutput = -1;
+    private long outputResetMs = -1;
+    /** 429s since this node's last success. */
+    private int rateLimitedInARow;
+    /** Whether {@link #rateLimitedInARow} is not 0: read by a success without the lock. */
+    private volatile boolean backingOff;
 
     private long globalRequests;
     private long globalTokens;
+    private long globalInput;
+    private long globalOutput;
     private long globalWeight;
     private long globalSessions;
     private long othersContendingWeight;
@@ -190,16 +238,23 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private FairShareRateLimiter fallback;
     private long fallbackNodes;
     private UsageRing fallbackUsage;
+    /** Input tokens (as requests) and output tokens (as tokens) the fallback admitted. */
+    private UsageRing fallbackIo;
     private long nextProbeAt;
     private long probeBackoffMs;
     private long recoveredUntil = NONE;
     private long carryRequests;
     private long carryTokens;
+    private long carryInput;
+    private long carryOutput;
     private long carryUntil = NONE;
 
     private RedisRateLimiter(Builder b) {
         this.requestsPerMinute = b.requestsPerMinute;
         this.tokensPerMinute = b.tokensPerMinute;
+        this.inputTokensPerMinute = b.inputTokensPerMinute;
+        this.outputTokensPerMinute = b.outputTokensPerMinute;
+        this.split = inputTokensPerMinute > 0 || outputTokensPerMinute > 0;
         this.policy = b.policy;
         this.lease = b.lease;
         this.leaseTtlMs = b.leaseTtl.toMillis();
@@ -213,7 +268,11 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         this.bucketMs = b.bucketWidth.toMillis();
         this.buckets = WINDOW_MS / bucketMs;
         this.keyTtlMs = Math.max(WINDOW_MS + bucketMs, Math.max(idleMs, nodeTtlMs)) + 10_000;
-        this.defaultPauseMs = b.defaultRetryAfter.toMillis();
+        this.maxRetryAfter = b.maxRetryAfter;
+        this.backoffMin = b.backoffMin;
+        this.backoffMax = b.backoffMax;
+        this.random = b.random != null ? b.random : new SplittableRandom();
+        this.pauses = RateLimitPause.create(b.maxRetryAfter, b.backoffMin, b.backoffMax, random);
         this.probeMinMs = b.probeBackoffMin.toMillis();
         this.probeMaxMs = b.probeBackoffMax.toMillis();
         this.fallbackNodesMin = b.fallbackNodes;
@@ -333,14 +392,72 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             throw new IllegalArgumentException("estimatedTokens must be 1 to the tokens-per-minute limit "
                     + tokensPerMinute + ", was " + estimatedTokens);
         }
-        long result = acquire(session, estimatedTokens);
+        if (split) {
+            // Without a split, the whole estimate is reserved in each separate window (as much of it as
+            // that window can ever hold); the reconcile corrects each with the usage's parts.
+            if (estimatedTokens > PART_MAX) {
+                throw new IllegalArgumentException("estimatedTokens must be at most " + PART_MAX
+                        + " with separate input and output budgets, was " + estimatedTokens);
+            }
+            int in = (int) Math.min(estimatedTokens, capOf(inputTokensPerMinute));
+            int out = (int) Math.min(estimatedTokens, capOf(outputTokensPerMinute));
+            if (Math.max(in, out) != estimatedTokens) {
+                throw new IllegalArgumentException("estimatedTokens must be at most the larger of the input and"
+                        + " output tokens-per-minute limits, was " + estimatedTokens);
+            }
+            return acquireAndProbe(session, estimatedTokens, in, out, true);
+        }
+        return acquireAndProbe(session, estimatedTokens, 0, 0, false);
+    }
+
+    /**
+     * {@inheritDoc} With separate input and output budgets, each part is reserved in its own shared
+     * window and their sum in the combined one; otherwise the sum is reserved as by
+     * {@link #tryAcquire(SessionId, int)}.
+     */
+    @Override
+    public long tryAcquire(SessionId session, int estimatedInputTokens, int estimatedOutputTokens) {
+        if (!split) {
+            return RateLimiter.super.tryAcquire(session, estimatedInputTokens, estimatedOutputTokens);
+        }
+        requireSession(session);
+        long sum = (long) estimatedInputTokens + estimatedOutputTokens;
+        if (estimatedInputTokens < 0 || estimatedOutputTokens < 0 || sum <= 0 || sum > tokensPerMinute
+                || estimatedInputTokens > Math.min(PART_MAX, capOf(inputTokensPerMinute))
+                || estimatedOutputTokens > Math.min(PART_MAX, capOf(outputTokensPerMinute))) {
+            throw new IllegalArgumentException("estimated input and output tokens must be >= 0, each at most its"
+                    + " own limit (input " + limitText(inputTokensPerMinute) + ", output "
+                    + limitText(outputTokensPerMinute) + ", " + PART_MAX + " at most), with a sum of 1 to the"
+                    + " tokens-per-minute limit " + tokensPerMinute + ", were " + estimatedInputTokens + " and "
+                    + estimatedOutputTokens);
+        }
+        return acquireAndProbe(session, (int) sum, estimatedInputTokens, estimatedOutputTokens, false);
+    }
+
+    private static long capOf(long limit) {
+        return limit > 0 ? limit : PART_MAX;
+    }
+
+    private static String limitText(long limit) {
+        return limit > 0 ? Long.toString(limit) : "not limited apart";
+    }
+
+    private long acquireAndProbe(SessionId session, int tokens, int in, int out, boolean whole) {
+        long result = acquire(session, tokens, in, out, whole);
         if (degraded) {
             maybeProbe();
         }
         return result;
     }
 
-    private long acquire(SessionId session, int estimatedTokens) {
+    /**
+     * One admission. {@code in} and {@code out} are the parts for the separate windows (0 without them),
+     * {@code whole} that they are not a split of the estimate.
+     */
+    private long acquire(SessionId session, int estimatedTokens, int in, int out, boolean whole) {
+        // What the shared windows are asked for: nothing in a window that is not configured.
+        long needIn = inputTokensPerMinute > 0 ? in : 0;
+        long needOut = outputTokensPerMinute > 0 ? out : 0;
         boolean synced = false;
         long gate = -1;
         // However many calls one acquire makes (a sync, then a lease), together they wait at most this.
@@ -356,32 +473,35 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                 now = now();
                 LocalSession s = touch(session, now);
                 if (degraded) {
-                    return fallbackAcquire(session, estimatedTokens, now);
+                    return fallbackAcquire(session, estimatedTokens, in, out, whole, now);
                 }
                 boolean syncDue = !synced && (lastCall == NONE || (now - lastCall >= syncMs && needsSync()));
                 if (syncDue && (pendingPauseUntil != 0 || lastCall == NONE)) {
                     // A pause must reach the others now; a node that knows nothing yet learns first.
-                    call = prepare(now, false, false, 0, 0, 0);
+                    call = prepare(now, false, false, 0, 0, 0, 0, 0);
                 } else if (now < pausedUntil) {
                     return Permits.refusal(millisToNanos(pausedUntil - now));
                 } else {
                     long shareRefusal = shareRefusal(s, estimatedTokens, now);
                     if (shareRefusal != 0 && syncDue) {
                         // Decided on old news: learn what the others did, then decide again.
-                        call = prepare(now, false, false, 0, 0, 0);
+                        call = prepare(now, false, false, 0, 0, 0, 0, 0);
                     } else if (shareRefusal != 0) {
                         contend(s, now, Permits.waitNanos(shareRefusal) / 1_000_000);
                         return shareRefusal;
                     } else if (gate < 0 && now < recoveredUntil
-                            && !Permits.isGranted(gate = fallback.tryAcquire(session, estimatedTokens))) {
+                            && !Permits.isGranted(gate = fallbackTry(session, estimatedTokens, in, out, whole))) {
                         // Just back from degraded: what this node admitted locally still counts for a
                         // minute, and the others' local admissions may not have reached Redis yet, so the
                         // node stays within its local share as well until then.
                         return gate;
-                    } else if (leaseRequests > 0 && leaseTokens >= estimatedTokens && now < leaseUntil && !syncDue) {
+                    } else if (leaseRequests > 0 && leaseTokens >= estimatedTokens && leaseInput >= needIn
+                            && leaseOutput >= needOut && now < leaseUntil && !syncDue) {
                         leaseRequests--;
                         leaseTokens -= estimatedTokens;
-                        return admitted(s, leaseTick, estimatedTokens);
+                        leaseInput -= needIn;
+                        leaseOutput -= needOut;
+                        return admitted(s, leaseTick, estimatedTokens, in, out, whole);
                     } else if (now < fullUntil && !syncDue) {
                         contend(s, now, fullUntil - now);
                         ungate(session, gate);
@@ -391,7 +511,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                         if (refill) {
                             refilling = true;
                         }
-                        call = prepare(now, refill, refill, 1, estimatedTokens, refill ? lease : 1);
+                        call = prepare(now, refill, refill, 1, estimatedTokens, needIn, needOut, refill ? lease : 1);
                     }
                 }
             } finally {
@@ -410,12 +530,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                     }
                     degrade(now);
                     if (gate >= 0) {
-                        fallbackUsage.advanceTo(now / COARSE_MS);
-                        fallbackUsage.add(now / COARSE_MS, 1, estimatedTokens);
+                        fallbackCharged(now, 1, estimatedTokens, fallback.permitInputTokens(gate),
+                                fallback.permitOutputTokens(gate));
                         grants.increment();
                         return gate;
                     }
-                    return fallbackAcquire(session, estimatedTokens, now);
+                    return fallbackAcquire(session, estimatedTokens, in, out, whole, now);
                 }
                 apply(reply, now);
                 if (call.syncOnly) {
@@ -430,10 +550,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                     if (call.refill) {
                         leaseRequests = grantedRequests - 1;
                         leaseTokens = grantedTokens - estimatedTokens;
+                        leaseInput = Math.max(0, (Long) reply.get(16) - needIn);
+                        leaseOutput = Math.max(0, (Long) reply.get(17) - needOut);
                         leaseTick = tick;
                         leaseUntil = now + leaseTtlMs;
                     }
-                    return admitted(s, tick, estimatedTokens);
+                    return admitted(s, tick, estimatedTokens, in, out, whole);
                 }
                 long wait = Math.max(1, (Long) reply.get(2));
                 fullUntil = Math.max(fullUntil, now + wait);
@@ -459,29 +581,74 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (actualTokens < 0) {
             throw new IllegalArgumentException("actualTokens must be >= 0, was " + actualTokens);
         }
-        long delta = actualTokens - (permit & MASK_31);
-        if (delta == 0) {
+        succeeded();
+        if (actualTokens == 0) {
+            // Nothing reported (or 0 for an answer) is not a refund: the estimate stays charged.
             return;
         }
+        adjust(session, permit, actualTokens, -1, -1);
+    }
+
+    /**
+     * {@inheritDoc} With separate input and output budgets, the prompt tokens reconcile the input
+     * window and the completion tokens the output window; a part reported as 0 keeps its estimate.
+     */
+    @Override
+    public void reconcile(SessionId session, long permit, TokenUsage usage) {
+        if (!split) {
+            reconcile(session, permit, usage.totalTokens());
+            return;
+        }
+        requirePermit(permit);
+        succeeded();
+        adjust(session, permit, usage.totalTokens() == 0 ? -1 : usage.totalTokens(),
+                usage.promptTokens() == 0 ? -1 : usage.promptTokens(),
+                usage.completionTokens() == 0 ? -1 : usage.completionTokens());
+    }
+
+    /** Replaces a permit's estimates with the actual counts ({@code -1}: keep that estimate). */
+    private void adjust(SessionId session, long permit, long actualTokens, long actualIn, long actualOut) {
         lock.lock();
         try {
             long now = now();
             if ((permit & REDIS_PERMIT) == 0) {
                 if (fallback != null) {
-                    fallback.reconcile(session, permit, actualTokens);
-                    fallbackUsage.advanceTo(now / COARSE_MS);
-                    fallbackUsage.add(now / COARSE_MS, 0, delta);
+                    long tokens = fallback.permitTokens(permit);
+                    long in = fallback.permitInputTokens(permit);
+                    long out = fallback.permitOutputTokens(permit);
+                    if (split) {
+                        fallback.reconcile(session, permit, new TokenUsage((int) Math.max(0, actualIn),
+                                (int) Math.max(0, actualOut), (int) Math.max(0, actualTokens)));
+                    } else if (actualTokens >= 0) {
+                        fallback.reconcile(session, permit, (int) actualTokens);
+                    }
+                    fallbackCharged(now, 0, actualTokens < 0 ? 0 : actualTokens - tokens,
+                            actualIn < 0 ? 0 : actualIn - in, actualOut < 0 ? 0 : actualOut - out);
                 }
                 return;
             }
             long tick = permitTick(permit, now);
+            long delta = actualTokens < 0 ? 0 : actualTokens - permitTokens(permit);
+            long deltaIn = actualIn < 0 || inputTokensPerMinute == 0 ? 0 : actualIn - permitInput(permit);
+            long deltaOut = actualOut < 0 || outputTokensPerMinute == 0 ? 0 : actualOut - permitOutput(permit);
             if (delta > 0) {
                 chargeTokens += delta;
-            } else {
-                refundTokens -= delta;
+            }
+            if (deltaIn > 0) {
+                chargeInput += deltaIn;
+            }
+            if (deltaOut > 0) {
+                chargeOutput += deltaOut;
+            }
+            if (delta < 0 || deltaIn < 0 || deltaOut < 0) {
+                refundTokens -= Math.min(0, delta);
+                refundInput -= Math.min(0, deltaIn);
+                refundOutput -= Math.min(0, deltaOut);
                 refundTick = Math.min(refundTick, tick);
             }
-            adjustSession(session, tick, 0, delta, now);
+            if (delta != 0) {
+                adjustSession(session, tick, 0, delta, now);
+            }
         } finally {
             lock.unlock();
         }
@@ -493,26 +660,61 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (reachedProvider) {
             return;
         }
-        long tokens = permit & MASK_31;
         lock.lock();
         try {
             long now = now();
             if ((permit & REDIS_PERMIT) == 0) {
                 if (fallback != null) {
+                    long tokens = fallback.permitTokens(permit);
+                    long in = fallback.permitInputTokens(permit);
+                    long out = fallback.permitOutputTokens(permit);
                     fallback.cancel(session, permit, false);
-                    fallbackUsage.advanceTo(now / COARSE_MS);
-                    fallbackUsage.add(now / COARSE_MS, -1, -tokens);
+                    fallbackCharged(now, -1, -tokens, -in, -out);
                 }
                 return;
             }
+            long tokens = permitTokens(permit);
             long tick = permitTick(permit, now);
             refundRequests += 1;
             refundTokens += tokens;
+            refundInput += inputTokensPerMinute > 0 ? permitInput(permit) : 0;
+            refundOutput += outputTokensPerMinute > 0 ? permitOutput(permit) : 0;
             refundTick = Math.min(refundTick, tick);
             adjustSession(session, tick, -1, -tokens, now);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** A success starts the back-off after 429s again; costs a volatile read otherwise. */
+    private void succeeded() {
+        if (backingOff) {
+            lock.lock();
+            try {
+                rateLimitedInARow = 0;
+                backingOff = false;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** The combined tokens a Redis permit reserved. */
+    private long permitTokens(long permit) {
+        if (!split) {
+            return permit & MASK_31;
+        }
+        long in = (permit >>> PART_BITS) & PART_MAX;
+        long out = permit & PART_MAX;
+        return ((permit >>> WHOLE_FLAG_SHIFT) & 1) != 0 ? Math.max(in, out) : in + out;
+    }
+
+    private long permitInput(long permit) {
+        return split ? (permit >>> PART_BITS) & PART_MAX : 0;
+    }
+
+    private long permitOutput(long permit) {
+        return split ? permit & PART_MAX : 0;
     }
 
     @Override
@@ -648,7 +850,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                 localContendingWeight = 0;
                 boolean first = true;
                 do {
-                    calls.add(prepare(now, false, first, 0, 0, 0));
+                    calls.add(prepare(now, false, first, 0, 0, 0, 0, 0));
                     first = false;
                 } while (!closes.isEmpty());
                 calls.get(calls.size() - 1).args[30] = "1";
@@ -729,28 +931,47 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
     }
 
-    private long admitted(LocalSession s, long tick, int tokens) {
+    private long admitted(LocalSession s, long tick, int tokens, long in, long out, boolean whole) {
         long coarse = lastNow / COARSE_MS;
         s.usage.advanceTo(coarse);
         s.usage.add(coarse, 1, tokens);
         grants.increment();
+        if (split) {
+            return REDIS_PERMIT | ((tick & SPLIT_TICK_MASK) << SPLIT_TICK_SHIFT)
+                    | (whole ? 1L << WHOLE_FLAG_SHIFT : 0) | (in << PART_BITS) | out;
+        }
         return REDIS_PERMIT | ((tick & MASK_31) << TOKEN_BITS) | tokens;
     }
 
-    private long fallbackAcquire(SessionId session, int tokens, long now) {
-        long result = fallback.tryAcquire(session, tokens);
+    /** Asks the fallback, split or not as this limiter is. */
+    private long fallbackTry(SessionId session, int tokens, int in, int out, boolean whole) {
+        return split && !whole ? fallback.tryAcquire(session, in, out) : fallback.tryAcquire(session, tokens);
+    }
+
+    private long fallbackAcquire(SessionId session, int tokens, int in, int out, boolean whole, long now) {
+        long result = fallbackTry(session, tokens, in, out, whole);
         if (Permits.isGranted(result)) {
             grants.increment();
-            fallbackUsage.advanceTo(now / COARSE_MS);
-            fallbackUsage.add(now / COARSE_MS, 1, tokens);
+            fallbackCharged(now, 1, tokens, fallback.permitInputTokens(result), fallback.permitOutputTokens(result));
         }
         return result;
     }
 
+    /** Counts what the fallback admitted (or gave back), to charge it to Redis on recovery. */
+    private void fallbackCharged(long now, long requests, long tokens, long in, long out) {
+        long coarse = now / COARSE_MS;
+        fallbackUsage.advanceTo(coarse);
+        fallbackUsage.add(coarse, requests, tokens);
+        fallbackIo.advanceTo(coarse);
+        fallbackIo.add(coarse, inputTokensPerMinute > 0 ? in : 0, outputTokensPerMinute > 0 ? out : 0);
+    }
+
     private boolean needsSync() {
         return !heartbeats.isEmpty() || !closes.isEmpty() || refundRequests != 0 || refundTokens != 0
-                || chargeRequests != 0 || chargeTokens != 0 || pendingPauseUntil != 0 || remainingRequests >= 0
-                || remainingTokens >= 0 || localContendingWeight != 0 || othersContendingWeight != 0;
+                || refundInput != 0 || refundOutput != 0 || chargeRequests != 0 || chargeTokens != 0
+                || chargeInput != 0 || chargeOutput != 0 || pendingPauseUntil != 0 || remainingRequests >= 0
+                || remainingTokens >= 0 || remainingInput >= 0 || remainingOutput >= 0
+                || localContendingWeight != 0 || othersContendingWeight != 0;
     }
 
     /** 0 when the session may have one more request of {@code tokens} under the policy, else the refusal. */
@@ -837,6 +1058,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     private long permitTick(long permit, long now) {
         long current = now / bucketMs;
+        if (split) {
+            long stored = (permit >>> SPLIT_TICK_SHIFT) & SPLIT_TICK_MASK;
+            return current - ((current - stored) & SPLIT_TICK_MASK);
+        }
         long stored = (permit >>> TOKEN_BITS) & MASK_31;
         return current - ((current - stored) & MASK_31);
     }
@@ -849,22 +1074,40 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         lock.lock();
         try {
             long now = now();
-            if (feedback.requestsRemaining().isPresent()) {
-                remainingRequests = remainingRequests < 0 ? feedback.requestsRemaining().getAsLong()
-                        : Math.min(remainingRequests, feedback.requestsRemaining().getAsLong());
-                requestsResetMs = feedback.requestsReset().map(RedisRateLimiter::millis).orElse(-1L);
+            // Several answers since the last call: the least left wins, with the latest reset.
+            long left = left(feedback.requestLimit(), feedback.requestsRemaining(), requestsPerMinute);
+            if (left >= 0) {
+                remainingRequests = remainingRequests < 0 ? left : Math.min(remainingRequests, left);
+                requestsResetMs = resetMs(feedback.requestsReset());
             }
-            if (feedback.tokensRemaining().isPresent()) {
-                remainingTokens = remainingTokens < 0 ? feedback.tokensRemaining().getAsLong()
-                        : Math.min(remainingTokens, feedback.tokensRemaining().getAsLong());
-                tokensResetMs = feedback.tokensReset().map(RedisRateLimiter::millis).orElse(-1L);
+            left = left(feedback.tokenLimit(), feedback.tokensRemaining(), tokensPerMinute);
+            if (left >= 0) {
+                remainingTokens = remainingTokens < 0 ? left : Math.min(remainingTokens, left);
+                tokensResetMs = resetMs(feedback.tokensReset());
             }
-            if (feedback.retryAfter().isPresent()) {
-                pause = millis(feedback.retryAfter().get());
-            } else if (rateLimited) {
-                pause = exhaustedReset(feedback).orElse(defaultPauseMs);
+            left = inputTokensPerMinute == 0 ? -1
+                    : left(feedback.inputTokenLimit(), feedback.inputTokensRemaining(), inputTokensPerMinute);
+            if (left >= 0) {
+                remainingInput = remainingInput < 0 ? left : Math.min(remainingInput, left);
+                inputResetMs = resetMs(feedback.inputTokensReset());
             }
-            if (pause >= 0) {
+            left = outputTokensPerMinute == 0 ? -1
+                    : left(feedback.outputTokenLimit(), feedback.outputTokensRemaining(), outputTokensPerMinute);
+            if (left >= 0) {
+                remainingOutput = remainingOutput < 0 ? left : Math.min(remainingOutput, left);
+                outputResetMs = resetMs(feedback.outputTokensReset());
+            }
+            if (rateLimited) {
+                rateLimitedInARow = Math.min(rateLimitedInARow + 1, 62);
+                backingOff = true;
+            } else {
+                rateLimitedInARow = 0;
+                backingOff = false;
+            }
+            // Reset headers say when a window is full again, not how long to wait: they never pause.
+            long pauseNanos = pauses.pauseNanos(feedback.retryAfter(), rateLimited, rateLimitedInARow);
+            if (pauseNanos >= 0) {
+                pause = Math.ceilDiv(pauseNanos, 1_000_000);
                 pausedUntil = Math.max(pausedUntil, now + pause);
                 pendingPauseUntil = Math.max(pendingPauseUntil, now + pause);
             }
@@ -884,15 +1127,26 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
     }
 
-    private static OptionalLong exhaustedReset(RateLimitFeedback f) {
-        long best = -1;
-        if (f.requestsRemaining().orElse(1) == 0 && f.requestsReset().isPresent()) {
-            best = Math.max(best, millis(f.requestsReset().get()));
+    /**
+     * What the provider's feedback leaves to this limiter's budget, or -1 when it says nothing. With the
+     * provider's limit, {@code limit - remaining} is what the account used, and what is left is this
+     * limiter's own limit (the provider's less the safety margin) less that, never more than the
+     * provider's remaining.
+     */
+    private static long left(OptionalLong providerLimit, OptionalLong remaining, long ourLimit) {
+        if (remaining.isEmpty()) {
+            return -1;
         }
-        if (f.tokensRemaining().orElse(1) == 0 && f.tokensReset().isPresent()) {
-            best = Math.max(best, millis(f.tokensReset().get()));
+        long left = remaining.getAsLong();
+        if (providerLimit.isPresent()) {
+            long accountUsed = Math.max(0, providerLimit.getAsLong() - left);
+            left = Math.min(left, Math.max(0, ourLimit - accountUsed));
         }
-        return best < 0 ? OptionalLong.empty() : OptionalLong.of(best);
+        return left;
+    }
+
+    private static long resetMs(Optional<Duration> reset) {
+        return reset.map(RedisRateLimiter::millis).orElse(-1L);
     }
 
     // ---- calls to Redis ----
@@ -904,29 +1158,40 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         final long returnRequests;
         final long returnTokens;
         final long returnTick;
+        final long returnInput;
+        final long returnOutput;
         final long refundRequests;
         final long refundTokens;
+        final long refundInput;
+        final long refundOutput;
         final long refundTick;
         final long chargeRequests;
         final long chargeTokens;
+        final long chargeInput;
+        final long chargeOutput;
         final List<LocalSession> heartbeats;
         final List<String> closes;
         final boolean syncOnly;
         boolean interrupted;
 
-        Call(String[] args, boolean refill, long returnRequests, long returnTokens, long returnTick,
-                long refundRequests, long refundTokens, long refundTick, long chargeRequests, long chargeTokens,
-                List<LocalSession> heartbeats, List<String> closes) {
+        Call(String[] args, boolean refill, long[] returned, long returnTick, long[] refunded, long refundTick,
+                long[] charged, List<LocalSession> heartbeats, List<String> closes) {
             this.args = args;
             this.refill = refill;
-            this.returnRequests = returnRequests;
-            this.returnTokens = returnTokens;
+            this.returnRequests = returned[0];
+            this.returnTokens = returned[1];
+            this.returnInput = returned[2];
+            this.returnOutput = returned[3];
             this.returnTick = returnTick;
-            this.refundRequests = refundRequests;
-            this.refundTokens = refundTokens;
+            this.refundRequests = refunded[0];
+            this.refundTokens = refunded[1];
+            this.refundInput = refunded[2];
+            this.refundOutput = refunded[3];
             this.refundTick = refundTick;
-            this.chargeRequests = chargeRequests;
-            this.chargeTokens = chargeTokens;
+            this.chargeRequests = charged[0];
+            this.chargeTokens = charged[1];
+            this.chargeInput = charged[2];
+            this.chargeOutput = charged[3];
             this.heartbeats = heartbeats;
             this.closes = closes;
             this.syncOnly = "0".equals(args[11]);
@@ -938,19 +1203,25 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      * goes back and is cleared; a call that needs nothing ({@code needRequests = 0}) only synchronises.
      */
     private Call prepare(long now, boolean refill, boolean returnLease, long needRequests, long needTokens,
-            long wantRequests) {
+            long needInput, long needOutput, long wantRequests) {
         sweep(now);
         long retR = 0;
         long retT = 0;
+        long retI = 0;
+        long retO = 0;
         long retTick = -1;
-        if (returnLease && (leaseRequests > 0 || leaseTokens > 0)) {
+        if (returnLease && (leaseRequests > 0 || leaseTokens > 0 || leaseInput > 0 || leaseOutput > 0)) {
             retR = leaseRequests;
             retT = leaseTokens;
+            retI = leaseInput;
+            retO = leaseOutput;
             retTick = leaseTick;
         }
         if (returnLease) {
             leaseRequests = 0;
             leaseTokens = 0;
+            leaseInput = 0;
+            leaseOutput = 0;
         }
         List<String> closed = new ArrayList<>();
         List<LocalSession> beats = new ArrayList<>();
@@ -989,14 +1260,18 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         a[17] = Long.toString(refundRequests);
         a[18] = Long.toString(refundTokens);
         a[19] = Long.toString(refTick);
-        if (carryRequests != 0 || carryTokens != 0) {
+        if (carryRequests != 0 || carryTokens != 0 || carryInput != 0 || carryOutput != 0) {
             // What the fallback admitted goes to the shared window, unless it has left the window anyway.
             if (now < carryUntil) {
                 chargeRequests += carryRequests;
                 chargeTokens += carryTokens;
+                chargeInput += carryInput;
+                chargeOutput += carryOutput;
             }
             carryRequests = 0;
             carryTokens = 0;
+            carryInput = 0;
+            carryOutput = 0;
         }
         a[20] = Long.toString(chargeRequests);
         a[21] = Long.toString(chargeTokens);
@@ -1010,6 +1285,22 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         a[29] = Long.toString(tokensResetMs);
         a[30] = "0";
         a[31] = Integer.toString(ops);
+        a[32] = Long.toString(inputTokensPerMinute);
+        a[33] = Long.toString(outputTokensPerMinute);
+        a[34] = Long.toString(inputTokensPerMinute == 0 ? 0 : Math.min(inputTokensPerMinute, want * needInput));
+        a[35] = Long.toString(outputTokensPerMinute == 0 ? 0 : Math.min(outputTokensPerMinute, want * needOutput));
+        a[36] = Long.toString(needInput);
+        a[37] = Long.toString(needOutput);
+        a[38] = Long.toString(retI);
+        a[39] = Long.toString(retO);
+        a[40] = Long.toString(refundInput);
+        a[41] = Long.toString(refundOutput);
+        a[42] = Long.toString(chargeInput);
+        a[43] = Long.toString(chargeOutput);
+        a[44] = Long.toString(remainingInput);
+        a[45] = Long.toString(inputResetMs);
+        a[46] = Long.toString(remainingOutput);
+        a[47] = Long.toString(outputResetMs);
         int i = FIXED_ARGS;
         for (String id : closed) {
             a[i++] = "c";
@@ -1021,16 +1312,23 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             a[i++] = s.id.value();
             a[i++] = Integer.toString(s.weight);
         }
-        Call call = new Call(a, refill, retR, retT, retTick, refundRequests, refundTokens, refundTick,
-                chargeRequests, chargeTokens, beats, closed);
+        Call call = new Call(a, refill, new long[] {retR, retT, retI, retO}, retTick,
+                new long[] {refundRequests, refundTokens, refundInput, refundOutput}, refundTick,
+                new long[] {chargeRequests, chargeTokens, chargeInput, chargeOutput}, beats, closed);
         refundRequests = 0;
         refundTokens = 0;
+        refundInput = 0;
+        refundOutput = 0;
         refundTick = Long.MAX_VALUE;
         chargeRequests = 0;
         chargeTokens = 0;
+        chargeInput = 0;
+        chargeOutput = 0;
         pendingPauseUntil = 0;
         remainingRequests = -1;
         remainingTokens = -1;
+        remainingInput = -1;
+        remainingOutput = -1;
         return call;
     }
 
@@ -1068,18 +1366,24 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     /** Gives back what a failed call took, so that the next call (after recovery) sends it. */
     private void restore(Call call) {
-        if (call.returnRequests > 0 || call.returnTokens > 0) {
+        if (call.returnRequests > 0 || call.returnTokens > 0 || call.returnInput > 0 || call.returnOutput > 0) {
             refundRequests += call.returnRequests;
             refundTokens += call.returnTokens;
+            refundInput += call.returnInput;
+            refundOutput += call.returnOutput;
             refundTick = Math.min(refundTick, call.returnTick);
         }
-        if (call.refundRequests > 0 || call.refundTokens > 0) {
+        if (call.refundRequests > 0 || call.refundTokens > 0 || call.refundInput > 0 || call.refundOutput > 0) {
             refundRequests += call.refundRequests;
             refundTokens += call.refundTokens;
+            refundInput += call.refundInput;
+            refundOutput += call.refundOutput;
             refundTick = Math.min(refundTick, call.refundTick);
         }
         chargeRequests += call.chargeRequests;
         chargeTokens += call.chargeTokens;
+        chargeInput += call.chargeInput;
+        chargeOutput += call.chargeOutput;
         for (LocalSession s : call.heartbeats) {
             s.heartbeatAt = NONE;
             if (!s.removed) {
@@ -1102,6 +1406,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         othersContendingTokens = (Long) reply.get(10);
         knownNodes = Math.max(1, (Long) reply.get(11));
         pausedUntil = Math.max(pausedUntil, (Long) reply.get(12));
+        globalInput = (Long) reply.get(14);
+        globalOutput = (Long) reply.get(15);
         if ((Long) reply.get(13) == 1) {
             // A new (restarted or expired) registry: tell it about every session again.
             for (LocalSession s : sessions.values()) {
@@ -1186,7 +1492,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                 return;
             }
             now = now();
-            call = prepare(now, false, false, 0, 0, 0);
+            call = prepare(now, false, false, 0, 0, 0, 0, 0);
         } finally {
             lock.unlock();
         }
@@ -1218,25 +1524,38 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             fallback = FairShareRateLimiter.builder()
                     .requestsPerMinute(Math.max(1, requestsPerMinute / nodes))
                     .tokensPerMinute(Math.max(1, tokensPerMinute / nodes))
+                    .inputTokensPerMinute(inputTokensPerMinute == 0 ? 0 : Math.max(1, inputTokensPerMinute / nodes))
+                    .outputTokensPerMinute(outputTokensPerMinute == 0 ? 0 : Math.max(1, outputTokensPerMinute / nodes))
                     .policy(policy)
                     .idleTimeout(Duration.ofMillis(idleMs))
                     .contentionTimeout(Duration.ofMillis(contentionMs))
-                    .defaultRetryAfter(Duration.ofMillis(defaultPauseMs))
+                    .maxRetryAfter(maxRetryAfter)
+                    .backoff(backoffMin, backoffMax)
+                    .random(random)
                     .clock(() -> clock.millis() * 1_000_000L)
                     .build();
             fallbackNodes = nodes;
             fallbackUsage = new UsageRing(now / COARSE_MS);
+            fallbackIo = new UsageRing(now / COARSE_MS);
         }
         // What this node's share of the global window still allows, as of the last call: the rest of
         // the minute is not this node's to spend twice. It all leaves a minute after that call.
         long untilForgotten = lastCall == NONE ? 0 : lastCall + WINDOW_MS + bucketMs - now;
         if (untilForgotten > 0) {
-            fallback.onFeedback(RateLimitFeedback.builder()
+            RateLimitFeedback.Builder left = RateLimitFeedback.builder()
                     .requestsRemaining(Math.max(0, requestsPerMinute - globalRequests) / nodes)
                     .requestsReset(Duration.ofMillis(untilForgotten))
                     .tokensRemaining(Math.max(0, tokensPerMinute - globalTokens) / nodes)
-                    .tokensReset(Duration.ofMillis(untilForgotten))
-                    .build());
+                    .tokensReset(Duration.ofMillis(untilForgotten));
+            if (inputTokensPerMinute > 0) {
+                left.inputTokensRemaining(Math.max(0, inputTokensPerMinute - globalInput) / nodes)
+                        .inputTokensReset(Duration.ofMillis(untilForgotten));
+            }
+            if (outputTokensPerMinute > 0) {
+                left.outputTokensRemaining(Math.max(0, outputTokensPerMinute - globalOutput) / nodes)
+                        .outputTokensReset(Duration.ofMillis(untilForgotten));
+            }
+            fallback.onFeedback(left.build());
         }
         for (LocalSession s : sessions.values()) {
             fallback.openSession(s.id, s.weight);
@@ -1246,6 +1565,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
         leaseRequests = 0;
         leaseTokens = 0;
+        leaseInput = 0;
+        leaseOutput = 0;
         fullUntil = 0;
         degraded = true;
         degradedSince = now;
@@ -1312,9 +1633,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             fallbackUsage.advanceTo(now / COARSE_MS);
             carryRequests += fallbackUsage.requests();
             carryTokens += fallbackUsage.tokens();
+            fallbackIo.advanceTo(now / COARSE_MS);
+            carryInput += fallbackIo.requests();
+            carryOutput += fallbackIo.tokens();
             carryUntil = now + WINDOW_MS;
             recoveredUntil = now + WINDOW_MS + bucketMs;
             fallbackUsage = new UsageRing(now / COARSE_MS);
+            fallbackIo = new UsageRing(now / COARSE_MS);
             for (LocalSession s : sessions.values()) {
                 s.heartbeatAt = NONE;
                 queueHeartbeat(s);
@@ -1396,7 +1721,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         private Duration contentionTimeout = Duration.ofSeconds(5);
         private Duration syncInterval = Duration.ofSeconds(1);
         private Duration bucketWidth = Duration.ofMillis(100);
-        private Duration defaultRetryAfter = Duration.ofSeconds(1);
+        private long inputTokensPerMinute;
+        private long outputTokensPerMinute;
+        private Duration maxRetryAfter = RateLimitPause.DEFAULT_MAX_RETRY_AFTER;
+        private Duration backoffMin = RateLimitPause.DEFAULT_BACKOFF_MIN;
+        private Duration backoffMax = RateLimitPause.DEFAULT_BACKOFF_MAX;
+        private RandomGenerator random;
         private Duration probeBackoffMin = Duration.ofMillis(100);
         private Duration probeBackoffMax = Duration.ofSeconds(5);
         private int fallbackNodes = 1;
@@ -1580,11 +1910,64 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
 
         /**
-         * @param value the pause after a 429 that says nothing (default 1 s)
+         * Input (prompt) tokens admitted by all nodes in any 60 s window, for a provider that limits
+         * them apart from output tokens (Anthropic).
+         *
+         * @param value 0 (default: not limited apart) to 2^31-1
          * @return this builder
          */
-        public Builder defaultRetryAfter(Duration value) {
-            defaultRetryAfter = positive("defaultRetryAfter", value);
+        public Builder inputTokensPerMinute(long value) {
+            inputTokensPerMinute = value == 0 ? 0 : limit("inputTokensPerMinute", value);
+            return this;
+        }
+
+        /**
+         * Output (completion) tokens admitted by all nodes in any 60 s window, for a provider that limits
+         * them apart from input tokens (Anthropic).
+         *
+         * @param value 0 (default: not limited apart) to 2^31-1
+         * @return this builder
+         */
+        public Builder outputTokensPerMinute(long value) {
+            outputTokensPerMinute = value == 0 ? 0 : limit("outputTokensPerMinute", value);
+            return this;
+        }
+
+        /**
+         * @param value the longest pause a provider's retry-after can impose on every node (default 60 s)
+         * @return this builder
+         */
+        public Builder maxRetryAfter(Duration value) {
+            maxRetryAfter = positive("maxRetryAfter", value);
+            return this;
+        }
+
+        /**
+         * The pause after a 429 without retry-after: {@code min} after this node's first, doubling per
+         * consecutive 429 up to {@code max}, each less up to a quarter at random (default 500 ms, 8 s).
+         *
+         * @param min the first pause, > 0
+         * @param max the longest pause, >= min
+         * @return this builder
+         */
+        public Builder backoff(Duration min, Duration max) {
+            positive("backoff min", min);
+            positive("backoff max", max);
+            if (max.compareTo(min) < 0) {
+                throw new IllegalArgumentException("backoff max must be >= min, was " + max + " < " + min);
+            }
+            backoffMin = min;
+            backoffMax = max;
+            return this;
+        }
+
+        /**
+         * @param value the source of the back-off's jitter (default a new {@link SplittableRandom}); tests
+         *     give a seeded one
+         * @return this builder
+         */
+        public Builder random(RandomGenerator value) {
+            random = Objects.requireNonNull(value, "random");
             return this;
         }
 

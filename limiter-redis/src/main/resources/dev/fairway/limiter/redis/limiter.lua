@@ -2,8 +2,9 @@
 -- Time is the caller's clock (ARGV[1], epoch ms), never Redis TIME, and never goes backwards: a
 -- caller behind the latest time seen is treated as at that time.
 --
--- KEYS[1] window   HASH  n (last now ms), h (oldest tick counted), R, T (running sums), p (paused
---                        until ms), r<tick> / t<tick> (requests / tokens charged to a bucket)
+-- KEYS[1] window   HASH  n (last now ms), h (oldest tick counted), R, T, I, O (running sums of
+--                        requests, tokens, input tokens, output tokens), p (paused until ms),
+--                        r<tick> / t<tick> / i<tick> / o<tick> (what was charged to a bucket)
 -- KEYS[2] sessions ZSET  session -> last heartbeat ms
 -- KEYS[3] weights  HASH  session -> weight, '#' -> total weight of the registered sessions
 -- KEYS[4] nodes    HASH  node -> 'contending weight,contending requests,contending tokens'
@@ -15,22 +16,31 @@
 --      13 need tokens       14 wait-for requests  15 return requests    16 return tokens
 --      17 return tick       18 refund requests    19 refund tokens      20 refund tick
 --      21 charge requests   22 charge tokens      23 contending weight  24 contending requests
---      25 contending tokens 26 pause until ms     27 remaining requests 28 requests reset ms
---      29 remaining tokens  30 tokens reset ms    31 leave (1: forget this node)
---      32 session ops k, then k times: op ('h' heartbeat, 'c' close), session, weight
+--      25 contending tokens 26 pause until ms     27 requests left      28 requests reset ms
+--      29 tokens left       30 tokens reset ms    31 leave (1: forget this node)
+--      32 session ops k
+--      33 input tokens/min (0: not limited apart)  34 output tokens/min (0: not limited apart)
+--      35 lease input       36 lease output       37 need input         38 need output
+--      39 return input      40 return output      41 refund input       42 refund output
+--      43 charge input      44 charge output      45 input left         46 input reset ms
+--      47 output left       48 output reset ms
+--      then k times from 49: op ('h' heartbeat, 'c' close), session, weight
+-- A "left" of -1 says nothing; a reset of -1 is unknown.
 --
 -- Returns {granted requests, granted tokens, wait ms, tick, R, T, total weight, sessions,
 --          contending weight of the other nodes, their contending requests, their contending tokens,
---          nodes, paused until ms, fresh (1 when the window did not exist)}
+--          nodes, paused until ms, fresh (1 when the window did not exist), I, O,
+--          granted input, granted output}
 
 local win, ses, wgt, nodes, seen = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local function num(i) return tonumber(ARGV[i]) end
 
 local now, node = num(1), ARGV[2]
 local rpm, tpm, bw, N = num(3), num(4), num(5), num(6)
+local ipm, opm = num(33), num(34)
 local idle, nodeTtl, keyTtl = num(7), num(8), num(9)
 
-local st = redis.call('HMGET', win, 'n', 'h', 'R', 'T', 'p')
+local st = redis.call('HMGET', win, 'n', 'h', 'R', 'T', 'p', 'I', 'O')
 local fresh = 0
 if not st[1] then fresh = 1 end
 local last = tonumber(st[1]) or 0
@@ -39,56 +49,94 @@ local tick = math.floor(now / bw)
 local lo = tick - N
 local h = tonumber(st[2]) or lo
 local R, T = tonumber(st[3]) or 0, tonumber(st[4]) or 0
+local I, O = tonumber(st[6]) or 0, tonumber(st[7]) or 0
 local paused = tonumber(st[5]) or 0
 
 -- Slide: forget the buckets that left the window (at most N + 1 of them exist).
 if h < lo then
   local upto = math.min(lo - 1, math.floor(last / bw))
   for t = h, upto do
-    local b = redis.call('HMGET', win, 'r' .. t, 't' .. t)
-    if b[1] or b[2] then
+    local b = redis.call('HMGET', win, 'r' .. t, 't' .. t, 'i' .. t, 'o' .. t)
+    if b[1] or b[2] or b[3] or b[4] then
       R = R - (tonumber(b[1]) or 0)
       T = T - (tonumber(b[2]) or 0)
-      redis.call('HDEL', win, 'r' .. t, 't' .. t)
+      I = I - (tonumber(b[3]) or 0)
+      O = O - (tonumber(b[4]) or 0)
+      redis.call('HDEL', win, 'r' .. t, 't' .. t, 'i' .. t, 'o' .. t)
     end
   end
   h = lo
 end
 
-local function charge(t, r, k)
+local function charge(t, r, k, ii, oo)
   if r ~= 0 then redis.call('HINCRBY', win, 'r' .. t, r) end
   if k ~= 0 then redis.call('HINCRBY', win, 't' .. t, k) end
+  if ii ~= 0 then redis.call('HINCRBY', win, 'i' .. t, ii) end
+  if oo ~= 0 then redis.call('HINCRBY', win, 'o' .. t, oo) end
   R = R + r
   T = T + k
+  I = I + ii
+  O = O + oo
 end
 
 -- A refund goes back to the bucket it was charged to, never below what that bucket holds, and is
 -- dropped once that bucket has left the window.
-local function refund(r, k, t)
-  if (r > 0 or k > 0) and t >= lo and t <= tick then
-    local b = redis.call('HMGET', win, 'r' .. t, 't' .. t)
-    charge(t, -math.min(r, tonumber(b[1]) or 0), -math.min(k, tonumber(b[2]) or 0))
+local function refund(r, k, ii, oo, t)
+  if (r > 0 or k > 0 or ii > 0 or oo > 0) and t >= lo and t <= tick then
+    local b = redis.call('HMGET', win, 'r' .. t, 't' .. t, 'i' .. t, 'o' .. t)
+    charge(t, -math.min(r, tonumber(b[1]) or 0), -math.min(k, tonumber(b[2]) or 0),
+      -math.min(ii, tonumber(b[3]) or 0), -math.min(oo, tonumber(b[4]) or 0))
   end
 end
 
-refund(num(15), num(16), num(17))
-refund(num(18), num(19), num(20))
-charge(tick, num(21), num(22))
+refund(num(15), num(16), num(39), num(40), num(17))
+refund(num(18), num(19), num(41), num(42), num(20))
+charge(tick, num(21), num(22), num(43), num(44))
 
--- Provider feedback: believe it when fewer remain than the window shows; the difference leaves the
--- window when the provider's window resets.
-local function calibrate(remaining, reset, requests)
-  if remaining < 0 then return end
-  local debt = (requests and (rpm - R) or (tpm - T)) - remaining
+-- Provider feedback: believe it when less is left than the window shows (the caller has already
+-- kept its safety margin). Without a reset the difference stays a whole window; with one it leaves
+-- as the provider refills, in equal parts, one a bucket, over the reset (what a reset longer than
+-- the window would still hold leaves with the newest bucket): a reset slows admission, never stops it.
+local function calibrate(left, reset, which)
+  if left < 0 then return end
+  local limit, used
+  if which == 'r' then limit, used = rpm, R
+  elseif which == 't' then limit, used = tpm, T
+  elseif which == 'i' then limit, used = ipm, I
+  else limit, used = opm, O end
+  if limit <= 0 then return end
+  local debt = limit - used - left
   if debt <= 0 then return end
-  if reset < 0 then reset = 60000 end
-  local t = math.ceil((now + reset) / bw) - N - 1
-  if t < lo then t = lo end
-  if t > tick then t = tick end
-  if requests then charge(t, debt, 0) else charge(t, 0, debt) end
+  local spread = 1
+  if reset >= 0 then spread = math.max(1, math.ceil(reset / bw)) end
+  local span = math.min(spread, N + 1)
+  -- At most 600 parts, each leaving with the last bucket of its group (never earlier than the refill).
+  local step = math.max(1, math.ceil(span / 600))
+  local placed = 0
+  for g = step - 1, span - 1 + step - 1, step do
+    local m = math.min(g, span - 1)
+    local upTo = debt
+    if m < span - 1 then upTo = math.floor(debt * (m + 1) / spread) end
+    local part = upTo - placed
+    placed = upTo
+    if part > 0 then
+      local leaves = 60000
+      if reset >= 0 then leaves = (m + 1) * bw end
+      -- Bucket t leaves the window at (t + N + 1) * bw.
+      local t = math.ceil((now + leaves) / bw) - N - 1
+      if t < lo then t = lo end
+      if t > tick then t = tick end
+      if which == 'r' then charge(t, part, 0, 0, 0)
+      elseif which == 't' then charge(t, 0, part, 0, 0)
+      elseif which == 'i' then charge(t, 0, 0, part, 0)
+      else charge(t, 0, 0, 0, part) end
+    end
+  end
 end
-calibrate(num(27), num(28), true)
-calibrate(num(29), num(30), false)
+calibrate(num(27), num(28), 'r')
+calibrate(num(29), num(30), 't')
+calibrate(num(45), num(46), 'i')
+calibrate(num(47), num(48), 'o')
 
 if num(26) > paused then paused = num(26) end
 
@@ -96,7 +144,7 @@ if num(26) > paused then paused = num(26) end
 local W = tonumber(redis.call('HGET', wgt, '#')) or 0
 local k = num(32)
 for i = 0, k - 1 do
-  local op, s, w = ARGV[33 + 3 * i], ARGV[34 + 3 * i], tonumber(ARGV[35 + 3 * i])
+  local op, s, w = ARGV[49 + 3 * i], ARGV[50 + 3 * i], tonumber(ARGV[51 + 3 * i])
   local old = tonumber(redis.call('HGET', wgt, s)) or 0
   if op == 'h' then
     W = W + w - old
@@ -142,26 +190,36 @@ for i = 1, #all, 2 do
   end
 end
 
--- The lease: at least what the caller needs, up to what it asked for, within the window.
-local grantR, grantT, wait = 0, 0, 0
-local needR, needT = num(12), num(13)
+-- Whether a window holding u (a budget of lim, 0: not limited apart) has room for n more.
+local function fits(u, n, lim)
+  return lim <= 0 or u + n <= lim
+end
+
+-- The lease: at least what the caller needs, up to what it asked for, within every window.
+local grantR, grantT, grantI, grantO, wait = 0, 0, 0, 0, 0
+local needR, needT, needI, needO = num(12), num(13), num(37), num(38)
 if needR > 0 or needT > 0 then
   if now < paused then
     wait = paused - now
-  elseif R + needR <= rpm and T + needT <= tpm then
+  elseif R + needR <= rpm and T + needT <= tpm and fits(I, needI, ipm) and fits(O, needO, opm) then
     grantR = math.max(needR, math.min(num(10), rpm - R))
     grantT = math.max(needT, math.min(num(11), tpm - T))
-    charge(tick, grantR, grantT)
+    grantI, grantO = needI, needO
+    if ipm > 0 then grantI = math.max(needI, math.min(num(35), ipm - I)) end
+    if opm > 0 then grantO = math.max(needO, math.min(num(36), opm - O)) end
+    charge(tick, grantR, grantT, grantI, grantO)
   else
     -- The first moment enough has left the window; bucket t leaves at (t + N + 1) * bw.
     local wantR = math.max(needR, math.min(num(14), rpm))
-    local fr, ft = 0, 0
+    local fr, ft, fi, fo = 0, 0, 0, 0
     wait = (tick + N + 1) * bw - now
     for t = lo, tick do
-      local b = redis.call('HMGET', win, 'r' .. t, 't' .. t)
+      local b = redis.call('HMGET', win, 'r' .. t, 't' .. t, 'i' .. t, 'o' .. t)
       fr = fr + (tonumber(b[1]) or 0)
       ft = ft + (tonumber(b[2]) or 0)
-      if R - fr + wantR <= rpm and T - ft + needT <= tpm then
+      fi = fi + (tonumber(b[3]) or 0)
+      fo = fo + (tonumber(b[4]) or 0)
+      if R - fr + wantR <= rpm and T - ft + needT <= tpm and fits(I - fi, needI, ipm) and fits(O - fo, needO, opm) then
         wait = (t + N + 1) * bw - now
         break
       end
@@ -169,11 +227,12 @@ if needR > 0 or needT > 0 then
   end
 end
 
-redis.call('HSET', win, 'n', now, 'h', h, 'R', R, 'T', T, 'p', paused)
+redis.call('HSET', win, 'n', now, 'h', h, 'R', R, 'T', T, 'I', I, 'O', O, 'p', paused)
 redis.call('PEXPIRE', win, keyTtl)
 redis.call('PEXPIRE', ses, keyTtl)
 redis.call('PEXPIRE', wgt, keyTtl)
 redis.call('PEXPIRE', nodes, keyTtl)
 redis.call('PEXPIRE', seen, keyTtl)
 
-return {grantR, grantT, wait, tick, R, T, W, redis.call('ZCARD', ses), cw, cr, ct, count, paused, fresh}
+return {grantR, grantT, wait, tick, R, T, W, redis.call('ZCARD', ses), cw, cr, ct, count, paused, fresh,
+  I, O, grantI, grantO}

@@ -181,6 +181,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final ArrayDeque<String> closes = new ArrayDeque<>();
     private final ArrayList<LocalSession> contenders = new ArrayList<>();
     private long localContendingWeight;
+    /**
+     * The usage of this node's contending sessions, kept current at every change (a session starting
+     * or stopping to contend, an admission, a reconcile), so that a share decided between two Redis
+     * calls never counts a contender's usage as satisfied.
+     */
+    private UsageRing contendingUsage = new UsageRing(0);
     private long localContendingRequests;
     private long localContendingTokens;
     private long lastNow;
@@ -848,6 +854,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                 sessions.clear();
                 contenders.clear();
                 localContendingWeight = 0;
+                contendingUsage = new UsageRing(now / COARSE_MS);
                 boolean first = true;
                 do {
                     calls.add(prepare(now, false, first, 0, 0, 0, 0, 0));
@@ -925,16 +932,26 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private void forget(LocalSession s) {
         s.removed = true;
         if (s.contending) {
-            s.contending = false;
-            localContendingWeight -= s.weight;
+            stopContending(s);
             contenders.remove(s);
         }
+    }
+
+    /** The session no longer contends: its weight and usage leave the contenders' sums (not the list). */
+    private void stopContending(LocalSession s) {
+        s.contending = false;
+        localContendingWeight -= s.weight;
+        contendingUsage.addAll(s.usage, -1);
     }
 
     private long admitted(LocalSession s, long tick, int tokens, long in, long out, boolean whole) {
         long coarse = lastNow / COARSE_MS;
         s.usage.advanceTo(coarse);
         s.usage.add(coarse, 1, tokens);
+        if (s.contending) {
+            contendingUsage.advanceTo(coarse);
+            contendingUsage.add(coarse, 1, tokens);
+        }
         grants.increment();
         if (split) {
             return REDIS_PERMIT | ((tick & SPLIT_TICK_MASK) << SPLIT_TICK_SHIFT)
@@ -998,9 +1015,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (usedRequests + 1 <= capRequests && usedTokens + tokens <= capTokens) {
             return 0;
         }
-        long ticks = s.usage.ticksUntilFits(1, tokens, capRequests, capTokens);
-        long untilNextTick = (coarse + 1) * COARSE_MS - now;
-        long wait = ticks <= 0 ? untilNextTick : untilNextTick + (ticks - 1) * COARSE_MS;
+        // The exact time its usage, counted as the check above counts it, has room again.
+        long wait = s.usage.timeUntilFitsInterpolated(1, tokens, capRequests, capTokens, phase, COARSE_MS);
+        if (wait < 0) {
+            // The cap itself is too small now; it grows when others stop contending: look again later.
+            wait = (coarse + 1) * COARSE_MS - now;
+        }
         return Permits.refusal(millisToNanos(Math.max(1, wait)));
     }
 
@@ -1014,9 +1034,16 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             }
             case MAX_MIN: {
                 long weight = othersContendingWeight + localContendingWeight;
-                long contendingUsage = requests ? othersContendingRequests + localContendingRequests
-                        : othersContendingTokens + localContendingTokens;
-                long satisfied = (requests ? globalRequests : globalTokens) - contendingUsage;
+                long coarse = lastNow / COARSE_MS;
+                long phase = lastNow - coarse * COARSE_MS;
+                contendingUsage.advanceTo(coarse);
+                long contended = requests
+                        ? othersContendingRequests + contendingUsage.requestsIn(phase, COARSE_MS)
+                        : othersContendingTokens + contendingUsage.tokensIn(phase, COARSE_MS);
+                // The shared window holds this node's whole lease from the moment it was taken; what
+                // is still unused of it is nobody's usage.
+                long unusedLease = requests ? leaseRequests : leaseTokens;
+                long satisfied = (requests ? globalRequests : globalTokens) - unusedLease - contended;
                 if (!s.contending) {
                     weight += s.weight;
                     satisfied -= used;
@@ -1036,14 +1063,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (!s.contending) {
             s.contending = true;
             localContendingWeight += s.weight;
+            contendingUsage.addAll(s.usage, 1);
             contenders.add(s);
         }
     }
 
     private void expireContention(LocalSession s, long now) {
         if (s.contending && now >= s.contendingUntil) {
-            s.contending = false;
-            localContendingWeight -= s.weight;
+            stopContending(s);
             contenders.remove(s);
         }
     }
@@ -1053,6 +1080,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (s != null) {
             s.usage.advanceTo(now / COARSE_MS);
             s.usage.add(tick * bucketMs / COARSE_MS, requests, tokens);
+            if (s.contending) {
+                contendingUsage.advanceTo(now / COARSE_MS);
+                contendingUsage.add(tick * bucketMs / COARSE_MS, requests, tokens);
+            }
         }
     }
 
@@ -1335,23 +1366,17 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     /** Ends expired contention and idle sessions, and sums the contending sessions' usage. */
     private void sweep(long now) {
         long coarse = now / COARSE_MS;
-        long requests = 0;
-        long tokens = 0;
         for (int i = contenders.size() - 1; i >= 0; i--) {
             LocalSession s = contenders.get(i);
             if (now >= s.contendingUntil) {
-                s.contending = false;
-                localContendingWeight -= s.weight;
+                stopContending(s);
                 contenders.set(i, contenders.get(contenders.size() - 1));
                 contenders.remove(contenders.size() - 1);
-                continue;
             }
-            s.usage.advanceTo(coarse);
-            requests += s.usage.requestsIn(now - coarse * COARSE_MS, COARSE_MS);
-            tokens += s.usage.tokensIn(now - coarse * COARSE_MS, COARSE_MS);
         }
-        localContendingRequests = requests;
-        localContendingTokens = tokens;
+        contendingUsage.advanceTo(coarse);
+        localContendingRequests = contendingUsage.requestsIn(now - coarse * COARSE_MS, COARSE_MS);
+        localContendingTokens = contendingUsage.tokensIn(now - coarse * COARSE_MS, COARSE_MS);
         if (now - lastSweep >= 1_000) {
             lastSweep = now;
             sessions.values().removeIf(s -> {

@@ -62,6 +62,24 @@ final class UsageRing {
         sumTokens += t;
     }
 
+    /**
+     * Adds (sign 1) or takes away (sign -1) every bucket of another ring, after moving both to the
+     * newer of their heads; a bucket never goes below zero.
+     */
+    void addAll(UsageRing other, int sign) {
+        long tick = Math.max(head, other.head);
+        advanceTo(tick);
+        other.advanceTo(tick);
+        for (int i = 0; i < SLOTS; i++) {
+            long r = Math.max(sign * other.requests[i], -requests[i]);
+            long t = Math.max(sign * other.tokens[i], -tokens[i]);
+            requests[i] += r;
+            tokens[i] += t;
+            sumRequests += r;
+            sumTokens += t;
+        }
+    }
+
     long requests() {
         return sumRequests;
     }
@@ -88,26 +106,38 @@ final class UsageRing {
     }
 
     /**
-     * How many ticks until the ring plus a need fits within caps, as its oldest buckets leave.
+     * How long, with nothing added, until the interpolated sums ({@link #requestsIn}) plus a need fit
+     * within caps, now at {@code phase} of {@code width} of the newest bucket: the oldest bucket
+     * leaves in proportion over its last tick, as {@link #requestsIn} counts it.
      *
-     * @return ticks (>= 1), or -1 when even an empty ring would not fit the need
+     * @return the wait in the unit of {@code phase} ({@code >= 0}), or -1 when even an empty ring
+     *     would not fit the need
      */
-    long ticksUntilFits(long needRequests, long needTokens, long capRequests, long capTokens) {
+    long timeUntilFitsInterpolated(long needRequests, long needTokens, long capRequests, long capTokens,
+            long phase, long width) {
         if (needRequests > capRequests || needTokens > capTokens) {
             return -1;
         }
-        long freedRequests = 0;
-        long freedTokens = 0;
-        for (int j = 0; j < SLOTS; j++) {
-            int i = index(head - SLOTS + 1 + j);
-            freedRequests += requests[i];
-            freedTokens += tokens[i];
-            if (sumRequests - freedRequests + needRequests <= capRequests
-                    && sumTokens - freedTokens + needTokens <= capTokens) {
-                return j + 1;
+        return Math.max(timeUntilFits(requests, sumRequests, needRequests, capRequests, phase, width),
+                timeUntilFits(tokens, sumTokens, needTokens, capTokens, phase, width));
+    }
+
+    private long timeUntilFits(long[] buckets, long sum, long need, long cap, long phase, long width) {
+        // While bucket m (0 = the oldest) is the straddling one, its weight falls linearly from 1 to 0
+        // over one tick; 'rest' is everything newer than it.
+        long rest = sum;
+        for (int m = 0; m < SLOTS; m++) {
+            long bucket = buckets[index(head - SLOTS + 1 + m)];
+            rest -= bucket;
+            long slack = cap - need - rest;
+            if (slack < 0) {
+                continue;
             }
+            // The least q in [0, width] with bucket * (width - q) / width <= slack.
+            long q = bucket == 0 ? 0 : Math.max(0, width - (slack * width) / bucket);
+            return Math.max(0, m * width + q - phase);
         }
-        return SLOTS;
+        return SLOTS * width - phase;
     }
 
     private static int index(long tick) {

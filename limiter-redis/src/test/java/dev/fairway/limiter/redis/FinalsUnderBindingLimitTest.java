@@ -1,0 +1,261 @@
+package dev.fairway.limiter.redis;
+
+import dev.fairway.api.SessionId;
+import dev.fairway.api.limit.Permits;
+import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.core.limiter.FairShareRateLimiter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Finals under a binding request limit, against both stores. Six sessions share 200 requests per
+ * minute; each speaks a partial every 400 ms (150 a minute, far above its share of 33) and makes
+ * every eighth of them a final. The sessions are driven as core-queue's scheduler drives them, on a
+ * fake clock in steps of 10 ms: dispatches paced at 60 s / RPM (300 ms), a ring in which a session
+ * goes behind the others after a dispatch, finals before partials within a session, at most one
+ * final and one partial in flight per session (250 ms each), a newer partial superseding the
+ * pending one, a final superseding the pending partial, and a session refused by the limiter left
+ * alone until the refusal's wait is over.
+ *
+ * <p>What a final may wait, from its arrival until its translation is back, with {@code N} sessions
+ * and {@code R} requests per minute: its session's next turn in the paced ring ({@code N × 60 s / R},
+ * 1.8 s), the session's share freeing a request (one share interval, {@code 60 s × N / R}, 1.8 s), the
+ * granularity of the share's window (coarse buckets of 3 s) and the call itself (250 ms):
+ * {@code 2 × 60 s × N / R + 3 s + 250 ms} = 6.85 s. And a final is never slower, at p95, than the
+ * partials of the same load, counted as a person reading the partials sees them: from the first
+ * partial that no translation covered yet until a partial translation arrives.
+ *
+ * <p>Measured with this test (2026-12-07): memory store finals p50/p95/max 1,170/2,010/4,290 ms,
+ * Redis store 1,210/2,290/5,090 ms, partials 2,970 and 2,950 ms at p95. Before the fix the Redis store
+ * gave finals 15,630/47,690/55,290 ms: a session that started to contend between two Redis calls had
+ * its usage counted as satisfied until the next call, and the node's unused lease too, so the others'
+ * shares collapsed and their refusals said to wait up to 55 s.
+ */
+class FinalsUnderBindingLimitTest {
+
+    private static final int SESSIONS = 6;
+    private static final long RPM = 200;
+    private static final int TOKENS = 50;
+    private static final long STEP_MS = 10;
+    private static final long PACE_MS = 60_000 / RPM;
+    private static final long PARTIAL_EVERY_MS = 400;
+    private static final int PARTIALS_PER_FINAL = 8;
+    private static final long LATENCY_MS = 250;
+    private static final long STALE_AFTER_MS = 2_000;
+    private static final long SPEAK_MS = 240_000;
+    private static final long MEASURE_FROM_MS = 60_000;
+    private static final long DRAIN_MS = 120_000;
+    private static final long BOUND_MS = 2 * 60_000 * SESSIONS / RPM + 3_000 + LATENCY_MS;
+    private static final AtomicInteger PREFIXES = new AtomicInteger();
+
+    private static TestRedis redis;
+
+    enum Store { MEMORY, REDIS }
+
+    @BeforeAll
+    static void startRedis() {
+        redis = TestRedis.start();
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Store.class)
+    void finalsWaitWithinTheBoundAndNoLongerThanPartials(Store store) {
+        FakeClock clock = new FakeClock();
+        Result r;
+        try (Limiter limiter = limiter(store, clock)) {
+            r = new Run(limiter.limiter(), clock).speak();
+        }
+        long finalP95 = percentile(r.finalWaits(), 95);
+        long finalMax = percentile(r.finalWaits(), 100);
+        long partialP95 = percentile(r.partialWaits(), 95);
+        System.out.printf("%s: admitted %d in %d s; finals %d, wait p50/p95/max %d/%d/%d ms;"
+                        + " partials translated %d, wait p95 %d ms%n",
+                store, r.admitted(), (SPEAK_MS - MEASURE_FROM_MS) / 1000, r.finalWaits().size(),
+                percentile(r.finalWaits(), 50), finalP95, finalMax, r.partialWaits().size(), partialP95);
+        assertEquals(0, r.finalsLeft(), store + ": every final was admitted");
+        assertTrue(r.admitted() >= (SPEAK_MS - MEASURE_FROM_MS) / 60_000 * RPM * 85 / 100,
+                store + ": the limit binds and is used: " + r.admitted());
+        assertTrue(finalMax <= BOUND_MS, store + ": a final waited " + finalMax + " ms, bound " + BOUND_MS + " ms");
+        assertTrue(finalP95 <= partialP95,
+                store + ": finals p95 " + finalP95 + " ms, slower than partials p95 " + partialP95 + " ms");
+    }
+
+    private record Limiter(RateLimiter limiter, AutoCloseable closer) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                closer.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static Limiter limiter(Store store, FakeClock clock) {
+        if (store == Store.MEMORY) {
+            FairShareRateLimiter memory = FairShareRateLimiter.builder().requestsPerMinute(RPM)
+                    .tokensPerMinute(10_000_000).clock(() -> clock.millis() * 1_000_000L).build();
+            return new Limiter(memory, () -> { });
+        }
+        RedisRateLimiter shared = RedisRateLimiter.builder().uri(redis.uri())
+                .keyPrefix("finals" + PREFIXES.incrementAndGet()).nodeId("a").clock(clock)
+                .requestsPerMinute(RPM).tokensPerMinute(10_000_000).lease(10)
+                .commandTimeout(Duration.ofSeconds(5)).build();
+        return new Limiter(shared, shared);
+    }
+
+    private record Result(List<Long> finalWaits, List<Long> partialWaits, long admitted, int finalsLeft) {
+    }
+
+    /** One session as the scheduler drives it. */
+    private static final class Speaker {
+        final SessionId id;
+        final long offset;
+        /** Arrival times of the finals not yet dispatched. */
+        final ArrayDeque<Long> finals = new ArrayDeque<>();
+        /** Arrival of the pending partial, or -1. */
+        long partialAt = -1;
+        /** The first partial that no translation covered yet, or -1. */
+        long uncoveredSince = -1;
+        long finalInFlightUntil;
+        long partialInFlightUntil;
+        long refusedUntil;
+        int spoken;
+
+        Speaker(int i) {
+            this.id = SessionId.of("speaker-" + i);
+            this.offset = i * 60L;
+        }
+
+        void speak(long t) {
+            if (t < offset || (t - offset) % PARTIAL_EVERY_MS != 0) {
+                return;
+            }
+            spoken++;
+            if (spoken % PARTIALS_PER_FINAL == 0) {
+                finals.add(t);
+                partialAt = -1;
+                uncoveredSince = -1;
+            } else {
+                partialAt = t;
+                if (uncoveredSince < 0) {
+                    uncoveredSince = t;
+                }
+            }
+        }
+    }
+
+    /** The scheduler's side of the test. */
+    private static final class Run {
+        private final RateLimiter limiter;
+        private final FakeClock clock;
+        private final List<Speaker> speakers = new ArrayList<>();
+        private final List<Long> finalWaits = new ArrayList<>();
+        private final List<Long> partialWaits = new ArrayList<>();
+        private long admitted;
+        private int head;
+        private long nextDispatchAt;
+
+        Run(RateLimiter limiter, FakeClock clock) {
+            this.limiter = limiter;
+            this.clock = clock;
+            for (int i = 0; i < SESSIONS; i++) {
+                Speaker s = new Speaker(i);
+                limiter.openSession(s.id, 1);
+                speakers.add(s);
+            }
+        }
+
+        Result speak() {
+            for (long t = 0; t < SPEAK_MS + DRAIN_MS; t += STEP_MS) {
+                boolean speaking = t < SPEAK_MS;
+                int finalsLeft = 0;
+                for (Speaker s : speakers) {
+                    if (speaking) {
+                        s.speak(t);
+                    }
+                    if (s.partialAt >= 0 && t - s.partialAt > STALE_AFTER_MS) {
+                        s.partialAt = -1; // dropped as stale
+                    }
+                    finalsLeft += s.finals.size();
+                }
+                if (!speaking && finalsLeft == 0) {
+                    break;
+                }
+                dispatch(t);
+                clock.advance(STEP_MS);
+            }
+            int left = speakers.stream().mapToInt(s -> s.finals.size()).sum();
+            return new Result(finalWaits, partialWaits, admitted, left);
+        }
+
+        /** One pass over the ring, if the pacing allows a dispatch now. */
+        private void dispatch(long t) {
+            if (t < nextDispatchAt) {
+                return;
+            }
+            for (int k = 0; k < SESSIONS; k++) {
+                int index = (head + k) % SESSIONS;
+                Speaker s = speakers.get(index);
+                if (t < s.refusedUntil) {
+                    continue;
+                }
+                boolean isFinal = !s.finals.isEmpty() && t >= s.finalInFlightUntil;
+                if (!isFinal && (s.partialAt < 0 || t < s.partialInFlightUntil)) {
+                    continue;
+                }
+                long permit = limiter.tryAcquire(s.id, TOKENS);
+                if (!Permits.isGranted(permit)) {
+                    s.refusedUntil = t + Math.ceilDiv(Permits.waitNanos(permit), 1_000_000L);
+                    continue;
+                }
+                limiter.reconcile(s.id, permit, TOKENS);
+                nextDispatchAt = t + PACE_MS;
+                head = (index + 1) % SESSIONS;
+                long done = t + LATENCY_MS;
+                long waited;
+                if (isFinal) {
+                    s.finalInFlightUntil = done;
+                    waited = done - s.finals.poll();
+                } else {
+                    s.partialInFlightUntil = done;
+                    waited = done - s.uncoveredSince;
+                    s.partialAt = -1;
+                    s.uncoveredSince = -1;
+                }
+                if (t >= MEASURE_FROM_MS && t < SPEAK_MS) {
+                    admitted++;
+                    (isFinal ? finalWaits : partialWaits).add(waited);
+                }
+                return;
+            }
+        }
+    }
+
+    private static long percentile(List<Long> values, int p) {
+        if (values.isEmpty()) {
+            return 0;
+        }
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+}

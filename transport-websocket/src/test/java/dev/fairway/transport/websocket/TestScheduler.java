@@ -171,6 +171,26 @@ final class TestScheduler implements TranslationScheduler {
         }
 
         /**
+         * Delivers the oldest held segment's translation on the calling thread.
+         *
+         * @return whether one was held
+         */
+        boolean releaseOne() {
+            TranslationRequest request;
+            lock.lock();
+            try {
+                if (held.isEmpty()) {
+                    return false;
+                }
+                request = held.remove(0);
+            } finally {
+                lock.unlock();
+            }
+            listener.onTranslation(translation(request, options.targetLanguage() + ": " + request.text()));
+            return true;
+        }
+
+        /**
          * Reports every held segment as failed, in order.
          *
          * @param reason why

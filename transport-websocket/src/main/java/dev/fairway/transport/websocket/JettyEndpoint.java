@@ -41,8 +41,12 @@ public final class JettyEndpoint implements Session.Listener.AutoDemanding {
     }
 
     @Override
-    public void onWebSocketClose(int status, String reason) {
-        connection.onWebSocketClose(status, reason);
+    public void onWebSocketClose(int status, String reason, Callback callback) {
+        try {
+            connection.onWebSocketClose(status, reason);
+        } finally {
+            callback.succeed();
+        }
     }
 
     @Override

@@ -6,6 +6,9 @@ import dev.fairway.api.NanoClock;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.spi.Transport;
 import dev.fairway.api.spi.TransportContext;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.Meter;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -70,6 +73,7 @@ public final class WebSocketTransport implements Transport {
     private volatile State state = State.NEW;
     private volatile Server server;
     private volatile URI address;
+    private final List<AutoCloseable> instruments = new ArrayList<>();
 
     private WebSocketTransport(Settings settings, TransportContext context, NanoClock clock) {
         this.settings = settings;
@@ -126,6 +130,7 @@ public final class WebSocketTransport implements Transport {
             server = built;
             address = URI.create("ws://" + uriHost(settings.host()) + ":" + connector.getLocalPort() + settings.path());
             state = State.RUNNING;
+            registerMetrics();
         } finally {
             lock.unlock();
         }
@@ -168,6 +173,25 @@ public final class WebSocketTransport implements Transport {
         upgrade.setHandler(new Routes());
         built.setHandler(new Gate(upgrade));
         return built;
+    }
+
+    /** OpenTelemetry instruments read from the counters at collection time (nothing is recorded on the hot path). */
+    private void registerMetrics() {
+        Meter meter = context.openTelemetry().getMeter("dev.fairway.transport.websocket");
+        AttributeKey<String> budgetKey = AttributeKey.stringKey("budget");
+        instruments.add(meter.gaugeBuilder("fairway.websocket.outbound.bytes").ofLongs().setUnit("By")
+                .setDescription("Bytes of frames waiting or being written to all clients")
+                .buildWithCallback(m -> m.record(budget.used())));
+        instruments.add(meter.counterBuilder("fairway.websocket.closed.over_budget")
+                .setDescription("Connections closed because an outbound byte budget was full (connection: 1008,"
+                        + " shared: 1013)")
+                .buildWithCallback(m -> {
+                    m.record(stats.closedOverBudget.sum(), Attributes.of(budgetKey, "connection"));
+                    m.record(stats.closedOverSharedBudget.sum(), Attributes.of(budgetKey, "shared"));
+                }));
+        instruments.add(meter.upDownCounterBuilder("fairway.websocket.connections")
+                .setDescription("Open WebSocket connections")
+                .buildWithCallback(m -> m.record(stats.connectionsOpen.get())));
     }
 
     private static void stopQuietly(Server s) {
@@ -265,6 +289,13 @@ public final class WebSocketTransport implements Transport {
         }
         if (s != null) {
             stopQuietly(s);
+        }
+        for (AutoCloseable instrument : instruments) {
+            try {
+                instrument.close();
+            } catch (Exception e) {
+                LOG.log(Level.DEBUG, "closing a metric instrument failed", e);
+            }
         }
         for (Connection connection : List.copyOf(connections)) {
             connection.abort();

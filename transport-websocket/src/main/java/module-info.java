@@ -14,7 +14,6 @@ module dev.fairway.transport.websocket {
     requires transitive dev.fairway.api;
     requires org.eclipse.jetty.server;
     requires org.eclipse.jetty.http;
-    requires org.eclipse.jetty.io;
     requires org.eclipse.jetty.util;
     requires org.eclipse.jetty.websocket.api;
     requires org.eclipse.jetty.websocket.server;

@@ -100,6 +100,11 @@ final class LoadCommand implements Callable<Integer> {
             description = "Time between two pings of an idle reader (default: ${DEFAULT-VALUE}).")
     private Duration idleReaderInterval;
 
+    @Option(names = "--idle-reader-id-bytes", paramLabel = "N", defaultValue = "128",
+            description = "Bytes of an idle reader's ping id as JSON (default: ${DEFAULT-VALUE}, the most the server"
+                    + " accepts; a larger one is answered bad_value).")
+    private int idleReaderIdBytes;
+
     @Option(names = "--no-progress", description = "No live progress line.")
     private boolean noProgress;
 
@@ -141,7 +146,8 @@ final class LoadCommand implements Callable<Integer> {
         LoadPlan plan;
         try {
             plan = new LoadPlan(target, sessions, duration, partialInterval, wordsPerPartial, partialsPerFinal,
-                    rampUp, drainTimeout, from, to, Optional.ofNullable(token), seed, idleReaders, idleReaderInterval);
+                    rampUp, drainTimeout, from, to, Optional.ofNullable(token), seed, idleReaders, idleReaderInterval,
+                    idleReaderIdBytes);
         } catch (IllegalArgumentException e) {
             throw new StartupException("load: " + e.getMessage());
         }

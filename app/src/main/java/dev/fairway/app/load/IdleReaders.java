@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Clients that never read: each opens a raw WebSocket connection (a 4 KiB receive buffer, the worst an
  * attacker can ask for), starts a session, then sends a {@code ping} with the largest {@code id} the protocol
- * allows every interval and never reads a frame, so the server's answers pile up on its side. They measure
+ * allows (or a given size) every interval and never reads a frame, so the server's answers pile up on its side. They measure
  * what the server keeps for clients that do not read, beside the sessions of a load run.
  */
 final class IdleReaders implements AutoCloseable {
@@ -52,11 +52,11 @@ final class IdleReaders implements AutoCloseable {
     private int failed;
     private volatile boolean stopped;
 
-    private IdleReaders(Duration interval) {
+    private IdleReaders(Duration interval, int idBytes) {
         this.interval = interval;
         ObjectNode node = JSON.createObjectNode();
         node.put("type", "ping");
-        node.put("id", "i".repeat(MAX_ID_BYTES - 2));                 // a JSON string of 128 bytes with its quotes
+        node.put("id", "i".repeat(idBytes - 2));                      // a JSON string of idBytes with its quotes
         this.ping = frame(node.toString().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -66,11 +66,13 @@ final class IdleReaders implements AutoCloseable {
      * @param target the session endpoint
      * @param count how many connections
      * @param interval time between two pings of one connection
+     * @param idBytes bytes of each ping's {@code id} as JSON ({@link #MAX_ID_BYTES} is the most the server
+     *        accepts; more measures what a larger one costs, or cost a server without that limit)
      * @param token the API token, if the server needs one
      * @return the running readers
      */
-    static IdleReaders open(URI target, int count, Duration interval, Optional<String> token) {
-        IdleReaders readers = new IdleReaders(interval);
+    static IdleReaders open(URI target, int count, Duration interval, int idBytes, Optional<String> token) {
+        IdleReaders readers = new IdleReaders(interval, idBytes);
         for (int i = 0; i < count; i++) {
             try {
                 Socket socket = handshake(target, token);
@@ -159,7 +161,7 @@ final class IdleReaders implements AutoCloseable {
         return socket;
     }
 
-    /** A masked text frame of a client (payloads under 64 KiB). */
+    /** A masked text frame of a client (payloads up to 65,535 bytes). */
     private static byte[] frame(byte[] payload) {
         byte[] mask = new byte[4];
         ThreadLocalRandom.current().nextBytes(mask);

@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param seed seed of the word choice, so runs are comparable
  * @param idleReaders extra connections that start a session, ping and never read, beside each scenario
  * @param idleReaderInterval time between two pings of one idle reader
+ * @param idleReaderIdBytes bytes of an idle reader's ping {@code id} as JSON
  */
 public record LoadPlan(
         URI target,
@@ -38,7 +39,8 @@ public record LoadPlan(
         Optional<String> token,
         long seed,
         int idleReaders,
-        Duration idleReaderInterval) {
+        Duration idleReaderInterval,
+        int idleReaderIdBytes) {
 
     /** Validates the plan; messages name the option. */
     public LoadPlan {
@@ -65,6 +67,9 @@ public record LoadPlan(
             throw new IllegalArgumentException("--idle-readers must be 0 to 100000, was " + idleReaders);
         }
         positive("--idle-reader-interval", idleReaderInterval);
+        if (idleReaderIdBytes < 2 || idleReaderIdBytes > 65_000) {
+            throw new IllegalArgumentException("--idle-reader-id-bytes must be 2 to 65000, was " + idleReaderIdBytes);
+        }
         if (rampUp.isNegative() || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("--ramp-up and --drain-timeout must not be negative");
         }

@@ -117,7 +117,8 @@ public final class LoadRun {
             stats.add(new SessionStats("s" + (i + 1)));
         }
         IdleReaders readers = plan.idleReaders() == 0 ? null
-                : IdleReaders.open(plan.target(), plan.idleReaders(), plan.idleReaderInterval(), plan.token());
+                : IdleReaders.open(plan.target(), plan.idleReaders(), plan.idleReaderInterval(),
+                        plan.idleReaderIdBytes(), plan.token());
         long start = System.nanoTime();
         long speakUntil = start + plan.rampUp().toNanos() + plan.duration().toNanos();
         long rampStep = sessions == 1 ? 0 : plan.rampUp().toNanos() / sessions;

@@ -90,6 +90,21 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the full report as JSON to FILE.")
     private Path json;
 
+    @Option(names = "--idle-readers", paramLabel = "N", defaultValue = "0",
+            description = "Also open N connections that start a session, send a ping with the largest id every "
+                    + "--idle-reader-interval and never read (what the server keeps for them; default: ${DEFAULT-VALUE}).")
+    private int idleReaders;
+
+    @Option(names = "--idle-reader-interval", paramLabel = "DURATION", defaultValue = "100ms",
+            converter = DurationConverter.class,
+            description = "Time between two pings of an idle reader (default: ${DEFAULT-VALUE}).")
+    private Duration idleReaderInterval;
+
+    @Option(names = "--idle-reader-id-bytes", paramLabel = "N", defaultValue = "128",
+            description = "Bytes of an idle reader's ping id as JSON (default: ${DEFAULT-VALUE}, the most the server"
+                    + " accepts; a larger one is answered bad_value).")
+    private int idleReaderIdBytes;
+
     @Option(names = "--no-progress", description = "No live progress line.")
     private boolean noProgress;
 
@@ -102,7 +117,7 @@ final class LoadCommand implements Callable<Integer> {
         PrintWriter out = launch.out();
         PrintWriter progress = noProgress ? null : launch.err();
         if (!embedded) {
-            return finish(run(url, out, progress));
+            return finish(run(url, out, progress, false));
         }
         Map<String, String> extra = new LinkedHashMap<>();
         // The embedded server listens on a free loopback port; everything else comes from the configuration.
@@ -115,7 +130,7 @@ final class LoadCommand implements Callable<Integer> {
                 out.println("fairway: embedded server on " + transport.address() + " (provider "
                         + server.providerName() + ")");
                 out.flush();
-                long lost = run(transport.address(), out, progress);
+                long lost = run(transport.address(), out, progress, true);
                 transport.shutdown(Duration.ofSeconds(5));
                 server.scheduler().shutdown();
                 server.scheduler().awaitTermination(Duration.ofSeconds(5));
@@ -126,15 +141,17 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private long run(URI target, PrintWriter out, PrintWriter progress) throws InterruptedException, IOException {
+    private long run(URI target, PrintWriter out, PrintWriter progress, boolean serverInProcess)
+            throws InterruptedException, IOException {
         LoadPlan plan;
         try {
             plan = new LoadPlan(target, sessions, duration, partialInterval, wordsPerPartial, partialsPerFinal,
-                    rampUp, drainTimeout, from, to, Optional.ofNullable(token), seed);
+                    rampUp, drainTimeout, from, to, Optional.ofNullable(token), seed, idleReaders, idleReaderInterval,
+                    idleReaderIdBytes);
         } catch (IllegalArgumentException e) {
             throw new StartupException("load: " + e.getMessage());
         }
-        return new LoadRun(plan, out, progress).run(Optional.ofNullable(json));
+        return new LoadRun(plan, out, progress, serverInProcess).run(Optional.ofNullable(json));
     }
 
     private Integer finish(long lost) {

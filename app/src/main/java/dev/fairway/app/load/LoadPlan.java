@@ -21,6 +21,9 @@ import java.util.Optional;
  * @param target2 language wanted
  * @param token API token for the server, when it requires one
  * @param seed seed of the word choice, so runs are comparable
+ * @param idleReaders extra connections that start a session, ping and never read, beside each scenario
+ * @param idleReaderInterval time between two pings of one idle reader
+ * @param idleReaderIdBytes bytes of an idle reader's ping {@code id} as JSON
  */
 public record LoadPlan(
         URI target,
@@ -34,7 +37,10 @@ public record LoadPlan(
         String source,
         String target2,
         Optional<String> token,
-        long seed) {
+        long seed,
+        int idleReaders,
+        Duration idleReaderInterval,
+        int idleReaderIdBytes) {
 
     /** Validates the plan; messages name the option. */
     public LoadPlan {
@@ -56,6 +62,13 @@ public record LoadPlan(
         }
         if (partialsPerFinal < 1 || partialsPerFinal > 1000) {
             throw new IllegalArgumentException("--partials-per-final must be 1 to 1000, was " + partialsPerFinal);
+        }
+        if (idleReaders < 0 || idleReaders > 100_000) {
+            throw new IllegalArgumentException("--idle-readers must be 0 to 100000, was " + idleReaders);
+        }
+        positive("--idle-reader-interval", idleReaderInterval);
+        if (idleReaderIdBytes < 2 || idleReaderIdBytes > 65_000) {
+            throw new IllegalArgumentException("--idle-reader-id-bytes must be 2 to 65000, was " + idleReaderIdBytes);
         }
         if (rampUp.isNegative() || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("--ramp-up and --drain-timeout must not be negative");

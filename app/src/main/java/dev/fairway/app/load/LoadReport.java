@@ -20,8 +20,20 @@ import java.util.TreeMap;
  * @param seconds how long they spoke
  * @param rows one snapshot per session
  * @param server the server's {@code /status} document at the end, or null when it could not be read
+ * @param memory heap and idle readers, or null when not measured
  */
-record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows, JsonNode server) {
+record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows, JsonNode server, Memory memory) {
+
+    /**
+     * What the server kept in memory, when it ran in this JVM, and what the idle readers did.
+     *
+     * @param idleHeapBytes heap used after a full GC before the run, -1 when not measured
+     * @param endHeapBytes heap used after a full GC at the end of the scenario (idle readers still connected), -1
+     *        when not measured
+     * @param idleReaders what the idle readers did, null when there were none
+     */
+    record Memory(long idleHeapBytes, long endHeapBytes, IdleReaders.Summary idleReaders) {
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_ROWS = 20;
@@ -121,7 +133,26 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         Map<String, Long> errors = errors();
         out.printf(Locale.ROOT, "errors     %s, back-pressure frames %d%n", errors.isEmpty() ? "none" : errors,
                 total(SessionStats.Snapshot::backpressure));
+        if (memory != null && memory.idleReaders() != null) {
+            IdleReaders.Summary r = memory.idleReaders();
+            out.printf(Locale.ROOT, "idle rdrs  %d connected (%d failed to connect), %d pings sent and never read, %d cut by"
+                    + " the server; server closed over budget %s (own) / %s (shared), outbound bytes held %s%n",
+                    r.opened(), r.failedToOpen(), r.pings(), r.cutByServer(),
+                    known(serverNumber("/websocket/closedOverBudget")),
+                    known(serverNumber("/websocket/closedOverSharedBudget")),
+                    known(serverNumber("/websocket/outboundBytes")));
+        }
+        if (memory != null && memory.endHeapBytes() >= 0) {
+            out.printf(Locale.ROOT, "heap       used after a full GC (server and load tool, one JVM): %.1f MiB before the"
+                    + " run, %.1f MiB at the end%s (%+.1f MiB)%n", mib(memory.idleHeapBytes()), mib(memory.endHeapBytes()),
+                    memory.idleReaders() == null ? "" : " with the idle readers connected",
+                    mib(memory.endHeapBytes() - memory.idleHeapBytes()));
+        }
         out.flush();
+    }
+
+    private static double mib(long bytes) {
+        return bytes / (1024.0 * 1024.0);
     }
 
     private static String known(long n) {
@@ -169,6 +200,19 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
             r.put("finalsLost", row.finalsLost());
             if (row.failure() != null) {
                 r.put("failure", row.failure());
+            }
+        }
+        if (memory != null) {
+            if (memory.endHeapBytes() >= 0) {
+                node.put("heapAfterFullGcBeforeBytes", memory.idleHeapBytes());
+                node.put("heapAfterFullGcEndBytes", memory.endHeapBytes());
+            }
+            if (memory.idleReaders() != null) {
+                ObjectNode r = node.putObject("idleReaders");
+                r.put("opened", memory.idleReaders().opened());
+                r.put("failedToOpen", memory.idleReaders().failedToOpen());
+                r.put("pings", memory.idleReaders().pings());
+                r.put("cutByServer", memory.idleReaders().cutByServer());
             }
         }
         if (server != null) {

@@ -33,6 +33,8 @@ public final class LoadRun {
     private final LoadPlan plan;
     private final PrintWriter out;
     private final PrintWriter progress;
+    private final boolean serverInProcess;
+    private long idleHeap = -1;
 
     /**
      * @param plan what to run
@@ -40,9 +42,32 @@ public final class LoadRun {
      * @param progress where the live progress line goes (standard error), or null for none
      */
     public LoadRun(LoadPlan plan, PrintWriter out, PrintWriter progress) {
+        this(plan, out, progress, false);
+    }
+
+    /**
+     * @param plan what to run
+     * @param out where the report goes
+     * @param progress where the live progress line goes (standard error), or null for none
+     * @param serverInProcess whether the server runs in this JVM ({@code --embedded}): then the report gives the
+     *        heap used after a full GC, before the run and at the end of each scenario
+     */
+    public LoadRun(LoadPlan plan, PrintWriter out, PrintWriter progress, boolean serverInProcess) {
         this.plan = plan;
         this.out = out;
         this.progress = progress;
+        this.serverInProcess = serverInProcess;
+    }
+
+    /**
+     * Heap used after a full collection. {@code System.gc()} is a full collection with the JVM's default G1
+     * (no {@code -XX:+ExplicitGCInvokesConcurrent}); twice, so that objects freed by the first one's cleaners go too.
+     */
+    static long heapAfterFullGc() {
+        Runtime runtime = Runtime.getRuntime();
+        System.gc();
+        System.gc();
+        return runtime.totalMemory() - runtime.freeMemory();
     }
 
     /**
@@ -55,6 +80,9 @@ public final class LoadRun {
      */
     public long run(Optional<Path> jsonFile) throws InterruptedException, IOException {
         List<LoadReport> reports = new ArrayList<>();
+        if (serverInProcess) {
+            idleHeap = heapAfterFullGc();
+        }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         try {
             for (int sessions : plan.sessionCounts()) {
@@ -74,6 +102,7 @@ public final class LoadRun {
             root.put("durationSeconds", plan.duration().toMillis() / 1000.0);
             root.put("partialIntervalMs", plan.partialInterval().toMillis());
             root.put("partialsPerFinal", plan.partialsPerFinal());
+            root.put("idleReaders", plan.idleReaders());
             ArrayNode scenarios = root.putArray("scenarios");
             reports.forEach(r -> scenarios.add(r.toJson()));
             Files.writeString(jsonFile.get(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
@@ -87,6 +116,9 @@ public final class LoadRun {
         for (int i = 0; i < sessions; i++) {
             stats.add(new SessionStats("s" + (i + 1)));
         }
+        IdleReaders readers = plan.idleReaders() == 0 ? null
+                : IdleReaders.open(plan.target(), plan.idleReaders(), plan.idleReaderInterval(),
+                        plan.idleReaderIdBytes(), plan.token());
         long start = System.nanoTime();
         long speakUntil = start + plan.rampUp().toNanos() + plan.duration().toNanos();
         long rampStep = sessions == 1 ? 0 : plan.rampUp().toNanos() / sessions;
@@ -119,7 +151,15 @@ public final class LoadRun {
             progress.flush();
         }
         List<SessionStats.Snapshot> rows = stats.stream().map(SessionStats::snapshot).toList();
-        return new LoadReport(sessions, plan.duration().toMillis() / 1000.0, rows, serverStatus(client));
+        // Measured while the idle readers are still connected: what the server keeps for them.
+        JsonNode status = serverStatus(client);
+        long heap = serverInProcess ? heapAfterFullGc() : -1;
+        LoadReport.Memory memory = new LoadReport.Memory(idleHeap, heap,
+                readers == null ? null : readers.summary());
+        if (readers != null) {
+            readers.close();
+        }
+        return new LoadReport(sessions, plan.duration().toMillis() / 1000.0, rows, status, memory);
     }
 
     private void printProgress(List<SessionStats> stats, long start, long totalSeconds) {
@@ -128,7 +168,7 @@ public final class LoadRun {
         }
         long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
         List<SessionStats.Snapshot> rows = stats.stream().map(SessionStats::snapshot).toList();
-        LoadReport live = new LoadReport(rows.size(), elapsed, rows, null);
+        LoadReport live = new LoadReport(rows.size(), elapsed, rows, null, null);
         String phase = elapsed <= totalSeconds ? elapsed + "/" + totalSeconds + " s" : "draining finals";
         progress.printf(Locale.ROOT, "\r\033[K[%s] %d sessions  translations %d  partial p95 %s ms  final p95 %s ms  "
                         + "finals %d/%d  errors %d",

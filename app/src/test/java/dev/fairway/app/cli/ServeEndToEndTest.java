@@ -195,6 +195,50 @@ class ServeEndToEndTest {
     }
 
     @Test
+    void graceRunningOutAnswersEveryAcceptedFinalExactlyOnceThenClosesWithGoingAway() throws Exception {
+        // A provider slower than the grace: it answers only after the transport has given up.
+        GatedProviderFactory gated = new GatedProviderFactory();
+        Server server = start(Map.of("fairway.provider", "gated", "fairway.transport.websocket.port", "0"),
+                Plugins.of(List.of(gated), Plugins.discover().transports()), List.of());
+        List<WsTestClient> clients = new ArrayList<>();
+        for (int c = 0; c < 3; c++) {
+            WsTestClient client = client(server);
+            clients.add(client);
+            client.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\"}");
+            client.next("ready");
+            for (int seq = 1; seq <= 6; seq++) {
+                client.send("{\"type\":\"final\",\"seq\":" + seq + ",\"text\":\"Final number " + seq + ".\"}");
+            }
+            client.send("{\"type\":\"ping\",\"id\":\"sent\"}");
+            client.next("pong");                                     // all six were handled, hence accepted
+        }
+        assertTrue(gated.entered.await(60, TimeUnit.SECONDS), "no final reached the provider");
+
+        // ServeCommand's sequence: the transport's grace, then the scheduler's shutdown.
+        server.transport().shutdown(Duration.ofMillis(100));
+        server.scheduler().shutdown();
+        gated.gate.countDown();                                     // the provider answers, too late
+        server.scheduler().awaitTermination(Duration.ofSeconds(60));
+
+        for (WsTestClient client : clients) {
+            assertEquals(1001, client.awaitClose());
+            int[] answers = new int[7];
+            for (JsonNode m : client.takeAll()) {
+                String type = m.path("type").asText();
+                if (type.equals("translation") || type.equals("error") && m.path("code").asText().equals("failed")) {
+                    answers[m.path("seq").asInt()]++;
+                    if (type.equals("error")) {
+                        assertEquals("shutdown", m.path("reason").asText(), m.toString());
+                    }
+                }
+            }
+            for (int seq = 1; seq <= 6; seq++) {
+                assertEquals(1, answers[seq], "answers to final " + seq);
+            }
+        }
+    }
+
+    @Test
     void everyRequestIsTracedWithItsSessionPhasesAndOutcome() throws Exception {
         InMemorySpanExporter spans = InMemorySpanExporter.create();
         InMemoryMetricReader metrics = InMemoryMetricReader.create();

@@ -21,16 +21,16 @@ class LoadReportTest {
 
     @Test
     void jainIndexIsOneForEqualSharesAndOneOverNForAMonopoly() {
-        assertEquals(1.0, new LoadReport(3, 1, List.of(session("a", 10), session("b", 10), session("c", 10)), null)
+        assertEquals(1.0, new LoadReport(3, 1, List.of(session("a", 10), session("b", 10), session("c", 10)), null, null)
                 .jainIndex(), 1e-9);
-        assertEquals(1.0 / 3, new LoadReport(3, 1, List.of(session("a", 30), session("b", 0), session("c", 0)), null)
+        assertEquals(1.0 / 3, new LoadReport(3, 1, List.of(session("a", 30), session("b", 0), session("c", 0)), null, null)
                 .jainIndex(), 1e-9);
     }
 
     @Test
     void tableShowsPercentilesSharesAndLostFinals() {
         StringWriter out = new StringWriter();
-        new LoadReport(2, 5, List.of(session("s1", 3), session("s2", 1)), null).print(new PrintWriter(out));
+        new LoadReport(2, 5, List.of(session("s1", 3), session("s2", 1)), null, null).print(new PrintWriter(out));
 
         String text = out.toString();
         assertTrue(text.contains("== 2 sessions, 5 s"), text);

@@ -97,6 +97,18 @@ public final class WsTestClient implements WebSocket.Listener, AutoCloseable {
     public final BlockingQueue<JsonNode> skipped = new LinkedBlockingQueue<>();
 
     /**
+     * Takes every message received so far (passed over ones first), without waiting.
+     *
+     * @return the messages, in order
+     */
+    public java.util.List<JsonNode> takeAll() {
+        java.util.List<JsonNode> all = new java.util.ArrayList<>();
+        skipped.drainTo(all);
+        received.drainTo(all);
+        return all;
+    }
+
+    /**
      * Waits for the server to close the connection.
      *
      * @return the close code

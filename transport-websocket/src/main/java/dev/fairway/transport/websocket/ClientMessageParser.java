@@ -67,11 +67,58 @@ final class ClientMessageParser {
             case "start" -> start(root);
             case "partial" -> segment(root, SegmentKind.PARTIAL);
             case "final" -> segment(root, SegmentKind.FINAL);
-            case "ping" -> new ClientMessage.Ping(root.get("id"));
+            case "ping" -> ping(root);
             case "end" -> new ClientMessage.End();
             default -> ClientMessage.Invalid.of(ErrorCode.UNKNOWN_TYPE, "unknown message type '"
                     + abbreviate(type.textValue()) + "': expected start, partial, final, ping or end");
         };
+    }
+
+    private ClientMessage ping(JsonNode root) {
+        JsonNode id = root.get("id");
+        if (id == null) {
+            return new ClientMessage.Ping(null);
+        }
+        String json = id.toString();
+        long bytes = Connection.utf8Length(json);
+        if (bytes > Settings.MAX_PING_ID_BYTES) {
+            return ClientMessage.Invalid.of(ErrorCode.BAD_VALUE, "field 'id' is " + bytes + " bytes of JSON, more than"
+                    + " the limit of " + Settings.MAX_PING_ID_BYTES);
+        }
+        if (hasLoneSurrogate(json)) {
+            return ClientMessage.Invalid.of(ErrorCode.BAD_VALUE, "field 'id' holds a lone UTF-16 surrogate"
+                    + " (an escape such as \\ud800 without its pair): not Unicode text");
+        }
+        return new ClientMessage.Ping(id);
+    }
+
+    /**
+     * Whether a string holds a surrogate without its pair: a JSON escape can name a lone high surrogate (D800 to DBFF), which is no
+     * Unicode text and would reach the provider as {@code ?}.
+     *
+     * @param text the text
+     * @return whether some surrogate is unpaired
+     */
+    static boolean hasLoneSurrogate(String text) {
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return true;
+                }
+            } else if (Character.isLowSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ClientMessage.Invalid loneSurrogate(String field, OptionalLong seq) {
+        return new ClientMessage.Invalid(ErrorCode.BAD_VALUE, "field '" + field + "' holds a lone UTF-16 surrogate"
+                + " (an escape such as \\ud800 without its pair): not Unicode text", seq);
     }
 
     private ClientMessage start(JsonNode root) {
@@ -101,6 +148,9 @@ final class ClientMessageParser {
                 return ClientMessage.Invalid.of(ErrorCode.WRONG_TYPE, "field 'label' must be a string");
             }
             label = labelNode.textValue();
+            if (hasLoneSurrogate(label)) {
+                return loneSurrogate("label", OptionalLong.empty());
+            }
         }
         int weight = 1;
         JsonNode weightNode = root.get("weight");
@@ -147,6 +197,9 @@ final class ClientMessageParser {
         if (text.isBlank()) {
             return new ClientMessage.Invalid(ErrorCode.BAD_VALUE, "field 'text' must not be blank", concerns);
         }
+        if (hasLoneSurrogate(text)) {
+            return loneSurrogate("text", concerns);
+        }
         return new ClientMessage.Segment(kind, seq, text);
     }
 
@@ -158,6 +211,9 @@ final class ClientMessageParser {
         if (!node.isTextual()) {
             return new StringField(null, ClientMessage.Invalid.of(ErrorCode.WRONG_TYPE,
                     "field '" + field + "' must be a string"));
+        }
+        if (hasLoneSurrogate(node.textValue())) {
+            return new StringField(null, loneSurrogate(field, OptionalLong.empty()));
         }
         return new StringField(node.textValue(), null);
     }

@@ -10,37 +10,48 @@ import dev.fairway.api.SessionOptions;
 import dev.fairway.api.SubmitOutcome;
 import dev.fairway.api.Translation;
 import dev.fairway.api.TranslationRequest;
-import io.helidon.common.buffers.BufferData;
-import io.helidon.websocket.WsCloseCodes;
-import io.helidon.websocket.WsListener;
-import io.helidon.websocket.WsSession;
+import org.eclipse.jetty.websocket.api.Callback;
 
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One WebSocket connection and its session.
  *
- * <p>Threads: Helidon calls the {@link WsListener} methods on the connection's own virtual thread (the
- * reader), one at a time; the fields marked "reader only" are touched by it alone. The scheduler calls
- * the {@link SessionListener} on its threads; those callbacks only enqueue frames on the bounded
- * {@link Outbound}, and never block. A watcher virtual thread notices the end of the reader thread,
- * because Helidon does not tell a listener about a connection that dropped without a close frame.
+ * <p>Threads: Jetty calls the {@link JettyEndpoint}'s methods, which forward here, one at a time (each after
+ * the previous one returned), on virtual threads; the fields marked "reader only" are
+ * touched by them alone. The scheduler calls the {@link SessionListener} on its threads; those callbacks
+ * only enqueue frames on the bounded {@link Outbound}, and never block.
+ *
+ * <p>Answers to finals: every accepted final is answered exactly once. Its {@code seq} is recorded before it
+ * is submitted; a translation or failure is sent only by whoever removes the {@code seq} from that record,
+ * under a lock that also orders it before any close frame. When the shutdown grace runs out,
+ * {@link #expire()} answers those still recorded with {@code failed} (reason {@code shutdown}) and closes
+ * with 1001; a translation arriving later finds its {@code seq} gone and is dropped.
  */
-final class Connection implements WsListener {
+final class Connection {
 
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
-    private static final Thread.Builder WATCHERS = Thread.ofVirtual().name("fairway-ws-watch");
+    private static final Thread.Builder WATCHERS = Thread.ofVirtual().name("fairway-ws-close");
     /** Failed partials the client hears of; superseded, stale and shut-down partials end silently. */
     private static final Set<FailureReason> REPORTED_PARTIAL_FAILURES = EnumSet.of(
             FailureReason.RETRIES_EXHAUSTED, FailureReason.PERMANENT_PROVIDER_ERROR, FailureReason.INTERNAL);
+    /** RFC 6455 close codes used here. */
+    static final int NORMAL_CLOSE = 1000;
+    static final int GOING_AWAY = 1001;
+    static final int POLICY_VIOLATION = 1008;
+    static final int TRY_AGAIN_LATER = 1013;
 
     private final WebSocketTransport transport;
     private final Settings settings;
@@ -52,11 +63,13 @@ final class Connection implements WsListener {
     private final CountDownLatch gone = new CountDownLatch(1);
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean sessionClosed = new AtomicBoolean();
-    private final AtomicInteger pendingFinals = new AtomicInteger();
     private final AtomicReference<Outbound.Close> drain = new AtomicReference<>();
+    /** Guards {@link #unanswered}; offers of final answers and the close after them happen under it. */
+    private final ReentrantLock answers = new ReentrantLock();
+    /** Accepted (or being submitted) finals not answered yet, by seq. */
+    private final TreeSet<Long> unanswered = new TreeSet<>();
 
-    private volatile WsSession ws;
-    private volatile Thread reader;
+    private volatile org.eclipse.jetty.websocket.api.Session ws;
     private volatile Session session;
     private volatile SessionId sessionId;
 
@@ -68,38 +81,26 @@ final class Connection implements WsListener {
     private boolean throttled;
 
     Connection(WebSocketTransport transport, Settings settings, TransportStats stats, ClientMessageParser parser,
-            TokenBucket bucket) {
+            TokenBucket bucket, OutboundBudget budget) {
         this.transport = transport;
         this.settings = settings;
         this.stats = stats;
         this.parser = parser;
         this.bucket = bucket;
-        this.out = new Outbound(settings.outboundQueueLimit(), this::write, this::abort);
+        this.out = new Outbound(settings.outboundQueueLimit(), settings.outboundMaxBytes(), budget, this::write,
+                this::abort);
     }
 
-    // ---- WebSocket side (reader thread) ----
+    // ---- WebSocket side (Jetty's calls, one at a time) ----
 
-    @Override
-    public void onOpen(WsSession wsSession) {
+    void onWebSocketOpen(org.eclipse.jetty.websocket.api.Session wsSession) {
         this.ws = wsSession;
-        Thread self = Thread.currentThread();
-        this.reader = self;
-        WATCHERS.start(() -> {
-            try {
-                self.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                ended();
-            }
-        });
         if (!transport.register(this)) {
-            beginClose(WsCloseCodes.GOING_AWAY, "server shutting down", false);
+            beginClose(GOING_AWAY, "server shutting down", false);
         }
     }
 
-    @Override
-    public void onMessage(WsSession wsSession, String text, boolean last) {
+    void onWebSocketPartialText(String text, boolean last) {
         long bytes = utf8Length(text);
         if (fragments != null || !last) {
             if (fragments == null) {
@@ -130,33 +131,30 @@ final class Connection implements WsListener {
         handle(bytes > settings.maxFrameBytes() ? tooLarge(bytes) : parser.parse(text));
     }
 
-    @Override
-    public void onMessage(WsSession wsSession, BufferData buffer, boolean last) {
+    void onWebSocketPartialBinary(ByteBuffer payload, boolean last, Callback callback) {
+        callback.succeed();
         if (last) {
             handle(ClientMessage.Invalid.of(ErrorCode.BINARY_NOT_SUPPORTED,
                     "binary frames are not supported: send JSON in text frames"));
         }
     }
 
-    @Override
-    public void onPing(WsSession wsSession, BufferData buffer) {
+    void onWebSocketPing(ByteBuffer payload) {
         stats.messagesIn.increment();
-        byte[] payload = new byte[buffer.available()];
-        buffer.read(payload);
+        byte[] bytes = new byte[payload.remaining()];
+        payload.get(bytes);
         if (bucket.tryTake()) {
-            offer(new Outbound.Pong(payload));
+            offer(new Outbound.Pong(bytes));
         }
     }
 
-    @Override
-    public void onClose(WsSession wsSession, int status, String reason) {
+    void onWebSocketClose(int status, String reason) {
         ended();
     }
 
-    @Override
-    public void onError(WsSession wsSession, Throwable t) {
+    void onWebSocketError(Throwable t) {
+        // Jetty has closed (or is closing) the connection with the matching code (1002, 1007, 1009, ...).
         LOG.log(Level.DEBUG, () -> "connection of session " + sessionId + " failed: " + t);
-        ended();
     }
 
     private ClientMessage.Invalid tooLarge(long bytes) {
@@ -266,18 +264,18 @@ final class Connection implements WsListener {
         }
         boolean isFinal = segment.kind() == SegmentKind.FINAL;
         if (isFinal) {
-            // Counted before submit: the translation may arrive before submit returns.
-            pendingFinals.incrementAndGet();
+            // Recorded before submit: the translation may arrive before submit returns.
+            record(segment.seq());
         }
         SubmitOutcome outcome;
         try {
             outcome = current.submit(segment.kind(), segment.seq(), segment.text());
         } catch (IllegalArgumentException e) {
-            settleIf(isFinal);
+            settleIf(isFinal, segment.seq());
             refuse(ErrorCode.BAD_VALUE, e.getMessage(), seq);
             return;
         } catch (RuntimeException e) {
-            settleIf(isFinal);
+            settleIf(isFinal, segment.seq());
             LOG.log(Level.ERROR, "submitting to session " + sessionId + " failed", e);
             refuse(ErrorCode.INTERNAL, "the segment could not be submitted", seq);
             return;
@@ -288,18 +286,18 @@ final class Connection implements WsListener {
                 (isFinal ? stats.finalsAccepted : stats.partialsAccepted).increment();
             }
             case BACKPRESSURE -> {
-                settleIf(isFinal);
+                settleIf(isFinal, segment.seq());
                 stats.backpressure.increment();
                 send(ServerMessages.backpressure(segment.seq(), outcome.message().isEmpty()
                         ? "the session's backlog is full: not accepted, send it again later" : outcome.message()));
             }
             case OUT_OF_ORDER -> {
-                settleIf(isFinal);
+                settleIf(isFinal, segment.seq());
                 refuse(ErrorCode.OUT_OF_ORDER, outcome.message().isEmpty()
                         ? "seq " + segment.seq() + " is not greater than one already submitted" : outcome.message(), seq);
             }
             case CLOSED -> {
-                settleIf(isFinal);
+                settleIf(isFinal, segment.seq());
                 refuse(ErrorCode.SESSION_CLOSED, outcome.message().isEmpty()
                         ? "the session is closed" : outcome.message(), seq);
             }
@@ -312,7 +310,7 @@ final class Connection implements WsListener {
         }
         ended = true;
         closeSession();
-        drain(WsCloseCodes.NORMAL_CLOSE, "session ended");
+        drain(NORMAL_CLOSE, "session ended");
     }
 
     private static OptionalLong seqOf(ClientMessage message) {
@@ -333,10 +331,7 @@ final class Connection implements WsListener {
      */
     void drain(int code, String reason) {
         drain.compareAndSet(null, new Outbound.Close(code, reason));
-        if (pendingFinals.get() == 0) {
-            Outbound.Close close = drain.get();
-            beginClose(close.code(), close.reason(), false);
-        }
+        closeIfDrained();
     }
 
     /**
@@ -346,16 +341,44 @@ final class Connection implements WsListener {
      */
     void shutdown(String notice) {
         send(notice);
-        drain(WsCloseCodes.GOING_AWAY, "server shutting down");
+        drain(GOING_AWAY, "server shutting down");
     }
 
-    /** Cuts the connection at once: interrupts the reader (which closes the socket) and the writer. */
-    void abort() {
-        Thread r = reader;
-        if (r != null) {
-            r.interrupt();
+    /**
+     * The shutdown grace ran out: answers every final still unanswered with {@code failed} (reason
+     * {@code shutdown}), then closes with 1001; the socket is cut when the client does not answer the close
+     * within {@code close-timeout}. A translation that arrives afterwards is dropped: each final is answered once.
+     */
+    void expire() {
+        List<Outbound.Offer> refused = new ArrayList<>();
+        answers.lock();
+        try {
+            for (long seq : unanswered) {
+                stats.error(ErrorCode.FAILED);
+                stats.finalsFailedAtShutdown.increment();
+                Outbound.Offer offer = out.offer(new Outbound.Text(ServerMessages.failure(seq, SegmentKind.FINAL,
+                        FailureReason.SHUTDOWN, "the server shut down before this final was translated")));
+                if (offer != Outbound.Offer.QUEUED) {
+                    refused.add(offer);
+                }
+            }
+            unanswered.clear();
+            // Under the lock: no answer can be queued behind the close.
+            beginClose(GOING_AWAY, "server shutting down", false);
+        } finally {
+            answers.unlock();
         }
-        out.interruptWriter();
+        for (Outbound.Offer offer : refused) {
+            refused(offer);
+        }
+    }
+
+    /** Cuts the connection at once, without a close handshake. */
+    void abort() {
+        org.eclipse.jetty.websocket.api.Session s = ws;
+        if (s != null) {
+            s.disconnect();
+        }
     }
 
     /** The connection is gone: releases the session and forgets the connection. Idempotent. */
@@ -382,18 +405,64 @@ final class Connection implements WsListener {
         }
     }
 
-    private void settleIf(boolean isFinal) {
-        if (isFinal) {
-            finalSettled();
+    private void record(long seq) {
+        answers.lock();
+        try {
+            unanswered.add(seq);
+        } finally {
+            answers.unlock();
         }
     }
 
-    private void finalSettled() {
-        if (pendingFinals.decrementAndGet() == 0) {
-            Outbound.Close close = drain.get();
-            if (close != null) {
+    /** A final that was not accepted after all: forgotten, its refusal is its answer. */
+    private void settleIf(boolean isFinal, long seq) {
+        if (!isFinal) {
+            return;
+        }
+        answers.lock();
+        try {
+            unanswered.remove(seq);
+        } finally {
+            answers.unlock();
+        }
+        closeIfDrained();
+    }
+
+    /**
+     * Sends the answer to an accepted final, unless it was answered already.
+     *
+     * @return whether this call answered it
+     */
+    private boolean answerFinal(long seq, String json) {
+        Outbound.Offer offer;
+        answers.lock();
+        try {
+            if (!unanswered.remove(seq)) {
+                return false;
+            }
+            offer = out.offer(new Outbound.Text(json));
+        } finally {
+            answers.unlock();
+        }
+        if (offer != Outbound.Offer.QUEUED) {
+            refused(offer);
+        }
+        closeIfDrained();
+        return true;
+    }
+
+    private void closeIfDrained() {
+        Outbound.Close close = drain.get();
+        if (close == null) {
+            return;
+        }
+        answers.lock();
+        try {
+            if (unanswered.isEmpty()) {
                 beginClose(close.code(), close.reason(), false);
             }
+        } finally {
+            answers.unlock();
         }
     }
 
@@ -407,11 +476,35 @@ final class Connection implements WsListener {
     }
 
     private void offer(Outbound.Frame frame) {
-        if (out.offer(frame) == Outbound.Offer.FULL) {
-            stats.closedSlowClients.increment();
-            LOG.log(Level.DEBUG, () -> "closing the connection of session " + sessionId + ": "
-                    + settings.outboundQueueLimit() + " frames wait for a client that does not read");
-            beginClose(WsCloseCodes.VIOLATED_POLICY, "outbound queue full: the client reads too slowly", true);
+        Outbound.Offer offer = out.offer(frame);
+        if (offer != Outbound.Offer.QUEUED) {
+            refused(offer);
+        }
+    }
+
+    /** A frame the queue refused: a client over a bound is closed, one that is closing already is left alone. */
+    private void refused(Outbound.Offer offer) {
+        switch (offer) {
+            case QUEUED, SEALED -> { }
+            case FULL -> {
+                stats.closedSlowClients.increment();
+                LOG.log(Level.DEBUG, () -> "closing the connection of session " + sessionId + ": "
+                        + settings.outboundQueueLimit() + " frames wait for a client that does not read");
+                beginClose(POLICY_VIOLATION, "outbound queue full: the client reads too slowly", true);
+            }
+            case OVER_BUDGET -> {
+                stats.closedSlowClients.increment();
+                stats.closedOverBudget.increment();
+                LOG.log(Level.DEBUG, () -> "closing the connection of session " + sessionId + ": more than "
+                        + settings.outboundMaxBytes() + " bytes wait for a client that does not read");
+                beginClose(POLICY_VIOLATION, "outbound byte budget exceeded: the client reads too slowly", true);
+            }
+            case OVER_SHARED_BUDGET -> {
+                stats.closedOverSharedBudget.increment();
+                LOG.log(Level.DEBUG, () -> "closing the connection of session " + sessionId + ": the server's "
+                        + settings.outboundMaxTotalBytes() + " bytes for all clients are taken");
+                beginClose(TRY_AGAIN_LATER, "server outbound memory full: try again later", true);
+            }
         }
     }
 
@@ -439,16 +532,17 @@ final class Connection implements WsListener {
         });
     }
 
-    /** Writes one frame; runs on the writer thread. */
-    private void write(Outbound.Frame frame) {
-        WsSession session = ws;
+    /** Starts writing one frame; never blocks. */
+    private void write(Outbound.Frame frame, Outbound.Done done) {
+        org.eclipse.jetty.websocket.api.Session s = ws;
+        Callback callback = Callback.from(done::succeeded, done::failed);
         switch (frame) {
             case Outbound.Text text -> {
-                session.send(text.json(), true);
+                s.sendText(text.json(), callback);
                 stats.messagesOut.increment();
             }
-            case Outbound.Pong pong -> session.pong(BufferData.create(pong.payload()));
-            case Outbound.Close close -> session.close(close.code(), close.reason());
+            case Outbound.Pong pong -> s.sendPong(ByteBuffer.wrap(pong.payload()), callback);
+            case Outbound.Close close -> s.close(close.code(), close.reason(), callback);
         }
     }
 
@@ -480,10 +574,14 @@ final class Connection implements WsListener {
                 if (!ours(translation.request())) {
                     return;
                 }
-                stats.translations.increment();
-                send(ServerMessages.translation(translation));
+                String json = ServerMessages.translation(translation);
                 if (translation.request().isFinal()) {
-                    finalSettled();
+                    if (answerFinal(translation.request().sequence(), json)) {
+                        stats.translations.increment();
+                    }
+                } else {
+                    stats.translations.increment();
+                    send(json);
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "delivering a translation to session " + sessionId + " failed", e);
@@ -496,13 +594,13 @@ final class Connection implements WsListener {
                 if (!ours(failure.request())) {
                     return;
                 }
-                boolean isFinal = failure.request().isFinal();
-                if (isFinal || REPORTED_PARTIAL_FAILURES.contains(failure.reason())) {
+                if (failure.request().isFinal()) {
+                    if (answerFinal(failure.request().sequence(), ServerMessages.failure(failure))) {
+                        stats.error(ErrorCode.FAILED);
+                    }
+                } else if (REPORTED_PARTIAL_FAILURES.contains(failure.reason())) {
                     stats.error(ErrorCode.FAILED);
                     send(ServerMessages.failure(failure));
-                }
-                if (isFinal) {
-                    finalSettled();
                 }
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "reporting a failure to session " + sessionId + " failed", e);

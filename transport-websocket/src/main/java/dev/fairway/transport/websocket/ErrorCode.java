@@ -42,6 +42,10 @@ enum ErrorCode {
     UNAVAILABLE,
     /** No valid API token (sent as the body of an HTTP 401, never as a frame). */
     UNAUTHORIZED,
+    /** An upgrade from an {@code Origin} that is not allowed (sent as the body of an HTTP 403, never as a frame). */
+    FORBIDDEN,
+    /** An HTTP request for a path the server does not serve (the body of an HTTP 404, never a frame). */
+    NOT_FOUND,
     /** A plain HTTP request on the WebSocket path (sent as the body of an HTTP 426, never as a frame). */
     UPGRADE_REQUIRED,
     /** An unexpected failure inside the server. */

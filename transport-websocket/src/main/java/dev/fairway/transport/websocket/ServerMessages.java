@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fairway.api.LatencyBreakdown;
+import dev.fairway.api.FailureReason;
 import dev.fairway.api.SegmentFailure;
+import dev.fairway.api.SegmentKind;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.TokenUsage;
 import dev.fairway.api.Translation;
@@ -64,12 +66,16 @@ final class ServerMessages {
     }
 
     static String failure(SegmentFailure failure) {
+        return failure(failure.request().sequence(), failure.request().kind(), failure.reason(), failure.message());
+    }
+
+    static String failure(long seq, SegmentKind kind, FailureReason reason, String message) {
         ObjectNode node = object("error");
         node.put("code", ErrorCode.FAILED.wire());
-        node.put("seq", failure.request().sequence());
-        node.put("kind", failure.request().kind().name().toLowerCase(Locale.ROOT));
-        node.put("reason", failure.reason().name().toLowerCase(Locale.ROOT));
-        node.put("message", failure.message());
+        node.put("seq", seq);
+        node.put("kind", kind.name().toLowerCase(Locale.ROOT));
+        node.put("reason", reason.name().toLowerCase(Locale.ROOT));
+        node.put("message", message);
         return write(node);
     }
 

@@ -26,8 +26,13 @@ import java.util.TreeSet;
  * @param maxMessagesPerSecond the rate of a connection's token bucket
  * @param burst the size of a connection's token bucket
  * @param outboundQueueLimit frames waiting to be written to one client before it is closed as too slow
+ * @param outboundMaxBytes bytes of frames waiting or being written to one client before it is closed (1008)
+ * @param outboundMaxTotalBytes bytes of frames waiting or being written to all clients together; the client
+ *        whose frame does not fit is closed (1013)
  * @param idleTimeout a connection that sends nothing for this long is closed; zero for never
  * @param closeTimeout how long a client has to answer the server's close frame before its socket is cut
+ * @param requestHeadTimeout how long the HTTP request head (before the upgrade) may take, and how long an
+ *        HTTP connection may stay idle between requests
  * @param authTokens accepted API tokens; empty for no access control
  * @param allowedOrigins accepted {@code Origin} headers; empty for same-origin only
  * @param shutdownNotice the message of the {@code closing} frame sent on graceful shutdown
@@ -41,8 +46,11 @@ record Settings(
         int maxMessagesPerSecond,
         int burst,
         int outboundQueueLimit,
+        long outboundMaxBytes,
+        long outboundMaxTotalBytes,
         Duration idleTimeout,
         Duration closeTimeout,
+        Duration requestHeadTimeout,
         List<String> authTokens,
         Set<String> allowedOrigins,
         String shutdownNotice) {
@@ -53,9 +61,19 @@ record Settings(
     /** Frames larger than this multiple of {@link #maxFrameBytes} are not even read: the server closes with 1009. */
     static final int HARD_FRAME_FACTOR = 4;
 
+    /** The largest {@code id} of a {@code ping}, in bytes of its JSON; a larger one is a {@code bad_value}. */
+    static final int MAX_PING_ID_BYTES = 128;
+
+    /** The default of {@code outbound-max-bytes}: 1 MiB. */
+    static final long DEFAULT_OUTBOUND_MAX_BYTES = 1L << 20;
+
+    /** The default of {@code outbound-max-total-bytes} is this fraction of the heap's maximum. */
+    static final int DEFAULT_TOTAL_HEAP_DIVISOR = 8;
+
     static final Set<String> KEYS = Set.of("host", "port", "path", "max-text-chars", "max-frame-bytes",
-            "max-messages-per-second", "max-messages-burst", "outbound-queue-limit", "idle-timeout", "close-timeout",
-            "auth.tokens", "allowed-origins", "shutdown-notice");
+            "max-messages-per-second", "max-messages-burst", "outbound-queue-limit", "outbound-max-bytes",
+            "outbound-max-total-bytes", "idle-timeout", "close-timeout", "request-head-timeout", "auth.tokens",
+            "allowed-origins", "shutdown-notice");
 
     private static final System.Logger LOG = System.getLogger(Settings.class.getName());
     private static final Set<String> RESERVED_PATHS = Set.of("/health", "/status");
@@ -66,6 +84,7 @@ record Settings(
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(closeTimeout, "closeTimeout");
+        Objects.requireNonNull(requestHeadTimeout, "requestHeadTimeout");
         Objects.requireNonNull(shutdownNotice, "shutdownNotice");
         authTokens = List.copyOf(authTokens);
         allowedOrigins = Set.copyOf(allowedOrigins);
@@ -76,6 +95,13 @@ record Settings(
             throw new IllegalArgumentException("limits must be >= 1, were maxTextChars=" + maxTextChars
                     + " maxFrameBytes=" + maxFrameBytes + " maxMessagesPerSecond=" + maxMessagesPerSecond
                     + " burst=" + burst + " outboundQueueLimit=" + outboundQueueLimit);
+        }
+        if (outboundMaxBytes < 1 || outboundMaxTotalBytes < 1) {
+            throw new IllegalArgumentException("byte budgets must be >= 1, were outboundMaxBytes=" + outboundMaxBytes
+                    + " outboundMaxTotalBytes=" + outboundMaxTotalBytes);
+        }
+        if (requestHeadTimeout.isNegative() || requestHeadTimeout.isZero()) {
+            throw new IllegalArgumentException("requestHeadTimeout must be positive, was " + requestHeadTimeout);
         }
     }
 
@@ -105,15 +131,28 @@ record Settings(
         int rate = config.integer("max-messages-per-second", 50, 1, 100_000);
         int burst = config.integer("max-messages-burst", Math.max(100, rate), 1, 1_000_000);
         int queue = config.integer("outbound-queue-limit", 256, 1, 1_000_000);
+        long maxBytes = config.longValue("outbound-max-bytes", DEFAULT_OUTBOUND_MAX_BYTES, 1024, 1L << 30);
+        long maxTotal = config.longValue("outbound-max-total-bytes", defaultTotalBytes(), 64 * 1024, 1L << 40);
         Duration idle = config.duration("idle-timeout", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(1));
         Duration close = config.duration("close-timeout", Duration.ofSeconds(5), Duration.ofMillis(1),
                 Duration.ofMinutes(1));
+        Duration head = config.duration("request-head-timeout", Duration.ofSeconds(10), Duration.ofMillis(1),
+                Duration.ofMinutes(10));
         List<String> tokens = tokens(config);
         Set<String> origins = origins(config);
         String notice = config.string("shutdown-notice",
                 "the server is shutting down: accepted finals are still delivered, then the connection closes");
-        return new Settings(host, port, path, maxTextChars, maxFrameBytes, rate, burst, queue, idle, close,
-                tokens, origins, notice);
+        return new Settings(host, port, path, maxTextChars, maxFrameBytes, rate, burst, queue, maxBytes, maxTotal,
+                idle, close, head, tokens, origins, notice);
+    }
+
+    /**
+     * The default shared budget: an eighth of the heap's maximum, at least 64 KiB.
+     *
+     * @return bytes
+     */
+    static long defaultTotalBytes() {
+        return Math.max(64 * 1024, Runtime.getRuntime().maxMemory() / DEFAULT_TOTAL_HEAP_DIVISOR);
     }
 
     private static List<String> tokens(PluginConfig config) {
@@ -183,8 +222,9 @@ record Settings(
     public String toString() {
         return "Settings[host=" + host + ", port=" + port + ", path=" + path + ", maxTextChars=" + maxTextChars
                 + ", maxFrameBytes=" + maxFrameBytes + ", maxMessagesPerSecond=" + maxMessagesPerSecond
-                + ", burst=" + burst + ", outboundQueueLimit=" + outboundQueueLimit + ", idleTimeout=" + idleTimeout
-                + ", closeTimeout=" + closeTimeout + ", authTokens=" + authTokens.size() + " configured"
+                + ", burst=" + burst + ", outboundQueueLimit=" + outboundQueueLimit + ", outboundMaxBytes="
+                + outboundMaxBytes + ", outboundMaxTotalBytes=" + outboundMaxTotalBytes + ", idleTimeout=" + idleTimeout
+                + ", closeTimeout=" + closeTimeout + ", requestHeadTimeout=" + requestHeadTimeout + ", authTokens=" + authTokens.size() + " configured"
                 + ", allowedOrigins=" + allowedOrigins + "]";
     }
 }

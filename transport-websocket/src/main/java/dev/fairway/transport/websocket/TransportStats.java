@@ -22,8 +22,15 @@ final class TransportStats {
     final LongAdder rateLimitedDropped = new LongAdder();
     final LongAdder closedSlowClients = new LongAdder();
     final LongAdder closedByServer = new LongAdder();
+    /** Connections closed with 1008 because their own outbound byte budget was full. */
+    final LongAdder closedOverBudget = new LongAdder();
+    /** Connections closed with 1013 because the shared outbound byte budget was full. */
+    final LongAdder closedOverSharedBudget = new LongAdder();
+    /** Accepted finals still unanswered when the shutdown grace ran out, reported {@code failed} (shutdown). */
+    final LongAdder finalsFailedAtShutdown = new LongAdder();
     final LongAdder refusedUnauthorized = new LongAdder();
     final LongAdder refusedShuttingDown = new LongAdder();
+    final LongAdder refusedOrigin = new LongAdder();
     final LongAdder misrouted = new LongAdder();
     private final AtomicLongArray errors = new AtomicLongArray(ErrorCode.values().length);
 
@@ -39,9 +46,10 @@ final class TransportStats {
      * The counters as a JSON-ready document.
      *
      * @param state the transport's life-cycle state
+     * @param budget the shared outbound byte budget
      * @return nested maps of numbers
      */
-    Map<String, Object> snapshot(String state) {
+    Map<String, Object> snapshot(String state, OutboundBudget budget) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("state", state);
         doc.put("connectionsOpen", connectionsOpen.get());
@@ -57,9 +65,15 @@ final class TransportStats {
         doc.put("rateLimitedDropped", rateLimitedDropped.sum());
         doc.put("closedSlowClients", closedSlowClients.sum());
         doc.put("closedByServer", closedByServer.sum());
+        doc.put("closedOverBudget", closedOverBudget.sum());
+        doc.put("closedOverSharedBudget", closedOverSharedBudget.sum());
+        doc.put("outboundBytes", budget.used());
+        doc.put("outboundMaxTotalBytes", budget.limit());
+        doc.put("finalsFailedAtShutdown", finalsFailedAtShutdown.sum());
         Map<String, Object> refused = new LinkedHashMap<>();
         refused.put("unauthorized", refusedUnauthorized.sum());
         refused.put("shuttingDown", refusedShuttingDown.sum());
+        refused.put("origin", refusedOrigin.sum());
         doc.put("upgradesRefused", refused);
         Map<String, Object> byCode = new LinkedHashMap<>();
         for (ErrorCode code : ErrorCode.values()) {

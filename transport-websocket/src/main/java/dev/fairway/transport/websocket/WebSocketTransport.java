@@ -6,19 +6,25 @@ import dev.fairway.api.NanoClock;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.spi.Transport;
 import dev.fairway.api.spi.TransportContext;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.FilterChain;
-import io.helidon.webserver.http.RoutingRequest;
-import io.helidon.webserver.http.RoutingResponse;
-import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.websocket.WsConfig;
-import io.helidon.webserver.websocket.WsRouting;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.Meter;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 import java.lang.System.Logger.Level;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -28,20 +34,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The WebSocket transport: a Helidon 4 WebServer serving the session endpoint (by default
- * {@code ws://127.0.0.1:8080/v1/session}), {@code GET /health} and {@code GET /status}. Every connection
- * runs on its own virtual thread; one connection is one session of the scheduler.
+ * The WebSocket transport: a Jetty 12 server (core WebSocket, no servlets) serving the session endpoint (by
+ * default {@code ws://127.0.0.1:8080/v1/session}), {@code GET /health} and {@code GET /status}. Jetty's
+ * selector and acceptor run on platform threads; everything that may block (our callbacks among them) runs
+ * on virtual threads. One connection is one session of the scheduler.
  *
  * <p>Life cycle: {@link #start()}, then {@link #shutdown(Duration)} (refuse new connections and segments,
- * send every client a {@code closing} frame, let accepted finals be delivered, close with 1001), then
- * {@link #close()}, which stops at once. The scheduler's own shutdown is the caller's job.
+ * send every client a {@code closing} frame, let accepted finals be delivered, close with 1001; when the
+ * grace runs out, report every final still unanswered as {@code failed}, reason {@code shutdown}, and close
+ * with 1001), then {@link #close()}, which stops at once. The scheduler's own shutdown is the caller's job.
  *
  * <p>The module's README documents the protocol, the error codes and the configuration keys.
  */
@@ -49,7 +57,6 @@ public final class WebSocketTransport implements Transport {
 
     private static final System.Logger LOG = System.getLogger(WebSocketTransport.class.getName());
     private static final String JSON = "application/json";
-    private static final Status UPGRADE_REQUIRED = Status.create(426, "Upgrade Required");
 
     private enum State { NEW, RUNNING, DRAINING, STOPPED }
 
@@ -57,20 +64,23 @@ public final class WebSocketTransport implements Transport {
     private final TransportContext context;
     private final NanoClock clock;
     private final TransportStats stats = new TransportStats();
+    private final OutboundBudget budget;
     private final ClientMessageParser parser;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final List<byte[]> tokens;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition connectionGone = lock.newCondition();
     private volatile State state = State.NEW;
-    private volatile WebServer server;
+    private volatile Server server;
     private volatile URI address;
+    private final List<AutoCloseable> instruments = new ArrayList<>();
 
     private WebSocketTransport(Settings settings, TransportContext context, NanoClock clock) {
         this.settings = settings;
         this.context = context;
         this.clock = clock;
         this.parser = new ClientMessageParser(settings.maxTextChars());
+        this.budget = new OutboundBudget(settings.outboundMaxTotalBytes());
         List<byte[]> t = new ArrayList<>();
         for (String token : settings.authTokens()) {
             t.add(token.getBytes(StandardCharsets.UTF_8));
@@ -108,54 +118,88 @@ public final class WebSocketTransport implements Transport {
             if (state != State.NEW) {
                 throw new IllegalStateException("the transport was already started");
             }
-            WebServer built = build();
+            Server built = build();
+            ServerConnector connector = (ServerConnector) built.getConnectors()[0];
             try {
                 built.start();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
+                stopQuietly(built);
                 throw new FairwayException("cannot serve WebSockets on " + settings.host() + ":" + settings.port()
                         + ": " + e.getMessage(), e);
             }
-            if (!built.isRunning() || built.port() <= 0) {
-                // Helidon logs why a listener failed (typically "Address already in use") and does not throw.
-                built.stop();
-                throw new FairwayException("cannot serve WebSockets on " + settings.host() + ":" + settings.port()
-                        + ": the server did not start (is the port taken? the log says why)");
-            }
             server = built;
-            address = URI.create("ws://" + uriHost(settings.host()) + ":" + built.port() + settings.path());
+            address = URI.create("ws://" + uriHost(settings.host()) + ":" + connector.getLocalPort() + settings.path());
             state = State.RUNNING;
+            registerMetrics();
         } finally {
             lock.unlock();
         }
         LOG.log(Level.INFO, () -> "serving WebSocket sessions on " + address + " with " + settings);
     }
 
-    private WebServer build() {
+    private Server build() {
+        QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+        threads.setName("fairway-ws");
+        // Selector and acceptor keep platform threads; every task that may block (reading a request, our
+        // listener callbacks) runs on a virtual thread of its own.
+        threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("fairway-ws-", 0).factory()));
+        Server built = new Server(threads);
+        built.setStopTimeout(0);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector connector = new ServerConnector(built, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        // Until the upgrade, the connector's idle timeout bounds reading the request head (and idle keep-alive);
+        // the WebSocket session has its own idle timeout afterwards.
+        connector.setIdleTimeout(settings.requestHeadTimeout().toMillis());
+        built.addConnector(connector);
+
         Duration idle = settings.idleTimeout().isZero() ? Duration.ofDays(36_500) : settings.idleTimeout();
-        Duration idleCheck = settings.idleTimeout().isZero() ? Duration.ofHours(1)
-                : clamp(settings.idleTimeout().dividedBy(4), Duration.ofMillis(50), Duration.ofMinutes(2));
-        WsConfig ws = WsConfig.builder()
-                .name("websocket")
-                .maxFrameLength(settings.hardFrameBytes())
-                .origins(settings.allowedOrigins())
-                .build();
-        return WebServer.builder()
-                .host(settings.host())
-                .port(settings.port())
-                .shutdownHook(false)
-                .featuresDiscoverServices(false)
-                .idleConnectionTimeout(idle)
-                .idleConnectionPeriod(idleCheck)
-                .shutdownGracePeriod(Duration.ofMillis(200))
-                .addProtocol(ws)
-                .routing(routing -> routing
-                        .addFilter(this::gate)
-                        .get("/health", this::health)
-                        .get("/status", this::status)
-                        .get(settings.path(), this::upgradeRequired))
-                .addRouting(WsRouting.builder().endpoint(settings.path(), () -> new Connection(this, settings, stats,
-                        parser, new TokenBucket(settings.maxMessagesPerSecond(), settings.burst(), clock))))
-                .build();
+        WebSocketUpgradeHandler upgrade = WebSocketUpgradeHandler.from(built, container -> {
+            container.setIdleTimeout(idle);
+            container.setMaxFrameSize(settings.hardFrameBytes());
+            // Whole messages are bounded by Connection (frame_too_large, the connection stays usable).
+            container.setMaxTextMessageSize(Long.MAX_VALUE);
+            container.setMaxBinaryMessageSize(Long.MAX_VALUE);
+            // A frame over the hard limit closes with 1009 instead of being split into fragments.
+            container.setAutoFragment(false);
+            container.addMapping(settings.path(), (request, response, callback) -> new JettyEndpoint(new Connection(this,
+                    settings, stats, parser, new TokenBucket(settings.maxMessagesPerSecond(), settings.burst(), clock),
+                    budget)));
+        });
+        upgrade.setHandler(new Routes());
+        built.setHandler(new Gate(upgrade));
+        return built;
+    }
+
+    /** OpenTelemetry instruments read from the counters at collection time (nothing is recorded on the hot path). */
+    private void registerMetrics() {
+        Meter meter = context.openTelemetry().getMeter("dev.fairway.transport.websocket");
+        AttributeKey<String> budgetKey = AttributeKey.stringKey("budget");
+        instruments.add(meter.gaugeBuilder("fairway.websocket.outbound.bytes").ofLongs().setUnit("By")
+                .setDescription("Bytes of frames waiting or being written to all clients")
+                .buildWithCallback(m -> m.record(budget.used())));
+        instruments.add(meter.counterBuilder("fairway.websocket.closed.over_budget")
+                .setDescription("Connections closed because an outbound byte budget was full (connection: 1008,"
+                        + " shared: 1013)")
+                .buildWithCallback(m -> {
+                    m.record(stats.closedOverBudget.sum(), Attributes.of(budgetKey, "connection"));
+                    m.record(stats.closedOverSharedBudget.sum(), Attributes.of(budgetKey, "shared"));
+                }));
+        instruments.add(meter.upDownCounterBuilder("fairway.websocket.connections")
+                .setDescription("Open WebSocket connections")
+                .buildWithCallback(m -> m.record(stats.connectionsOpen.get())));
+    }
+
+    private static void stopQuietly(Server s) {
+        try {
+            s.stop();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "stopping the web server failed", e);
+        }
     }
 
     /**
@@ -208,12 +252,20 @@ public final class WebSocketTransport implements Transport {
             connection.shutdown(notice);
         }
         try {
-            awaitConnectionsAtMost(0, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (!awaitConnectionsAtMost(0, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                List<Connection> left = List.copyOf(connections);
+                LOG.log(Level.WARNING, () -> left.size() + " connections were still open when the shutdown grace of "
+                        + grace + " ran out: their unanswered finals are reported failed (shutdown) and they are closed");
+                for (Connection connection : left) {
+                    connection.expire();
+                }
+                // Each connection cuts its own socket when its client does not answer the close within close-timeout.
+                awaitConnectionsAtMost(0, settings.closeTimeout().plusSeconds(1));
+            }
         } finally {
             int left = connections.size();
             if (left > 0) {
-                LOG.log(Level.WARNING, left + " connections were still open when the shutdown grace of " + grace
-                        + " ran out; they are cut");
+                LOG.log(Level.WARNING, left + " connections were still open after the close timeout; they are cut");
             }
             stop();
         }
@@ -226,7 +278,7 @@ public final class WebSocketTransport implements Transport {
     }
 
     private void stop() {
-        WebServer s;
+        Server s;
         lock.lock();
         try {
             state = State.STOPPED;
@@ -236,10 +288,13 @@ public final class WebSocketTransport implements Transport {
             lock.unlock();
         }
         if (s != null) {
+            stopQuietly(s);
+        }
+        for (AutoCloseable instrument : instruments) {
             try {
-                s.stop();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "stopping the web server failed", e);
+                instrument.close();
+            } catch (Exception e) {
+                LOG.log(Level.DEBUG, "closing a metric instrument failed", e);
             }
         }
         for (Connection connection : List.copyOf(connections)) {
@@ -319,39 +374,116 @@ public final class WebSocketTransport implements Transport {
         return stats;
     }
 
-    // ---- HTTP ----
-
-    /** Refuses an upgrade (or a status request) before the protocol switch: 503 while shutting down, 401 without a token. */
-    private void gate(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        String path = req.prologue().uriPath().path();
-        boolean session = path.equals(settings.path());
-        if (session && state != State.RUNNING) {
-            stats.refusedShuttingDown.increment();
-            json(res, Status.SERVICE_UNAVAILABLE_503, errorDocument(ErrorCode.SHUTTING_DOWN,
-                    "the server is shutting down and accepts no new connections"));
-            return;
-        }
-        if ((session || path.equals("/status")) && settings.authRequired() && !authorized(req)) {
-            if (session) {
-                stats.refusedUnauthorized.increment();
-            }
-            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"fairway\"");
-            json(res, Status.UNAUTHORIZED_401, errorDocument(ErrorCode.UNAUTHORIZED,
-                    "a valid API token is required: send 'Authorization: Bearer <token>' or '?token=<token>'"));
-            return;
-        }
-        chain.proceed();
+    OutboundBudget budget() {
+        return budget;
     }
 
-    private boolean authorized(ServerRequest req) {
-        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
-        if (header.isPresent()) {
-            String value = header.get().trim();
+    // ---- HTTP ----
+
+    /**
+     * Refuses an upgrade (or a status request) before the protocol switch: 503 while shutting down, 401
+     * without a token, 403 from a foreign origin.
+     */
+    private final class Gate extends Handler.Wrapper {
+
+        Gate(Handler next) {
+            super(next);
+        }
+
+        @Override
+        public boolean handle(Request req, Response res, Callback callback) throws Exception {
+            String path = Request.getPathInContext(req);
+            boolean session = path.equals(settings.path());
+            if (session && state != State.RUNNING) {
+                stats.refusedShuttingDown.increment();
+                json(res, callback, 503, errorDocument(ErrorCode.SHUTTING_DOWN,
+                        "the server is shutting down and accepts no new connections"));
+                return true;
+            }
+            if ((session || path.equals("/status")) && settings.authRequired() && !authorized(req)) {
+                if (session) {
+                    stats.refusedUnauthorized.increment();
+                }
+                res.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"fairway\"");
+                json(res, callback, 401, errorDocument(ErrorCode.UNAUTHORIZED,
+                        "a valid API token is required: send 'Authorization: Bearer <token>' or '?token=<token>'"));
+                return true;
+            }
+            if (session && !originAllowed(req)) {
+                stats.refusedOrigin.increment();
+                json(res, callback, 403, errorDocument(ErrorCode.FORBIDDEN,
+                        "this Origin may not open sessions: see allowed-origins"));
+                return true;
+            }
+            return super.handle(req, res, callback);
+        }
+    }
+
+    /** What is left after the upgrade handler: the HTTP endpoints, and a 426 for a plain GET on the session path. */
+    private final class Routes extends Handler.Abstract {
+
+        @Override
+        public boolean handle(Request req, Response res, Callback callback) {
+            String path = Request.getPathInContext(req);
+            boolean get = "GET".equals(req.getMethod()) || "HEAD".equals(req.getMethod());
+            if (get && path.equals("/health")) {
+                boolean up = state == State.RUNNING;
+                json(res, callback, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
+            } else if (get && path.equals("/status")) {
+                json(res, callback, 200, statusDocument());
+            } else if (get && path.equals(settings.path())) {
+                res.getHeaders().put(HttpHeader.UPGRADE, "websocket");
+                json(res, callback, 426, errorDocument(ErrorCode.UPGRADE_REQUIRED,
+                        "this is a WebSocket endpoint: connect with a WebSocket client"));
+            } else {
+                json(res, callback, 404, errorDocument(ErrorCode.NOT_FOUND, "nothing here: "
+                        + ClientMessageParser.abbreviate(path)));
+            }
+            return true;
+        }
+    }
+
+    private boolean authorized(Request req) {
+        String header = req.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (header != null) {
+            String value = header.trim();
             if (value.regionMatches(true, 0, "Bearer ", 0, 7) && known(value.substring(7).trim())) {
                 return true;
             }
         }
-        return req.query().contains("token") && known(req.query().get("token"));
+        String query = Request.extractQueryParameters(req).getValue("token");
+        return query != null && known(query);
+    }
+
+    /**
+     * Whether a browser's {@code Origin} may open a session: one of {@code allowed-origins}, or with none
+     * configured the same origin as the {@code Host} header (which stops cross-site WebSocket hijacking).
+     * Requests without {@code Origin} are not from browsers and are allowed.
+     */
+    private boolean originAllowed(Request req) {
+        String origin = req.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin == null) {
+            return true;
+        }
+        if (!settings.allowedOrigins().isEmpty()) {
+            return settings.allowedOrigins().contains(origin);
+        }
+        String host = req.getHeaders().get(HttpHeader.HOST);
+        if (host == null) {
+            return false;
+        }
+        try {
+            URI uri = new URI(origin);
+            if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                return false;
+            }
+            int port = uri.getPort() >= 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+            URI hostUri = new URI("http://" + host);
+            int hostPort = hostUri.getPort() >= 0 ? hostUri.getPort() : port;
+            return uri.getHost().equalsIgnoreCase(hostUri.getHost()) && port == hostPort;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     private boolean known(String candidate) {
@@ -364,12 +496,7 @@ public final class WebSocketTransport implements Transport {
         return found;
     }
 
-    private void health(ServerRequest req, ServerResponse res) {
-        boolean up = state == State.RUNNING;
-        json(res, up ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503, Map.of("status", up ? "UP" : "DOWN"));
-    }
-
-    private void status(ServerRequest req, ServerResponse res) {
+    private Map<String, Object> statusDocument() {
         Map<String, Object> doc = new LinkedHashMap<>();
         try {
             Object status = context.status().get();
@@ -382,16 +509,10 @@ public final class WebSocketTransport implements Transport {
             LOG.log(Level.WARNING, "the status supplier failed", e);
             doc.put("statusError", String.valueOf(e.getMessage()));
         }
-        Map<String, Object> websocket = stats.snapshot(state.name().toLowerCase(Locale.ROOT));
+        Map<String, Object> websocket = stats.snapshot(state.name().toLowerCase(Locale.ROOT), budget);
         websocket.put("address", String.valueOf(address));
         doc.put("websocket", websocket);
-        json(res, Status.OK_200, doc);
-    }
-
-    private void upgradeRequired(ServerRequest req, ServerResponse res) {
-        res.header(HeaderNames.UPGRADE, "websocket");
-        json(res, UPGRADE_REQUIRED, errorDocument(ErrorCode.UPGRADE_REQUIRED,
-                "this is a WebSocket endpoint: connect with a WebSocket client"));
+        return doc;
     }
 
     private static Map<String, Object> errorDocument(ErrorCode code, String message) {
@@ -402,30 +523,27 @@ public final class WebSocketTransport implements Transport {
         return doc;
     }
 
-    private static void json(ServerResponse res, Status status, Object document) {
+    private static void json(Response res, Callback callback, int status, Object document) {
         byte[] body;
-        Status actual = status;
+        int actual = status;
         try {
             body = ServerMessages.mapper().writeValueAsBytes(document);
         } catch (JsonProcessingException e) {
             LOG.log(Level.WARNING, "a status document is not JSON-ready", e);
-            actual = Status.INTERNAL_SERVER_ERROR_500;
+            actual = 500;
             body = ("{\"type\":\"error\",\"code\":\"internal\",\"message\":\"the status document is not JSON: "
                     + ClientMessageParser.abbreviate(e.getOriginalMessage()).replace("\"", "'") + "\"}")
                     .getBytes(StandardCharsets.UTF_8);
         }
-        res.status(actual);
-        res.header(HeaderNames.CONTENT_TYPE, JSON);
-        res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(body);
+        res.setStatus(actual);
+        res.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+        res.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        res.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        res.write(true, ByteBuffer.wrap(body), callback);
     }
 
     private static String uriHost(String host) {
         return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    }
-
-    private static Duration clamp(Duration value, Duration min, Duration max) {
-        return value.compareTo(min) < 0 ? min : value.compareTo(max) > 0 ? max : value;
     }
 
     @Override

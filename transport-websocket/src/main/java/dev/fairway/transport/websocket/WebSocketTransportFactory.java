@@ -7,7 +7,7 @@ import dev.fairway.api.spi.TransportFactory;
 import java.util.Objects;
 
 /**
- * The {@code websocket} transport plugin: a {@link WebSocketTransport} on Helidon 4 WebServer. Found by
+ * The {@code websocket} transport plugin: a {@link WebSocketTransport} on Jetty 12 (core WebSocket). Found by
  * {@link java.util.ServiceLoader}; cheap to construct, the work happens in {@link #create}.
  */
 public final class WebSocketTransportFactory implements TransportFactory {
@@ -26,7 +26,7 @@ public final class WebSocketTransportFactory implements TransportFactory {
 
     @Override
     public String description() {
-        return "WebSocket sessions (JSON protocol v1) with GET /health and GET /status, on Helidon 4 WebServer";
+        return "WebSocket sessions (JSON protocol v1) with GET /health and GET /status, on Jetty 12";
     }
 
     /**

@@ -131,6 +131,79 @@ class AbuseTest {
     }
 
     @Test
+    void clientOverItsOutboundByteBudgetIsClosedWithPolicyViolationAndCounted() throws Exception {
+        fixture = Fixture.start(TestScheduler.holding(), Map.of("outbound-max-bytes", "65536",
+                "outbound-queue-limit", "1000000", "close-timeout", "1m"));
+        WsClient slow = fixture.connect(Map.of(), false);
+        slow.start("en", "fr");
+        TestScheduler.TestSession session = fixture.scheduler.nextOpened();
+        int pushed = push(session, 2_000_000, 1_000);
+        session.awaitClosed();
+        assertTrue(pushed < 2_000_000, "the connection was closed before the bound");
+        JsonNode ws = fixture.status().path("websocket");
+        assertEquals(1, ws.path("closedOverBudget").asInt(), ws::toString);
+        assertEquals(0, ws.path("closedOverSharedBudget").asInt(), ws::toString);
+        assertTrue(ws.path("outboundBytes").asLong() <= 65_536, ws::toString);
+
+        slow.resumeReading();
+        JsonNode frame;
+        do {
+            frame = slow.next();
+        } while (frame.path("type").asText().equals("translation"));
+        assertEquals("_close", frame.path("type").asText(), frame::toString);
+        assertEquals(1008, frame.path("code").asInt());
+    }
+
+    @Test
+    void sharedOutboundByteBudgetClosesTheClientWhoseFrameDoesNotFitWithTryAgainLater() throws Exception {
+        fixture = Fixture.start(TestScheduler.holding(), Map.of("outbound-max-total-bytes", "65536",
+                "outbound-max-bytes", "1000000", "outbound-queue-limit", "1000000", "close-timeout", "1m"));
+        WsClient slow = fixture.connect(Map.of(), false);
+        slow.start("en", "fr");
+        TestScheduler.TestSession session = fixture.scheduler.nextOpened();
+        push(session, 2_000_000, 1_000);
+        session.awaitClosed();
+        assertEquals(1, fixture.transport.stats().closedOverSharedBudget.sum());
+        assertEquals(0, fixture.transport.stats().closedOverBudget.sum());
+        assertTrue(fixture.transport.budget().used() <= 65_536);
+
+        slow.resumeReading();
+        JsonNode frame;
+        do {
+            frame = slow.next();
+        } while (frame.path("type").asText().equals("translation"));
+        assertEquals(1013, frame.path("code").asInt(), frame::toString);
+        assertTrue(fixture.transport.awaitConnectionsAtMost(0, WsClient.TIMEOUT));
+
+        fixture.scheduler.mode = TestScheduler.Mode.ECHO;
+        WsClient healthy = fixture.connect();
+        healthy.start("en", "fr");
+        healthy.sendJson("type", "final", "seq", 1, "text", "still serving");
+        healthy.expect("translation");
+    }
+
+    @Test
+    void pingsWithTheLargestIdToAClientThatNeverReadsEndInACloseNotInMemory() throws Exception {
+        fixture = Fixture.start(TestScheduler.echo(), Map.of("outbound-max-bytes", "16384", "close-timeout", "100ms",
+                "max-messages-per-second", "100000", "max-messages-burst", "1000000"));
+        String id = "i".repeat(Settings.MAX_PING_ID_BYTES - 2);          // 128 bytes of JSON with its quotes
+        try (RawWsClient attacker = RawWsClient.connect(fixture.transport.address())) {
+            attacker.start("en", "fr");
+            for (int i = 0; i < 2_000_000 && fixture.transport.stats().closedOverBudget.sum() == 0; i++) {
+                try {
+                    attacker.sendJson("type", "ping", "id", id);
+                } catch (java.io.UncheckedIOException e) {
+                    break;                                              // the server cut the connection
+                }
+            }
+        }
+        assertEquals(1, fixture.transport.stats().closedOverBudget.sum());
+        assertEquals(0, fixture.transport.stats().errors(ErrorCode.BAD_VALUE), "128 bytes is allowed");
+        assertTrue(fixture.transport.awaitConnectionsAtMost(0, WsClient.TIMEOUT));
+        assertEquals(200, fixture.get("/health").statusCode());
+    }
+
+    @Test
     void idleConnectionIsClosedAfterTheIdleTimeoutAndItsSessionReleased() throws Exception {
         fixture = Fixture.start(TestScheduler.echo(), Map.of("idle-timeout", "200ms"));
         WsClient idle = fixture.connect();

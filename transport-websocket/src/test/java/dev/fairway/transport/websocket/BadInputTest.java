@@ -65,6 +65,12 @@ class BadInputTest {
                         "missing_field", -1),
                 Arguments.of("weight a string", "{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\",\"weight\":\"2\"}",
                         "wrong_type", -1),
+                Arguments.of("lone surrogate in text", "{\"type\": \"final\", \"seq\": 904, \"text\": \"a\\ud800b\"}",
+                        "bad_value", 904),
+                Arguments.of("lone low surrogate in text", "{\"type\": \"partial\", \"seq\": 905, \"text\": \"\\udc00\"}",
+                        "bad_value", 905),
+                Arguments.of("ping id over 128 bytes", "{\"type\": \"ping\", \"id\": \"" + "x".repeat(127) + "\"}",
+                        "bad_value", -1),
                 Arguments.of("weight zero", "{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\",\"weight\":0}",
                         "bad_value", -1));
     }
@@ -98,6 +104,8 @@ class BadInputTest {
         client.sendJson("type", "start", "v", 1, "source", "english!", "target", "fr");
         JsonNode error = client.expectError("bad_value");
         assertTrue(error.path("message").asText().contains("sourceLanguage"), error::toString);
+        client.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\",\"label\":\"\\ud83d\"}");
+        assertTrue(client.expectError("bad_value").path("message").asText().contains("surrogate"));
         client.start("en", "fr");
         client.close();
     }

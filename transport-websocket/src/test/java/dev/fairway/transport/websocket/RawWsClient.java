@@ -19,16 +19,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A WebSocket client on a plain blocking socket (RFC 6455 framing, no extensions), for the one thing the
- * JDK's client cannot be trusted with: seeing the server cut the connection without a close frame. The
+ * A WebSocket client on a plain blocking socket (RFC 6455 framing, no extensions), for what the JDK's client
+ * cannot do: send frames that break the protocol (any opcode, FIN bit, length, mask, payload), and see the
+ * server cut the connection without a close frame. The
  * JDK client now and then misses that end of stream: the socket stays in CLOSE_WAIT and no listener
  * method is ever called (about 7% of runs on a loaded 2-core machine). Here the end of the stream is a
  * read that returns -1. Every read waits at most {@link WsClient#TIMEOUT}.
  */
 final class RawWsClient implements TestClient, AutoCloseable {
 
-    private static final int TEXT = 0x1;
-    private static final int CLOSE = 0x8;
+    static final int CONTINUATION = 0x0;
+    static final int TEXT = 0x1;
+    static final int BINARY = 0x2;
+    static final int CLOSE = 0x8;
+    static final int PING = 0x9;
 
     private final Socket socket;
     private final DataInputStream in;
@@ -64,26 +68,44 @@ final class RawWsClient implements TestClient, AutoCloseable {
 
     @Override
     public RawWsClient sendJson(Object... keysAndValues) {
-        byte[] payload = WsClient.json(keysAndValues).getBytes(StandardCharsets.UTF_8);
+        return sendFrame(true, TEXT, WsClient.json(keysAndValues).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends one masked frame with any FIN bit, opcode (0 to 15) and payload, valid or not. */
+    RawWsClient sendFrame(boolean fin, int opcode, byte[] payload) {
+        return sendFrame((fin ? 0x80 : 0) | opcode, payload, true);
+    }
+
+    /**
+     * Sends one frame exactly as told.
+     *
+     * @param firstByte FIN, RSV1-3 and the opcode
+     * @param payload the payload
+     * @param masked whether to mask it (clients must)
+     */
+    RawWsClient sendFrame(int firstByte, byte[] payload, boolean masked) {
         byte[] mask = new byte[4];
         ThreadLocalRandom.current().nextBytes(mask);
+        int maskBit = masked ? 0x80 : 0;
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-        frame.write(0x80 | TEXT);
+        frame.write(firstByte);
         if (payload.length < 126) {
-            frame.write(0x80 | payload.length);
+            frame.write(maskBit | payload.length);
         } else if (payload.length <= 0xFFFF) {
-            frame.write(0x80 | 126);
+            frame.write(maskBit | 126);
             frame.write(payload.length >>> 8);
             frame.write(payload.length);
         } else {
-            frame.write(0x80 | 127);
+            frame.write(maskBit | 127);
             for (int shift = 56; shift >= 0; shift -= 8) {
                 frame.write((int) ((long) payload.length >>> shift));
             }
         }
-        frame.writeBytes(mask);
+        if (masked) {
+            frame.writeBytes(mask);
+        }
         for (int i = 0; i < payload.length; i++) {
-            frame.write(payload[i] ^ mask[i & 3]);
+            frame.write(masked ? payload[i] ^ mask[i & 3] : payload[i]);
         }
         try {
             out.write(frame.toByteArray());
@@ -92,6 +114,40 @@ final class RawWsClient implements TestClient, AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return this;
+    }
+
+    /** Answers the server's close with a close frame of this code. */
+    RawWsClient sendClose(int code) {
+        return sendFrame(true, CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
+    }
+
+    /** Reads frames until the server's close, which must come next after what was already taken. */
+    int expectCloseCode() throws InterruptedException {
+        return expect("_close").path("code").asInt();
+    }
+
+    /**
+     * Reads frames until the server's close frame, skipping text and control frames; fails on anything that is
+     * not a WebSocket frame (an HTTP response written into the upgraded stream) or an end of stream first.
+     *
+     * @return the close code (1005 when the close frame has none)
+     */
+    int awaitCloseCode() throws IOException {
+        for (;;) {
+            int first = in.read();
+            if (first < 0) {
+                return fail("the server ended the connection without a close frame");
+            }
+            if ((first & 0x70) != 0 || (first & 0x0F) > 0xA || first == 'H') {
+                byte[] rest = in.readNBytes(Math.min(in.available(), 200));
+                return fail("not a WebSocket frame from the server: " + (char) first
+                        + new String(rest, StandardCharsets.ISO_8859_1));
+            }
+            byte[] payload = readPayload();
+            if ((first & 0x0F) == CLOSE) {
+                return payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1005;
+            }
+        }
     }
 
     /** The next text frame as JSON, or the server's close as {@code {"type":"_close","code":...}}. */

@@ -262,6 +262,21 @@ class SessionsTest {
     }
 
     @Test
+    void schedulerIsCalledOnVirtualThreadsNeverOnJettysSelector() throws Exception {
+        fixture = Fixture.start(TestScheduler.echo());
+        WsClient client = fixture.connect();
+        client.start("en", "fr");
+        for (int seq = 1; seq <= 20; seq++) {
+            client.sendJson("type", "partial", "seq", seq, "text", "word " + seq);
+            client.expect("translation");
+        }
+        assertEquals(21, fixture.scheduler.callers.size());
+        for (Thread caller : fixture.scheduler.callers) {
+            assertTrue(caller.isVirtual(), () -> "called on " + caller);
+        }
+    }
+
+    @Test
     void segmentKindsReachTheSchedulerAsSent() throws Exception {
         fixture = Fixture.start(TestScheduler.holding());
         WsClient client = fixture.connect();

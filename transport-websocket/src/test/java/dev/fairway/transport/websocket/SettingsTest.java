@@ -32,8 +32,11 @@ class SettingsTest {
         assertEquals(50, s.maxMessagesPerSecond());
         assertEquals(100, s.burst());
         assertEquals(256, s.outboundQueueLimit());
+        assertEquals(1 << 20, s.outboundMaxBytes());
+        assertEquals(Runtime.getRuntime().maxMemory() / 8, s.outboundMaxTotalBytes());
         assertEquals(Duration.ofMinutes(5), s.idleTimeout());
         assertEquals(Duration.ofSeconds(5), s.closeTimeout());
+        assertEquals(Duration.ofSeconds(10), s.requestHeadTimeout());
         assertFalse(s.authRequired());
         assertTrue(s.allowedOrigins().isEmpty());
     }
@@ -43,8 +46,9 @@ class SettingsTest {
         Settings s = read(Map.ofEntries(Map.entry("host", "0.0.0.0"), Map.entry("port", "0"),
                 Map.entry("path", "/ws"), Map.entry("max-text-chars", "100"), Map.entry("max-frame-bytes", "2048"),
                 Map.entry("max-messages-per-second", "5"), Map.entry("max-messages-burst", "7"),
-                Map.entry("outbound-queue-limit", "9"), Map.entry("idle-timeout", "0"),
-                Map.entry("close-timeout", "250ms"), Map.entry("auth.tokens", " token-one-1 ,token-two-2,"),
+                Map.entry("outbound-queue-limit", "9"), Map.entry("outbound-max-bytes", "4096"),
+                Map.entry("outbound-max-total-bytes", "1_000_000"), Map.entry("idle-timeout", "0"),
+                Map.entry("close-timeout", "250ms"), Map.entry("request-head-timeout", "3s"), Map.entry("auth.tokens", " token-one-1 ,token-two-2,"),
                 Map.entry("allowed-origins", "https://a.example, http://localhost:3000"),
                 Map.entry("shutdown-notice", "bye")));
         assertEquals("0.0.0.0", s.host());
@@ -55,6 +59,9 @@ class SettingsTest {
         assertEquals(5, s.maxMessagesPerSecond());
         assertEquals(7, s.burst());
         assertEquals(9, s.outboundQueueLimit());
+        assertEquals(4096, s.outboundMaxBytes());
+        assertEquals(1_000_000, s.outboundMaxTotalBytes());
+        assertEquals(Duration.ofSeconds(3), s.requestHeadTimeout());
         assertEquals(Duration.ZERO, s.idleTimeout());
         assertEquals(Duration.ofMillis(250), s.closeTimeout());
         assertEquals(List.of("token-one-1", "token-two-2"), s.authTokens());
@@ -72,6 +79,9 @@ class SettingsTest {
         assertThrows(InvalidConfigurationException.class, () -> read(Map.of("max-frame-bytes", "10")));
         assertThrows(InvalidConfigurationException.class, () -> read(Map.of("max-messages-per-second", "0")));
         assertThrows(InvalidConfigurationException.class, () -> read(Map.of("idle-timeout", "forever")));
+        assertThrows(InvalidConfigurationException.class, () -> read(Map.of("outbound-max-bytes", "100")));
+        assertThrows(InvalidConfigurationException.class, () -> read(Map.of("outbound-max-total-bytes", "1000")));
+        assertThrows(InvalidConfigurationException.class, () -> read(Map.of("request-head-timeout", "0")));
         InvalidConfigurationException origin = assertThrows(InvalidConfigurationException.class,
                 () -> read(Map.of("allowed-origins", "https://a.example/path")));
         assertTrue(origin.getMessage().contains("allowed-origins"), origin.getMessage());

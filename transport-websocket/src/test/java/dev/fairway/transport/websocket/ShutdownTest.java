@@ -8,6 +8,8 @@ import java.net.ConnectException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -99,7 +101,7 @@ class ShutdownTest {
     }
 
     @Test
-    void shutdownGraceRunningOutCutsWhatIsLeft() throws Exception {
+    void shutdownGraceRunningOutReportsWhatIsLeftAndCloses() throws Exception {
         fixture = Fixture.start(TestScheduler.holding());
         WsClient client = fixture.connect();
         client.start("en", "fr");
@@ -111,8 +113,139 @@ class ShutdownTest {
 
         session.awaitClosed();
         client.expect("closing");
+        assertEquals("shutdown", client.expectError("failed").path("reason").asText());
+        assertEquals(1001, client.expectClose());
         client.gone().get(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         assertEquals(0, fixture.transport.stats().connectionsOpen.get());
+    }
+
+    @Test
+    void graceRunningOutAnswersEveryUnansweredFinalWithFailedThenClosesWithGoingAway() throws Exception {
+        // The scheduler is slower than the grace: it answers finals 1 and 2 of each session, never 3 to 6.
+        fixture = Fixture.start(TestScheduler.holding(), Map.of("close-timeout", "1m"));
+        List<RawWsClient> clients = new ArrayList<>();
+        List<TestScheduler.TestSession> sessions = new ArrayList<>();
+        try {
+            for (int c = 0; c < 3; c++) {
+                RawWsClient client = RawWsClient.connect(fixture.transport.address());
+                clients.add(client);
+                client.start("en", "fr");
+                sessions.add(fixture.scheduler.nextOpened());
+                for (int seq = 1; seq <= 6; seq++) {
+                    client.sendJson("type", "final", "seq", seq, "text", "final " + seq);
+                }
+                client.roundTrip("all sent");
+            }
+            for (TestScheduler.TestSession session : sessions) {
+                session.releaseOne();
+                session.releaseOne();
+            }
+
+            CompletableFuture<Void> shutdown = shutdownInBackground(Duration.ofMillis(50));
+
+            for (RawWsClient client : clients) {
+                assertEquals(1, client.expect("translation").path("seq").asInt());
+                assertEquals(2, client.expect("translation").path("seq").asInt());
+                client.expect("closing");
+                for (int seq = 3; seq <= 6; seq++) {
+                    JsonNode failed = client.expectError("failed");
+                    assertEquals(seq, failed.path("seq").asInt(), failed::toString);
+                    assertEquals("final", failed.path("kind").asText());
+                    assertEquals("shutdown", failed.path("reason").asText());
+                }
+                assertEquals(1001, client.expectCloseCode(), "a close frame, then the socket");
+                client.sendClose(1001);
+                client.awaitEndOfStream();
+            }
+            shutdown.get(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(12, fixture.transport.stats().finalsFailedAtShutdown.sum());
+
+            // The scheduler answers late: nothing more is sent, and nothing breaks.
+            for (TestScheduler.TestSession session : sessions) {
+                session.release();
+            }
+        } finally {
+            for (RawWsClient client : clients) {
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    void translationsRacingTheEndOfTheGraceAnswerEveryFinalExactlyOnce() throws Exception {
+        int finals = 60;
+        fixture = Fixture.start(TestScheduler.holding(), Map.of("close-timeout", "1m"));
+        List<RawWsClient> clients = new ArrayList<>();
+        List<TestScheduler.TestSession> sessions = new ArrayList<>();
+        try {
+            for (int c = 0; c < 3; c++) {
+                RawWsClient client = RawWsClient.connect(fixture.transport.address());
+                clients.add(client);
+                client.start("en", "fr");
+                sessions.add(fixture.scheduler.nextOpened());
+                for (int seq = 1; seq <= finals; seq++) {
+                    client.sendJson("type", "final", "seq", seq, "text", "final " + seq);
+                }
+                client.roundTrip("all sent");
+            }
+            // The scheduler delivers the held finals one by one while the grace runs out under it.
+            Thread releasing = Thread.ofVirtual().start(() -> {
+                boolean any = true;
+                while (any) {
+                    any = false;
+                    for (TestScheduler.TestSession session : sessions) {
+                        any |= session.releaseOne();
+                    }
+                }
+            });
+            CompletableFuture<Void> shutdown = shutdownInBackground(Duration.ZERO);
+
+            for (RawWsClient client : clients) {
+                int[] answers = new int[finals + 1];
+                JsonNode frame;
+                while (!(frame = client.next()).path("type").asText().equals("_close")) {
+                    String type = frame.path("type").asText();
+                    if (type.equals("translation") || type.equals("error") && frame.path("code").asText().equals("failed")) {
+                        answers[frame.path("seq").asInt()]++;
+                    } else {
+                        assertEquals("closing", type, frame::toString);
+                    }
+                }
+                assertEquals(1001, frame.path("code").asInt());
+                for (int seq = 1; seq <= finals; seq++) {
+                    assertEquals(1, answers[seq], "answers to final " + seq);
+                }
+                client.sendClose(1001);
+                client.awaitEndOfStream();
+            }
+            releasing.join();
+            shutdown.get(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            for (RawWsClient client : clients) {
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    void endedSessionWhoseFinalsOutliveTheGraceGetsFailedThenTheClose() throws Exception {
+        fixture = Fixture.start(TestScheduler.holding());
+        WsClient client = fixture.connect();
+        client.start("en", "fr");
+        TestScheduler.TestSession session = fixture.scheduler.nextOpened();
+        client.sendJson("type", "final", "seq", 1, "text", "last words");
+        client.sendJson("type", "end");
+        session.awaitClosed();
+
+        fixture.transport.shutdown(Duration.ZERO);
+
+        client.expect("closing");
+        JsonNode failed = client.expectError("failed");
+        assertEquals(1, failed.path("seq").asInt());
+        assertEquals("shutdown", failed.path("reason").asText());
+        assertEquals(1001, client.expectClose());
+        session.release();                                      // too late: dropped, never a second answer
+        assertEquals(0, client.pending());
     }
 
     @Test

@@ -26,6 +26,13 @@ interface TestClient {
         return frame;
     }
 
+    /** The next frame, which must be an error with this code. */
+    default JsonNode expectError(String code) throws InterruptedException {
+        JsonNode frame = expect("error");
+        assertEquals(code, frame.path("code").asText(), frame::toString);
+        return frame;
+    }
+
     /** Sends a ping and waits for its pong, skipping nothing: every frame before it must be consumed. */
     default void roundTrip(String id) throws InterruptedException {
         sendJson("type", "ping", "id", id);

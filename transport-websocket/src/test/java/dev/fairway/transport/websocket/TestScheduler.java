@@ -49,6 +49,8 @@ final class TestScheduler implements TranslationScheduler {
     volatile boolean refuseOpen;
     final BlockingQueue<TestSession> opened = new LinkedBlockingQueue<>();
     final List<TestSession> sessions = new CopyOnWriteArrayList<>();
+    /** Every thread that called open or submit: the transport's callbacks must not run on Jetty's platform threads. */
+    final List<Thread> callers = new CopyOnWriteArrayList<>();
 
     static TestScheduler echo() {
         return new TestScheduler();
@@ -62,6 +64,7 @@ final class TestScheduler implements TranslationScheduler {
 
     @Override
     public Session open(SessionId id, SessionOptions options, SessionListener listener) {
+        callers.add(Thread.currentThread());
         if (refuseOpen) {
             throw new IllegalStateException("scheduler is shut down");
         }
@@ -134,6 +137,7 @@ final class TestScheduler implements TranslationScheduler {
 
         @Override
         public SubmitOutcome submit(SegmentKind kind, long sequence, String text) {
+            callers.add(Thread.currentThread());
             Mode m = mode;
             if (m == Mode.REFUSE) {
                 return refusal;
@@ -168,6 +172,26 @@ final class TestScheduler implements TranslationScheduler {
             for (TranslationRequest request : takeHeld()) {
                 listener.onTranslation(translation(request, options.targetLanguage() + ": " + request.text()));
             }
+        }
+
+        /**
+         * Delivers the oldest held segment's translation on the calling thread.
+         *
+         * @return whether one was held
+         */
+        boolean releaseOne() {
+            TranslationRequest request;
+            lock.lock();
+            try {
+                if (held.isEmpty()) {
+                    return false;
+                }
+                request = held.remove(0);
+            } finally {
+                lock.unlock();
+            }
+            listener.onTranslation(translation(request, options.targetLanguage() + ": " + request.text()));
+            return true;
         }
 
         /**

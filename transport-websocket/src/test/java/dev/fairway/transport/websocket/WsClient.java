@@ -121,12 +121,6 @@ final class WsClient implements TestClient, AutoCloseable {
         return frame;
     }
 
-    /** The next frame, which must be an error with this code. */
-    JsonNode expectError(String code) throws InterruptedException {
-        JsonNode frame = expect("error");
-        assertEquals(code, frame.path("code").asText(), frame::toString);
-        return frame;
-    }
 
     /** Waits for the server's close and returns its code. */
     int expectClose() throws InterruptedException {

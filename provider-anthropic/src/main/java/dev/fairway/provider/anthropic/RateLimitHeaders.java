@@ -24,10 +24,11 @@ import java.util.regex.Pattern;
  *   <li>Input tokens: {@code anthropic-ratelimit-input-tokens-limit}, {@code -remaining}, {@code -reset}
  *       into the feedback's {@code inputToken*} fields.</li>
  *   <li>Output tokens: {@code anthropic-ratelimit-output-tokens-*} into the {@code outputToken*} fields.</li>
- *   <li>Combined tokens: {@code anthropic-ratelimit-tokens-*} into the {@code token*} fields, and nothing
- *       else does: Anthropic limits input and output tokens per minute separately, and filling the
- *       combined window from the smaller of the two (80,000 output tokens left of a 1,800,000 budget)
- *       would make the limiter believe almost the whole budget is spent.</li>
+ *   <li>Combined tokens: {@code anthropic-ratelimit-tokens-*} into the {@code token*} fields, but only
+ *       when the response has no input-token or output-token header: Anthropic sends the combined triple
+ *       for the most restrictive token limit in effect, which, where input and output are limited apart,
+ *       is one of those two again (80,000 output tokens left of a 1,800,000 budget), and the limiter
+ *       would believe almost the whole combined budget spent. Nothing else fills the combined fields.</li>
  *   <li>Resets are RFC 3339 timestamps ({@code 2026-10-21T07:28:30Z}), turned into the time from now
  *       until then (zero when already past).</li>
  *   <li>The wait of a refusal: {@code retry-after-ms} (milliseconds) first, then {@code retry-after}
@@ -46,6 +47,9 @@ final class RateLimitHeaders {
 
     /** One limit's three headers. */
     private record Triple(OptionalLong limit, OptionalLong remaining, Optional<Duration> reset) {
+        boolean isPresent() {
+            return limit.isPresent() || remaining.isPresent() || reset.isPresent();
+        }
     }
 
     /**
@@ -61,10 +65,6 @@ final class RateLimitHeaders {
         requests.limit().ifPresent(b::requestLimit);
         requests.remaining().ifPresent(b::requestsRemaining);
         requests.reset().ifPresent(b::requestsReset);
-        Triple tokens = triple(headers, "tokens", now);
-        tokens.limit().ifPresent(b::tokenLimit);
-        tokens.remaining().ifPresent(b::tokensRemaining);
-        tokens.reset().ifPresent(b::tokensReset);
         Triple input = triple(headers, "input-tokens", now);
         input.limit().ifPresent(b::inputTokenLimit);
         input.remaining().ifPresent(b::inputTokensRemaining);
@@ -73,6 +73,12 @@ final class RateLimitHeaders {
         output.limit().ifPresent(b::outputTokenLimit);
         output.remaining().ifPresent(b::outputTokensRemaining);
         output.reset().ifPresent(b::outputTokensReset);
+        if (!input.isPresent() && !output.isPresent()) {
+            Triple tokens = triple(headers, "tokens", now);
+            tokens.limit().ifPresent(b::tokenLimit);
+            tokens.remaining().ifPresent(b::tokensRemaining);
+            tokens.reset().ifPresent(b::tokensReset);
+        }
         retryAfter(headers, now).ifPresent(b::retryAfter);
         return b.build();
     }

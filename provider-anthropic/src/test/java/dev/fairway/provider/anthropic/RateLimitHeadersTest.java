@@ -85,13 +85,28 @@ class RateLimitHeadersTest {
     void combinedTokenHeadersFillOnlyTheCombinedWindow() {
         RateLimitFeedback f = parse(Map.of(
                 "anthropic-ratelimit-tokens-limit", "490000",
-                "anthropic-ratelimit-tokens-remaining", "5000",
-                "anthropic-ratelimit-output-tokens-remaining", "10"));
+                "anthropic-ratelimit-tokens-remaining", "5000"));
 
         assertEquals(OptionalLong.of(490_000), f.tokenLimit());
         assertEquals(OptionalLong.of(5_000), f.tokensRemaining());
-        assertEquals(OptionalLong.of(10), f.outputTokensRemaining());
+        assertEquals(OptionalLong.empty(), f.outputTokensRemaining());
         assertEquals(OptionalLong.empty(), f.inputTokensRemaining());
+    }
+
+    @Test
+    void combinedTokenHeadersBesideInputAndOutputOnesAreTheirMostRestrictiveNotACombinedBudget() {
+        // Anthropic sends tokens-* for the most restrictive limit in effect: here the output one.
+        RateLimitFeedback f = parse(Map.of(
+                "anthropic-ratelimit-tokens-limit", "90000",
+                "anthropic-ratelimit-tokens-remaining", "80000",
+                "anthropic-ratelimit-input-tokens-remaining", "350000",
+                "anthropic-ratelimit-output-tokens-limit", "90000",
+                "anthropic-ratelimit-output-tokens-remaining", "80000"));
+
+        assertEquals(OptionalLong.empty(), f.tokenLimit());
+        assertEquals(OptionalLong.empty(), f.tokensRemaining());
+        assertEquals(OptionalLong.of(80_000), f.outputTokensRemaining());
+        assertEquals(OptionalLong.of(350_000), f.inputTokensRemaining());
     }
 
     @Test

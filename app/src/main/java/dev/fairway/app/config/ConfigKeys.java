@@ -173,7 +173,9 @@ public final class ConfigKeys {
     /** How long {@code serve} lets accepted work finish on SIGTERM. */
     public static final ConfigKey<Duration> SHUTDOWN_GRACE = ConfigKey.duration("fairway.shutdown.grace",
             Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10),
-            "On SIGTERM or Ctrl-C, how long `fairway serve` waits for accepted finals before closing.");
+            "On SIGTERM or Ctrl-C, how long `fairway serve` waits for accepted finals;"
+                    + " then each final still unanswered gets `failed` (reason `shutdown`)"
+                    + " and each client a 1001 close frame.");
 
     /** Console log level. */
     public static final ConfigKey<String> LOG_LEVEL = ConfigKey.choice("fairway.log.level", "warn",

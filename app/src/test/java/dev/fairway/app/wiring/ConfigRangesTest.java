@@ -5,6 +5,9 @@ import dev.fairway.api.InvalidConfigurationException;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.limit.ConcurrencyLimiter;
 import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.spi.ProviderContext;
+import dev.fairway.api.spi.TranslationProvider;
+import dev.fairway.api.spi.TranslationProviderFactory;
 import dev.fairway.app.config.ConfigKey;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.ConfigSources;
@@ -123,6 +126,28 @@ class ConfigRangesTest {
 
         assertEquals("fairway.concurrency.min = '3', fairway.concurrency.max = '256': the concurrency limiter"
                 + " refuses them: floor must be <= ceiling", e.getMessage());
+    }
+
+    @Test
+    void anIllegalArgumentLeftInABeanFailureIsOneLineNotADependencyInjectionPath() {
+        TranslationProviderFactory refusing = new TranslationProviderFactory() {
+            @Override
+            public String name() {
+                return "refusing";
+            }
+
+            @Override
+            public TranslationProvider create(ProviderContext context) {
+                throw new IllegalArgumentException("timeout must be positive,\nwas PT0S");
+            }
+        };
+        ConfigSources sources = ConfigSources.builder().override(ConfigKeys.PROVIDER.name(), "refusing").build();
+        try (Wiring wiring = Wiring.start(sources, Plugins.of(List.of(refusing), List.of()), List.of())) {
+            StartupException e = assertThrows(StartupException.class, () -> wiring.bean(TranslationProvider.class));
+
+            assertEquals("cannot build the TranslationProvider: timeout must be positive, was PT0S"
+                    + " (a configuration value its component refuses)", e.getMessage());
+        }
     }
 
     /** Minimum, maximum, one past each, and random values inside and outside. */

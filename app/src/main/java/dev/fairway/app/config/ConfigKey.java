@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -29,9 +30,33 @@ public final class ConfigKey<T> {
     private final String allowed;
     private final String meaning;
     private final Function<PluginConfig, T> reader;
+    private final Range<T> range;
+
+    /**
+     * The smallest and the largest value a numeric or duration key allows, both included.
+     *
+     * @param min the smallest
+     * @param max the largest
+     * @param <V> the key's type
+     */
+    public record Range<V>(V min, V max) {
+
+        /**
+         * @throws NullPointerException when a bound is missing
+         */
+        public Range {
+            Objects.requireNonNull(min, "min");
+            Objects.requireNonNull(max, "max");
+        }
+    }
 
     private ConfigKey(String name, String type, String defaultText, String allowed, String meaning,
             Function<PluginConfig, T> reader) {
+        this(name, type, defaultText, allowed, meaning, reader, null);
+    }
+
+    private ConfigKey(String name, String type, String defaultText, String allowed, String meaning,
+            Function<PluginConfig, T> reader, Range<T> range) {
         this.name = Objects.requireNonNull(name, "name");
         if (!name.startsWith("fairway.") || !name.equals(name.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("name must be lower case and start with 'fairway.', was '" + name + "'");
@@ -41,6 +66,7 @@ public final class ConfigKey<T> {
         this.allowed = Objects.requireNonNull(allowed, "allowed");
         this.meaning = Objects.requireNonNull(meaning, "meaning");
         this.reader = Objects.requireNonNull(reader, "reader");
+        this.range = range;
     }
 
     /**
@@ -56,7 +82,7 @@ public final class ConfigKey<T> {
     public static ConfigKey<Integer> integer(String name, int defaultValue, int min, int max, String meaning) {
         checkDefault(name, defaultValue >= min && defaultValue <= max);
         return new ConfigKey<>(name, "integer", Integer.toString(defaultValue), min + " to " + max, meaning,
-                root -> root.integer(name, defaultValue, min, max));
+                root -> root.integer(name, defaultValue, min, max), new Range<>(min, max));
     }
 
     /**
@@ -72,7 +98,7 @@ public final class ConfigKey<T> {
     public static ConfigKey<Long> longInteger(String name, long defaultValue, long min, long max, String meaning) {
         checkDefault(name, defaultValue >= min && defaultValue <= max);
         return new ConfigKey<>(name, "integer", Long.toString(defaultValue), min + " to " + max, meaning,
-                root -> root.longValue(name, defaultValue, min, max));
+                root -> root.longValue(name, defaultValue, min, max), new Range<>(min, max));
     }
 
     /**
@@ -90,7 +116,7 @@ public final class ConfigKey<T> {
         checkDefault(name, defaultValue.compareTo(min) >= 0 && defaultValue.compareTo(max) <= 0);
         return new ConfigKey<>(name, "duration", DurationText.format(defaultValue),
                 DurationText.format(min) + " to " + DurationText.format(max), meaning,
-                root -> root.duration(name, defaultValue, min, max));
+                root -> root.duration(name, defaultValue, min, max), new Range<>(min, max));
     }
 
     /**
@@ -226,6 +252,15 @@ public final class ConfigKey<T> {
      */
     public String meaning() {
         return meaning;
+    }
+
+    /**
+     * The range of an integer or duration key.
+     *
+     * @return the smallest and largest allowed values; empty for keys of other types
+     */
+    public Optional<Range<T>> range() {
+        return Optional.ofNullable(range);
     }
 
     /**

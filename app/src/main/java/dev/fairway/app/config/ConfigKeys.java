@@ -1,5 +1,11 @@
 package dev.fairway.app.config;
 
+import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
+import dev.fairway.core.limiter.FairShareRateLimiter;
+import dev.fairway.core.limiter.RateLimitPause;
+import dev.fairway.core.queue.FairScheduler;
+import dev.fairway.limiter.redis.RedisRateLimiter;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +23,11 @@ import java.util.stream.Collectors;
  * <p>Keys of plugins are not listed here: each plugin reads its own keys under
  * {@value #PROVIDER_PREFIX}{@code <name>.} or {@value #TRANSPORT_PREFIX}{@code <name>.} and
  * documents them itself.
+ *
+ * <p>A key that feeds a component takes its range from the component's own constants (for example
+ * {@link FairShareRateLimiter#MAX_TOKENS_PER_MINUTE}), the ones its builder checks, so that a value
+ * accepted here is never refused when the component is built; a key feeding two components takes
+ * the range both accept.
  */
 public final class ConfigKeys {
 
@@ -39,12 +50,12 @@ public final class ConfigKeys {
 
     /** Requests per minute for the whole node. */
     public static final ConfigKey<Integer> LIMITER_RPM = ConfigKey.integer("fairway.limiter.rpm", 4500,
-            1, 100_000_000,
+            FairShareRateLimiter.MIN_REQUESTS_PER_MINUTE, FairShareRateLimiter.MAX_REQUESTS_PER_MINUTE,
             "Requests per minute admitted in any sliding 60 s window (90% of a 5,000 RPM account).");
 
     /** Tokens per minute for the whole node. */
-    public static final ConfigKey<Long> LIMITER_TPM = ConfigKey.longInteger("fairway.limiter.tpm", 1_800_000L,
-            1, 1_000_000_000_000L,
+    public static final ConfigKey<Integer> LIMITER_TPM = ConfigKey.integer("fairway.limiter.tpm", 1_800_000,
+            FairShareRateLimiter.MIN_TOKENS_PER_MINUTE, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE,
             "Tokens per minute admitted in any sliding 60 s window (90% of a 2,000,000 TPM account).");
 
     /** How the limits are shared between sessions. */
@@ -53,22 +64,24 @@ public final class ConfigKeys {
             "How sessions share the limits: max-min (work-conserving fair share; a lone session gets everything),"
                     + " static-split (the original's floor(limit / active sessions)), none (arrival order: rollback).");
 
-    /** Input tokens per minute, where the provider limits them apart (int: the limiters take int). */
+    /** Input tokens per minute, where the provider limits them apart (0: not apart). */
     public static final ConfigKey<Integer> LIMITER_INPUT_TPM = ConfigKey.integer("fairway.limiter.input-tpm", 0,
-            0, Integer.MAX_VALUE,
+            0, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE,
             "Input (prompt) tokens per minute admitted in any sliding 60 s window, for providers that limit input"
                     + " and output tokens apart (Anthropic); set it below the account's limit like tpm. 0: not"
                     + " limited apart (tpm alone).");
 
-    /** Output tokens per minute, where the provider limits them apart (int: the limiters take int). */
+    /** Output tokens per minute, where the provider limits them apart (0: not apart). */
     public static final ConfigKey<Integer> LIMITER_OUTPUT_TPM = ConfigKey.integer("fairway.limiter.output-tpm", 0,
-            0, Integer.MAX_VALUE,
+            0, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE,
             "Output (completion) tokens per minute admitted in any sliding 60 s window, for providers that limit"
                     + " input and output tokens apart (Anthropic). 0: not limited apart (tpm alone).");
 
-    /** The cap on a provider's Retry-After. */
+    /** The cap on a provider's Retry-After: the rate limiters' and the scheduler's, so both must accept it. */
     public static final ConfigKey<Duration> LIMITER_MAX_RETRY_AFTER = ConfigKey.duration(
-            "fairway.limiter.max-retry-after", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofHours(1),
+            "fairway.limiter.max-retry-after", Duration.ofSeconds(60),
+            longer(RateLimitPause.MIN_MAX_RETRY_AFTER, FairScheduler.MIN_MAX_RETRY_AFTER),
+            shorter(RateLimitPause.MAX_MAX_RETRY_AFTER, FairScheduler.MAX_MAX_RETRY_AFTER),
             "Longest pause a provider's Retry-After imposes on admission, and longest a final's retry waits for it."
                     + " A 429 without Retry-After backs off 0.5 s doubling to 8 s; reset headers never pause.");
 
@@ -86,13 +99,13 @@ public final class ConfigKeys {
 
     /** Permits a node takes from Redis per call. */
     public static final ConfigKey<Integer> LIMITER_REDIS_LEASE = ConfigKey.integer("fairway.limiter.redis.lease", 10,
-            0, 1000,
+            RedisRateLimiter.MIN_LEASE, RedisRateLimiter.MAX_LEASE,
             "Permits a node takes from Redis per call and hands out locally; a 60 s window may admit up to"
                     + " nodes x lease more than the limit; 0: one Redis call per request, no overshoot.");
 
     /** Longest wait for Redis. */
     public static final ConfigKey<Duration> LIMITER_REDIS_TIMEOUT = ConfigKey.duration("fairway.limiter.redis.timeout",
-            Duration.ofMillis(100), Duration.ofMillis(5), Duration.ofSeconds(10),
+            Duration.ofMillis(100), RedisRateLimiter.MIN_COMMAND_TIMEOUT, RedisRateLimiter.MAX_COMMAND_TIMEOUT,
             "Longest wait for a Redis call; slower or failed calls make the node serve from its local share"
                     + " (limit / nodes) until Redis answers again.");
 
@@ -108,7 +121,8 @@ public final class ConfigKeys {
 
     /** Nodes assumed before the others are seen. */
     public static final ConfigKey<Integer> LIMITER_REDIS_FALLBACK_NODES = ConfigKey.integer(
-            "fairway.limiter.redis.fallback-nodes", 1, 1, 1000,
+            "fairway.limiter.redis.fallback-nodes", 1,
+            RedisRateLimiter.MIN_FALLBACK_NODES, RedisRateLimiter.MAX_FALLBACK_NODES,
             "Nodes assumed for the local share when Redis fails before this node has seen the others.");
 
     /** Adaptive or static bound on calls in flight. */
@@ -120,57 +134,61 @@ public final class ConfigKeys {
 
     /** Upper bound of the concurrency limiter. */
     public static final ConfigKey<Integer> CONCURRENCY_MAX = ConfigKey.integer("fairway.concurrency.max", 256,
-            1, 4096,
+            BoundedConcurrencyLimiter.MIN_SLOTS, BoundedConcurrencyLimiter.MAX_SLOTS,
             "Most provider calls in flight (the adaptive ceiling; the static policy's normal bound, the original's 5).");
 
     /** Lower bound of the concurrency limiter. */
     public static final ConfigKey<Integer> CONCURRENCY_MIN = ConfigKey.integer("fairway.concurrency.min", 2,
-            1, 4096,
+            BoundedConcurrencyLimiter.MIN_SLOTS, BoundedConcurrencyLimiter.MAX_SLOTS,
             "Fewest calls in flight the adaptive policy backs off to; the static policy's bound while rate limited.");
 
     /** Provider calls in flight at once. */
     public static final ConfigKey<Integer> QUEUE_MAX_CONCURRENT = ConfigKey.integer("fairway.queue.max-concurrent",
-            256, 1, 65536,
+            256, FairScheduler.MIN_CONCURRENT, FairScheduler.MAX_CONCURRENT,
             "Hard cap on provider calls in flight, above the concurrency limiter; the original used 4,"
                     + " and 1 is its sequential rollback mode.");
 
     /** Minimum time between two dispatches. */
     public static final ConfigKey<Duration> QUEUE_MIN_REQUEST_INTERVAL = ConfigKey.duration(
-            "fairway.queue.min-request-interval", Duration.ZERO, Duration.ZERO, Duration.ofMinutes(1),
+            "fairway.queue.min-request-interval", Duration.ZERO,
+            FairScheduler.MIN_MIN_REQUEST_INTERVAL, FairScheduler.MAX_MIN_REQUEST_INTERVAL,
             "Minimum time between two dispatches; 0 follows the limit (60 s / rpm, 13.3ms at 4500), so a minute's"
                     + " budget is spread over the minute instead of spent in a burst; the original's fixed 50ms capped"
                     + " dispatch at 1,200 RPM.");
 
     /** How long a partial may wait before it is dropped as stale. */
     public static final ConfigKey<Duration> QUEUE_PARTIAL_STALE_AFTER = ConfigKey.duration(
-            "fairway.queue.partial-stale-after", Duration.ofSeconds(2), Duration.ZERO, Duration.ofHours(1),
+            "fairway.queue.partial-stale-after", Duration.ofSeconds(2),
+            FairScheduler.MIN_PARTIAL_STALE_AFTER, FairScheduler.MAX_PARTIAL_STALE_AFTER,
             "A partial that waited longer than this for its turn is dropped and counted (0: never).");
 
     /** Back-pressure bound of one session's finals. */
     public static final ConfigKey<Integer> QUEUE_MAX_QUEUED_FINALS = ConfigKey.integer(
-            "fairway.queue.max-queued-finals", 32, 1, 100_000,
+            "fairway.queue.max-queued-finals", 32,
+            FairScheduler.MIN_QUEUED_FINALS_PER_SESSION, FairScheduler.MAX_QUEUED_FINALS_PER_SESSION,
             "Finals a session may have waiting; one more is refused with back-pressure, never dropped.");
 
     /** Attempts of a final before it is reported failed. */
     public static final ConfigKey<Integer> QUEUE_FINAL_MAX_ATTEMPTS = ConfigKey.integer(
-            "fairway.queue.final-max-attempts", 5, 1, 100,
+            "fairway.queue.final-max-attempts", 5, FairScheduler.MIN_FINAL_ATTEMPTS, FairScheduler.MAX_FINAL_ATTEMPTS,
             "Provider attempts for a final (transient faults and 429s are retried, honouring retry-after up to fairway.limiter.max-retry-after).");
 
     /** Time limit of a final's retries. */
     public static final ConfigKey<Duration> QUEUE_FINAL_RETRY_DEADLINE = ConfigKey.duration(
-            "fairway.queue.final-retry-deadline", Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofHours(1),
+            "fairway.queue.final-retry-deadline", Duration.ofSeconds(60),
+            FairScheduler.MIN_FINAL_RETRY_DEADLINE, FairScheduler.MAX_FINAL_RETRY_DEADLINE,
             "After this long a final still failing is reported failed to its session.");
 
     /** Identical in-flight requests are sent once. */
     public static final ConfigKey<Boolean> QUEUE_DEDUPLICATE = ConfigKey.bool("fairway.queue.deduplicate", true,
             "Identical requests in flight (provider, model, languages, text) are sent once and the result shared.");
 
-    /** Idle time after which a session stops counting as active. */
+    /** Idle time after which a session stops counting as active (the Redis limiter checks the same range). */
     public static final ConfigKey<Duration> SESSION_IDLE_TIMEOUT = ConfigKey.duration("fairway.session.idle-timeout",
-            Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(24),
+            Duration.ofMinutes(5), FairShareRateLimiter.MIN_IDLE_TIMEOUT, FairShareRateLimiter.MAX_IDLE_TIMEOUT,
             "A session that sends nothing for this long stops counting as active for fair share.");
 
-    /** How long {@code serve} lets accepted work finish on SIGTERM. */
+    /** How long {@code serve} lets accepted work finish on SIGTERM (the app's own wait: no component checks it). */
     public static final ConfigKey<Duration> SHUTDOWN_GRACE = ConfigKey.duration("fairway.shutdown.grace",
             Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10),
             "On SIGTERM or Ctrl-C, how long `fairway serve` waits for accepted finals;"
@@ -207,6 +225,14 @@ public final class ConfigKeys {
             ALL.stream().collect(Collectors.toUnmodifiableMap(ConfigKey::name, Function.identity()));
 
     private ConfigKeys() {
+    }
+
+    private static Duration longer(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    private static Duration shorter(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /**

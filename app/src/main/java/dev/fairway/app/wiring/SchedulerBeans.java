@@ -1,12 +1,16 @@
 package dev.fairway.app.wiring;
 
+import dev.fairway.api.InvalidConfigurationException;
 import dev.fairway.api.NanoClock;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.limit.ConcurrencyLimiter;
 import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.spi.PluginConfig.DurationText;
 import dev.fairway.api.spi.TranslationProvider;
+import dev.fairway.app.config.ConfigKey;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.app.config.StartupException;
 import dev.fairway.core.limiter.AimdConcurrencyPolicy;
 import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
 import dev.fairway.core.limiter.ConcurrencyPolicy;
@@ -21,7 +25,11 @@ import io.micronaut.context.annotation.Requires;
 import io.opentelemetry.api.OpenTelemetry;
 import jakarta.inject.Singleton;
 
+import java.time.Duration;
 import java.time.InstantSource;
+import java.util.StringJoiner;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Builds the cores from the configuration: the fair-share rate limiter (in memory, or shared by every
@@ -55,37 +63,36 @@ public class SchedulerBeans {
             default -> FairSharePolicy.MAX_MIN;
         };
         if ("redis".equals(config.get(ConfigKeys.LIMITER_STORE))) {
-            RedisRateLimiter.Builder redis = RedisRateLimiter.builder()
-                    .uri(config.get(ConfigKeys.LIMITER_REDIS_URI))
-                    .keyPrefix(config.get(ConfigKeys.LIMITER_REDIS_KEY_PREFIX))
-                    .requestsPerMinute(config.get(ConfigKeys.LIMITER_RPM))
-                    .tokensPerMinute(config.get(ConfigKeys.LIMITER_TPM))
-                    .inputTokensPerMinute(config.get(ConfigKeys.LIMITER_INPUT_TPM))
-                    .outputTokensPerMinute(config.get(ConfigKeys.LIMITER_OUTPUT_TPM))
-                    .maxRetryAfter(config.get(ConfigKeys.LIMITER_MAX_RETRY_AFTER))
-                    .policy(policy)
-                    .lease(config.get(ConfigKeys.LIMITER_REDIS_LEASE))
-                    .commandTimeout(config.get(ConfigKeys.LIMITER_REDIS_TIMEOUT))
-                    .fallbackNodes(config.get(ConfigKeys.LIMITER_REDIS_FALLBACK_NODES))
-                    .idleTimeout(config.get(ConfigKeys.SESSION_IDLE_TIMEOUT))
-                    .clock(InstantSource.system())
-                    .openTelemetry(openTelemetry);
-            String nodeId = config.get(ConfigKeys.LIMITER_REDIS_NODE_ID);
-            if (!"auto".equals(nodeId)) {
-                redis.nodeId(nodeId);
+            RedisRateLimiter.Builder redis = RedisRateLimiter.builder();
+            set(config, ConfigKeys.LIMITER_REDIS_URI, redis::uri);
+            set(config, ConfigKeys.LIMITER_REDIS_KEY_PREFIX, redis::keyPrefix);
+            set(config, ConfigKeys.LIMITER_RPM, v -> redis.requestsPerMinute(v));
+            set(config, ConfigKeys.LIMITER_TPM, v -> redis.tokensPerMinute(v));
+            set(config, ConfigKeys.LIMITER_INPUT_TPM, v -> redis.inputTokensPerMinute(v));
+            set(config, ConfigKeys.LIMITER_OUTPUT_TPM, v -> redis.outputTokensPerMinute(v));
+            set(config, ConfigKeys.LIMITER_MAX_RETRY_AFTER, redis::maxRetryAfter);
+            set(config, ConfigKeys.LIMITER_REDIS_LEASE, redis::lease);
+            set(config, ConfigKeys.LIMITER_REDIS_TIMEOUT, redis::commandTimeout);
+            set(config, ConfigKeys.LIMITER_REDIS_FALLBACK_NODES, redis::fallbackNodes);
+            set(config, ConfigKeys.SESSION_IDLE_TIMEOUT, redis::idleTimeout);
+            redis.policy(policy).clock(InstantSource.system()).openTelemetry(openTelemetry);
+            if (!"auto".equals(config.get(ConfigKeys.LIMITER_REDIS_NODE_ID))) {
+                set(config, ConfigKeys.LIMITER_REDIS_NODE_ID, redis::nodeId);
             }
-            return new LimiterStore("redis", redis.build());
+            return new LimiterStore("redis", build(config, "the Redis rate limiter", redis::build,
+                    ConfigKeys.LIMITER_REDIS_URI, ConfigKeys.LIMITER_RPM, ConfigKeys.LIMITER_TPM));
         }
-        return new LimiterStore("memory", FairShareRateLimiter.builder()
-                .requestsPerMinute(config.get(ConfigKeys.LIMITER_RPM))
-                .tokensPerMinute(config.get(ConfigKeys.LIMITER_TPM))
-                .inputTokensPerMinute(config.get(ConfigKeys.LIMITER_INPUT_TPM))
-                .outputTokensPerMinute(config.get(ConfigKeys.LIMITER_OUTPUT_TPM))
-                .maxRetryAfter(config.get(ConfigKeys.LIMITER_MAX_RETRY_AFTER))
-                .policy(policy)
-                .idleTimeout(config.get(ConfigKeys.SESSION_IDLE_TIMEOUT))
-                .clock(clock)
-                .build());
+        FairShareRateLimiter.Builder memory = FairShareRateLimiter.builder();
+        set(config, ConfigKeys.LIMITER_RPM, v -> memory.requestsPerMinute(v));
+        set(config, ConfigKeys.LIMITER_TPM, v -> memory.tokensPerMinute(v));
+        set(config, ConfigKeys.LIMITER_INPUT_TPM, v -> memory.inputTokensPerMinute(v));
+        set(config, ConfigKeys.LIMITER_OUTPUT_TPM, v -> memory.outputTokensPerMinute(v));
+        set(config, ConfigKeys.LIMITER_MAX_RETRY_AFTER, memory::maxRetryAfter);
+        set(config, ConfigKeys.SESSION_IDLE_TIMEOUT, memory::idleTimeout);
+        memory.policy(policy).clock(clock);
+        return new LimiterStore("memory", build(config, "the rate limiter", memory::build,
+                ConfigKeys.LIMITER_RPM, ConfigKeys.LIMITER_TPM, ConfigKeys.LIMITER_INPUT_TPM,
+                ConfigKeys.LIMITER_OUTPUT_TPM));
     }
 
     /**
@@ -133,12 +140,14 @@ public class SchedulerBeans {
     ConcurrencyLimiter concurrencyLimiter(FairwayConfig config, NanoClock clock) {
         int max = config.get(ConfigKeys.CONCURRENCY_MAX);
         int min = config.get(ConfigKeys.CONCURRENCY_MIN);
-        ConcurrencyPolicy policy = switch (config.get(ConfigKeys.CONCURRENCY_POLICY)) {
-            case "static" -> StaticConcurrencyPolicy.builder().normal(max).rateLimited(min).build();
-            default -> AimdConcurrencyPolicy.builder()
-                    .floor(min).ceiling(max).initial(Math.max(min, Math.min(max, 64))).slowStart(true).build();
-        };
-        return BoundedConcurrencyLimiter.builder().policy(policy).clock(clock).build();
+        return build(config, "the concurrency limiter", () -> {
+            ConcurrencyPolicy policy = switch (config.get(ConfigKeys.CONCURRENCY_POLICY)) {
+                case "static" -> StaticConcurrencyPolicy.builder().normal(max).rateLimited(min).build();
+                default -> AimdConcurrencyPolicy.builder()
+                        .floor(min).ceiling(max).initial(Math.max(min, Math.min(max, 64))).slowStart(true).build();
+            };
+            return BoundedConcurrencyLimiter.builder().policy(policy).clock(clock).build();
+        }, ConfigKeys.CONCURRENCY_MIN, ConfigKeys.CONCURRENCY_MAX);
     }
 
     /**
@@ -157,22 +166,24 @@ public class SchedulerBeans {
     @Requires(missingBeans = TranslationScheduler.class)
     TranslationScheduler scheduler(FairwayConfig config, TranslationProvider provider, RateLimiter rateLimiter,
             ConcurrencyLimiter concurrencyLimiter, OpenTelemetry openTelemetry, NanoClock clock) {
-        return FairScheduler.builder()
+        FairScheduler.Builder scheduler = FairScheduler.builder()
                 .provider(provider)
                 .rateLimiter(rateLimiter)
                 .concurrencyLimiter(concurrencyLimiter)
                 .threadFactory(Thread.ofVirtual().name("fairway-", 0).factory())
                 .openTelemetry(openTelemetry)
-                .clock(clock)
-                .maxConcurrent(config.get(ConfigKeys.QUEUE_MAX_CONCURRENT))
-                .minRequestInterval(pacing(config))
-                .partialStaleAfter(config.get(ConfigKeys.QUEUE_PARTIAL_STALE_AFTER))
-                .maxQueuedFinalsPerSession(config.get(ConfigKeys.QUEUE_MAX_QUEUED_FINALS))
-                .finalMaxAttempts(config.get(ConfigKeys.QUEUE_FINAL_MAX_ATTEMPTS))
-                .finalRetryDeadline(config.get(ConfigKeys.QUEUE_FINAL_RETRY_DEADLINE))
-                .maxRetryAfter(config.get(ConfigKeys.LIMITER_MAX_RETRY_AFTER))
-                .deduplicate(config.get(ConfigKeys.QUEUE_DEDUPLICATE))
-                .build();
+                .clock(clock);
+        set(config, ConfigKeys.QUEUE_MAX_CONCURRENT, scheduler::maxConcurrent);
+        Duration pacing = pacing(config);
+        set(config, ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL, ignored -> scheduler.minRequestInterval(pacing));
+        set(config, ConfigKeys.QUEUE_PARTIAL_STALE_AFTER, scheduler::partialStaleAfter);
+        set(config, ConfigKeys.QUEUE_MAX_QUEUED_FINALS, scheduler::maxQueuedFinalsPerSession);
+        set(config, ConfigKeys.QUEUE_FINAL_MAX_ATTEMPTS, scheduler::finalMaxAttempts);
+        set(config, ConfigKeys.QUEUE_FINAL_RETRY_DEADLINE, scheduler::finalRetryDeadline);
+        set(config, ConfigKeys.LIMITER_MAX_RETRY_AFTER, scheduler::maxRetryAfter);
+        scheduler.deduplicate(config.get(ConfigKeys.QUEUE_DEDUPLICATE));
+        return build(config, "the scheduler", scheduler::build, ConfigKeys.QUEUE_MAX_CONCURRENT,
+                ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL, ConfigKeys.LIMITER_RPM);
     }
 
     /**
@@ -185,11 +196,68 @@ public class SchedulerBeans {
      * @param config the configuration
      * @return the interval
      */
-    static java.time.Duration pacing(FairwayConfig config) {
-        java.time.Duration configured = config.get(ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL);
+    static Duration pacing(FairwayConfig config) {
+        Duration configured = config.get(ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL);
         if (!configured.isZero()) {
             return configured;
         }
-        return java.time.Duration.ofNanos(60_000_000_000L / config.get(ConfigKeys.LIMITER_RPM));
+        return Duration.ofNanos(60_000_000_000L / config.get(ConfigKeys.LIMITER_RPM));
+    }
+
+    /**
+     * Hands a key's value to a component's setter. Each key's range is the one the component checks
+     * ({@link ConfigKeys} takes it from the component's constants), so the setter should never refuse
+     * it; should it still, the refusal becomes the one-line error of a bad value naming the key, not
+     * a bean that failed to build with a dependency-injection path.
+     *
+     * @param config the configuration
+     * @param key the key
+     * @param setter the builder's setter
+     * @param <T> the key's type
+     * @throws InvalidConfigurationException when the setter refuses the value
+     */
+    static <T> void set(FairwayConfig config, ConfigKey<T> key, Consumer<? super T> setter) {
+        T value = config.get(key);
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(key.name(), text(value),
+                    key.allowed() + " (refused by the component: " + oneLine(e.getMessage()) + ")");
+        }
+    }
+
+    /**
+     * Builds a component, turning a refusal of the builder (a constraint between several of its
+     * values) into one line naming the keys they came from.
+     *
+     * @param config the configuration
+     * @param component what is built, for the message
+     * @param build the builder's build
+     * @param keys the keys whose values the component got
+     * @param <T> the component's type
+     * @return the component
+     * @throws StartupException when the builder refuses its values
+     */
+    static <T> T build(FairwayConfig config, String component, Supplier<T> build, ConfigKey<?>... keys) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            StringJoiner values = new StringJoiner(", ");
+            for (ConfigKey<?> key : keys) {
+                values.add(key.name() + " = '" + text(config.get(key)) + "'");
+            }
+            throw new StartupException(values + ": " + component + " refuses them: " + oneLine(e.getMessage()), e);
+        }
+    }
+
+    /** A value as the user wrote it, roughly; a Redis URI's password is never shown. */
+    private static String text(Object value) {
+        String text = value instanceof Duration d ? DurationText.format(d) : String.valueOf(value);
+        return HttpProxies.withoutUserInfo(text);
+    }
+
+    /** A component's message on one line, without a URI's password it may quote. */
+    private static String oneLine(String message) {
+        return HttpProxies.withoutUserInfo(String.valueOf(message).replaceAll("\\s*\\R\\s*", " "));
     }
 }

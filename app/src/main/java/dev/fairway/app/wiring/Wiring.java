@@ -3,6 +3,7 @@ package dev.fairway.app.wiring;
 import dev.fairway.api.FairwayException;
 import dev.fairway.app.config.ConfigSources;
 import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.app.config.StartupException;
 import io.micronaut.context.BeanContext;
 
 import java.util.List;
@@ -13,7 +14,9 @@ import java.util.function.Supplier;
  * The running bean context: singletons built on first use by the {@code @Factory} classes of this
  * package, destroyed in reverse order by {@link #close()} (the provider, then the OpenTelemetry SDK,
  * which flushes). Failures of bean factories come out as the {@link FairwayException} that caused
- * them, not wrapped in Micronaut's exceptions, so that their one-line messages reach the user.
+ * them, not wrapped in Micronaut's exceptions, so that their one-line messages reach the user; a
+ * component's {@link IllegalArgumentException} (a value its builder refused that the configuration's
+ * ranges let through, which is a bug) comes out as a one-line {@link StartupException} too.
  *
  * <p>Cores join later as more {@code @Factory} beans; {@code serve} asks for a
  * {@code TranslationScheduler} bean, which core-queue's factory will provide.
@@ -62,7 +65,7 @@ public final class Wiring implements AutoCloseable {
      * @throws FairwayException when building it failed for a reason Fairway knows
      */
     public <T> T bean(Class<T> type) {
-        return unwrapped(() -> context.getBean(type));
+        return unwrapped(type, () -> context.getBean(type));
     }
 
     /**
@@ -73,16 +76,23 @@ public final class Wiring implements AutoCloseable {
      * @return the bean, when one of this type is wired
      */
     public <T> Optional<T> findBean(Class<T> type) {
-        return unwrapped(() -> context.findBean(type));
+        return unwrapped(type, () -> context.findBean(type));
     }
 
-    private static <T> T unwrapped(Supplier<T> lookup) {
+    private static <T> T unwrapped(Class<?> type, Supplier<T> lookup) {
         try {
             return lookup.get();
         } catch (RuntimeException e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof FairwayException fairway) {
                     throw fairway;
+                }
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IllegalArgumentException refused) {
+                    String reason = String.valueOf(refused.getMessage()).replaceAll("\\s*\\R\\s*", " ");
+                    throw new StartupException("cannot build the " + type.getSimpleName() + ": "
+                            + HttpProxies.withoutUserInfo(reason) + " (a configuration value its component refuses)", e);
                 }
             }
             throw e;

@@ -207,6 +207,19 @@ class CliTest {
     }
 
     @Test
+    void tokenLimitAboveWhatTheLimiterCountsStopsConfigAndServeWithOneLine() {
+        for (String command : List.of("config", "serve")) {
+            Result result = run(Map.of("FAIRWAY_PROVIDER", "echo"), Plugins.of(List.of(echo), List.of(transport)),
+                    List.of(), command, "-D", "fairway.limiter.tpm=3000000000");
+
+            assertEquals(2, result.code(), command + ": " + result.err());
+            assertEquals(List.of("fairway: fairway.limiter.tpm = '3000000000':"
+                    + " expected an integer from 1 to 2147483647"), result.errLines(), command);
+        }
+        assertTrue(transport.context == null, "nothing is served after a bad value");
+    }
+
+    @Test
     void badLanguageIsAUsageError() {
         Result result = run("translate", "--to", "spanish!", "Hello");
 

@@ -39,7 +39,7 @@ class FairwayConfigTest {
         assertEquals("fake", config.get(ConfigKeys.PROVIDER));
         assertEquals("websocket", config.get(ConfigKeys.TRANSPORT));
         assertEquals(4500, config.get(ConfigKeys.LIMITER_RPM));
-        assertEquals(1_800_000L, config.get(ConfigKeys.LIMITER_TPM));
+        assertEquals(1_800_000, config.get(ConfigKeys.LIMITER_TPM));
         assertEquals(256, config.get(ConfigKeys.QUEUE_MAX_CONCURRENT));
         assertEquals(Duration.ZERO, config.get(ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL));
         assertEquals(Duration.ofMinutes(5), config.get(ConfigKeys.SESSION_IDLE_TIMEOUT));
@@ -108,7 +108,7 @@ class FairwayConfigTest {
                 .environment(Map.of("FAIRWAY_SESSION_IDLE_TIMEOUT", "90s")).build());
 
         assertEquals(Duration.ofSeconds(90), config.get(ConfigKeys.SESSION_IDLE_TIMEOUT));
-        assertEquals(1000L, config.get(ConfigKeys.LIMITER_TPM));
+        assertEquals(1000, config.get(ConfigKeys.LIMITER_TPM));
     }
 
     @Test
@@ -133,7 +133,7 @@ class FairwayConfigTest {
         InvalidConfigurationException e = invalid(ConfigSources.builder()
                 .systemProperties(Map.of("fairway.limiter.rpm", "0")).build());
 
-        assertEquals("fairway.limiter.rpm = '0': expected an integer from 1 to 100000000", e.getMessage());
+        assertEquals("fairway.limiter.rpm = '0': expected an integer from 1 to 2147483647", e.getMessage());
     }
 
     @Test

@@ -87,7 +87,7 @@ class WiringTest {
                 () -> Wiring.start(sources(Map.of("FAIRWAY_LIMITER_TPM", "-1")), Plugins.of(List.of(), List.of()),
                         List.of()));
 
-        assertEquals("fairway.limiter.tpm = '-1': expected an integer from 1 to 1000000000000", e.getMessage());
+        assertEquals("fairway.limiter.tpm = '-1': expected an integer from 1 to 2147483647", e.getMessage());
     }
 
     @Test

@@ -16,6 +16,8 @@ import dev.fairway.api.limit.ConcurrencyLimiter;
  */
 public final class BoundedConcurrencyLimiter implements ConcurrencyLimiter {
 
+    /** The fewest slots a policy's limits may ask for. */
+    public static final int MIN_SLOTS = 1;
     /** The most slots a policy's ceiling may ask for. */
     public static final int MAX_SLOTS = 1 << 16;
     private static final int SLOT_BITS = 16;
@@ -166,8 +168,8 @@ public final class BoundedConcurrencyLimiter implements ConcurrencyLimiter {
     }
 
     static int checkLimit(String field, int value) {
-        if (value < 1 || value > MAX_SLOTS) {
-            throw new IllegalArgumentException(field + " must be 1 to " + MAX_SLOTS + ", was " + value);
+        if (value < MIN_SLOTS || value > MAX_SLOTS) {
+            throw new IllegalArgumentException(field + " must be " + MIN_SLOTS + " to " + MAX_SLOTS + ", was " + value);
         }
         return value;
     }

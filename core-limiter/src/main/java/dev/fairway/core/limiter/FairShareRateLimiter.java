@@ -75,6 +75,21 @@ public final class FairShareRateLimiter implements RateLimiter {
 
     /** The length of the sliding window. */
     public static final Duration WINDOW = Duration.ofMinutes(1);
+    /** The fewest requests per minute the limiter accepts. */
+    public static final int MIN_REQUESTS_PER_MINUTE = 1;
+    /** The most requests per minute the limiter accepts: its windows count in ints. */
+    public static final int MAX_REQUESTS_PER_MINUTE = Integer.MAX_VALUE;
+    /** The fewest tokens per minute the limiter accepts (0 turns the input and output windows off). */
+    public static final int MIN_TOKENS_PER_MINUTE = 1;
+    /**
+     * The most tokens per minute the limiter accepts, for the combined, the input and the output
+     * window alike: its windows count in ints.
+     */
+    public static final int MAX_TOKENS_PER_MINUTE = Integer.MAX_VALUE;
+    /** The shortest idle time after which a session is forgotten: shorter would drop sessions between requests. */
+    public static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(1);
+    /** The longest idle time after which a session is forgotten: longer keeps gone sessions' shares a day. */
+    public static final Duration MAX_IDLE_TIMEOUT = Duration.ofHours(24);
     private static final long WINDOW_NANOS = WINDOW.toNanos();
     /** Coarse buckets per window for the per-session rings. */
     static final int COARSE_BUCKETS = 20;
@@ -1235,6 +1250,21 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
     }
 
+    /**
+     * Checks an idle timeout, for this builder and for the limiters that keep a local one (Redis).
+     *
+     * @param value the timeout
+     * @return the timeout
+     * @throws IllegalArgumentException when it is null or outside {@link #MIN_IDLE_TIMEOUT} to {@link #MAX_IDLE_TIMEOUT}
+     */
+    public static Duration checkIdleTimeout(Duration value) {
+        if (value == null || value.compareTo(MIN_IDLE_TIMEOUT) < 0 || value.compareTo(MAX_IDLE_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("idleTimeout must be " + MIN_IDLE_TIMEOUT + " to " + MAX_IDLE_TIMEOUT
+                    + ", was " + value);
+        }
+        return value;
+    }
+
     /** Builds a {@link FairShareRateLimiter}; every setter validates its argument. */
     public static final class Builder {
         private long requestsPerMinute = 4_500;
@@ -1255,20 +1285,20 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
 
         /**
-         * @param value requests admitted in any 60 s window, 1 to {@link Integer#MAX_VALUE} (default 4,500)
+         * @param value requests admitted in any 60 s window, 1 to {@link #MAX_REQUESTS_PER_MINUTE} (default 4,500)
          * @return this builder
          */
         public Builder requestsPerMinute(long value) {
-            requestsPerMinute = limit("requestsPerMinute", value);
+            requestsPerMinute = limit("requestsPerMinute", value, MAX_REQUESTS_PER_MINUTE);
             return this;
         }
 
         /**
-         * @param value tokens admitted in any 60 s window, 1 to {@link Integer#MAX_VALUE} (default 1,800,000)
+         * @param value tokens admitted in any 60 s window, 1 to {@link #MAX_TOKENS_PER_MINUTE} (default 1,800,000)
          * @return this builder
          */
         public Builder tokensPerMinute(long value) {
-            tokensPerMinute = limit("tokensPerMinute", value);
+            tokensPerMinute = limit("tokensPerMinute", value, MAX_TOKENS_PER_MINUTE);
             return this;
         }
 
@@ -1285,8 +1315,8 @@ public final class FairShareRateLimiter implements RateLimiter {
             if (marginPercent < 0 || marginPercent > 99) {
                 throw new IllegalArgumentException("marginPercent must be 0 to 99, was " + marginPercent);
             }
-            limit("providerRequestsPerMinute", providerRequestsPerMinute);
-            limit("providerTokensPerMinute", providerTokensPerMinute);
+            limit("providerRequestsPerMinute", providerRequestsPerMinute, MAX_REQUESTS_PER_MINUTE);
+            limit("providerTokensPerMinute", providerTokensPerMinute, MAX_TOKENS_PER_MINUTE);
             requestsPerMinute(Math.max(1, providerRequestsPerMinute * (100 - marginPercent) / 100));
             tokensPerMinute(Math.max(1, providerTokensPerMinute * (100 - marginPercent) / 100));
             return this;
@@ -1335,11 +1365,12 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
 
         /**
-         * @param value how long a session that asks for nothing stays registered (default 5 minutes)
+         * @param value how long a session that asks for nothing stays registered (default 5 minutes),
+         *     {@link #MIN_IDLE_TIMEOUT} to {@link #MAX_IDLE_TIMEOUT}
          * @return this builder
          */
         public Builder idleTimeout(Duration value) {
-            idleTimeout = positive("idleTimeout", value);
+            idleTimeout = checkIdleTimeout(value);
             return this;
         }
 
@@ -1360,11 +1391,11 @@ public final class FairShareRateLimiter implements RateLimiter {
          * Input (prompt) tokens admitted in any 60 s window, for a provider that limits them apart from
          * output tokens (Anthropic); calibrated from the feedback's input-token fields.
          *
-         * @param value 0 (default: not limited apart) to {@link Integer#MAX_VALUE}
+         * @param value 0 (default: not limited apart) to {@link #MAX_TOKENS_PER_MINUTE}
          * @return this builder
          */
         public Builder inputTokensPerMinute(long value) {
-            inputTokensPerMinute = value == 0 ? 0 : limit("inputTokensPerMinute", value);
+            inputTokensPerMinute = value == 0 ? 0 : limit("inputTokensPerMinute", value, MAX_TOKENS_PER_MINUTE);
             return this;
         }
 
@@ -1372,22 +1403,22 @@ public final class FairShareRateLimiter implements RateLimiter {
          * Output (completion) tokens admitted in any 60 s window, for a provider that limits them apart
          * from input tokens (Anthropic); calibrated from the feedback's output-token fields.
          *
-         * @param value 0 (default: not limited apart) to {@link Integer#MAX_VALUE}
+         * @param value 0 (default: not limited apart) to {@link #MAX_TOKENS_PER_MINUTE}
          * @return this builder
          */
         public Builder outputTokensPerMinute(long value) {
-            outputTokensPerMinute = value == 0 ? 0 : limit("outputTokensPerMinute", value);
+            outputTokensPerMinute = value == 0 ? 0 : limit("outputTokensPerMinute", value, MAX_TOKENS_PER_MINUTE);
             return this;
         }
 
         /**
          * The longest pause a provider's retry-after can impose (default 60 s, as the official SDKs cap it).
          *
-         * @param value the cap, > 0
+         * @param value the cap, {@link RateLimitPause#MIN_MAX_RETRY_AFTER} to {@link RateLimitPause#MAX_MAX_RETRY_AFTER}
          * @return this builder
          */
         public Builder maxRetryAfter(Duration value) {
-            maxRetryAfter = positive("maxRetryAfter", value);
+            maxRetryAfter = RateLimitPause.checkMaxRetryAfter(value);
             return this;
         }
 
@@ -1430,9 +1461,11 @@ public final class FairShareRateLimiter implements RateLimiter {
             return new FairShareRateLimiter(this);
         }
 
-        private static long limit(String field, long value) {
-            if (value < 1 || value > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(field + " must be 1 to " + Integer.MAX_VALUE + ", was " + value);
+        private static long limit(String field, long value, int max) {
+            // MIN_REQUESTS_PER_MINUTE and MIN_TOKENS_PER_MINUTE are both 1.
+            if (value < MIN_TOKENS_PER_MINUTE || value > max) {
+                throw new IllegalArgumentException(field + " must be " + MIN_TOKENS_PER_MINUTE + " to " + max
+                        + ", was " + value);
             }
             return value;
         }

@@ -21,6 +21,10 @@ public final class RateLimitPause {
     public static final Duration DEFAULT_BACKOFF_MIN = Duration.ofMillis(500);
     /** The default longest back-off. */
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(8);
+    /** The shortest cap of a retry-after the limiters accept. */
+    public static final Duration MIN_MAX_RETRY_AFTER = Duration.ofMillis(1);
+    /** The longest cap of a retry-after the limiters accept: longer would stall admission past any use. */
+    public static final Duration MAX_MAX_RETRY_AFTER = Duration.ofHours(1);
 
     private final long maxRetryAfterNanos;
     private final long backoffMinNanos;
@@ -37,7 +41,8 @@ public final class RateLimitPause {
     /**
      * A pause policy.
      *
-     * @param maxRetryAfter the longest pause a retry-after can impose, > 0
+     * @param maxRetryAfter the longest pause a retry-after can impose, {@link #MIN_MAX_RETRY_AFTER} to
+     *     {@link #MAX_MAX_RETRY_AFTER}
      * @param backoffMin the back-off after the first 429 without a retry-after, > 0
      * @param backoffMax the longest back-off, >= the first
      * @param random the jitter's source
@@ -46,7 +51,7 @@ public final class RateLimitPause {
      */
     public static RateLimitPause create(Duration maxRetryAfter, Duration backoffMin, Duration backoffMax,
             RandomGenerator random) {
-        positive("maxRetryAfter", maxRetryAfter);
+        checkMaxRetryAfter(maxRetryAfter);
         positive("backoff min", backoffMin);
         positive("backoff max", backoffMax);
         if (backoffMax.compareTo(backoffMin) < 0) {
@@ -100,6 +105,22 @@ public final class RateLimitPause {
 
     private static long cappedNanos(Duration d) {
         return d.compareTo(Duration.ofDays(365)) > 0 ? Duration.ofDays(365).toNanos() : d.toNanos();
+    }
+
+    /**
+     * Checks a cap of retry-after, for the builders of the limiters that use this policy.
+     *
+     * @param value the cap
+     * @return the cap
+     * @throws IllegalArgumentException when it is null or outside {@link #MIN_MAX_RETRY_AFTER} to
+     *     {@link #MAX_MAX_RETRY_AFTER}
+     */
+    public static Duration checkMaxRetryAfter(Duration value) {
+        if (value == null || value.compareTo(MIN_MAX_RETRY_AFTER) < 0 || value.compareTo(MAX_MAX_RETRY_AFTER) > 0) {
+            throw new IllegalArgumentException("maxRetryAfter must be " + MIN_MAX_RETRY_AFTER + " to "
+                    + MAX_MAX_RETRY_AFTER + ", was " + value);
+        }
+        return value;
     }
 
     private static void positive(String field, Duration value) {

@@ -70,6 +70,37 @@ public final class FairScheduler implements TranslationScheduler {
 
     static final System.Logger LOG = System.getLogger(FairScheduler.class.getName());
 
+    // The ranges the builder accepts, public so that a configuration can offer exactly these.
+
+    /** Fewest provider calls in flight ({@link Builder#maxConcurrent}). */
+    public static final int MIN_CONCURRENT = 1;
+    /** Most provider calls in flight ({@link Builder#maxConcurrent}). */
+    public static final int MAX_CONCURRENT = 65_536;
+    /** Shortest least time between two provider calls ({@link Builder#minRequestInterval}): none. */
+    public static final Duration MIN_MIN_REQUEST_INTERVAL = Duration.ZERO;
+    /** Longest least time between two provider calls ({@link Builder#minRequestInterval}). */
+    public static final Duration MAX_MIN_REQUEST_INTERVAL = Duration.ofMinutes(1);
+    /** Fewest finals a session may have waiting ({@link Builder#maxQueuedFinalsPerSession}). */
+    public static final int MIN_QUEUED_FINALS_PER_SESSION = 1;
+    /** Most finals a session may have waiting ({@link Builder#maxQueuedFinalsPerSession}). */
+    public static final int MAX_QUEUED_FINALS_PER_SESSION = 100_000;
+    /** Shortest wait before a partial is stale ({@link Builder#partialStaleAfter}): 0 is never. */
+    public static final Duration MIN_PARTIAL_STALE_AFTER = Duration.ZERO;
+    /** Longest wait before a partial is stale ({@link Builder#partialStaleAfter}). */
+    public static final Duration MAX_PARTIAL_STALE_AFTER = Duration.ofHours(1);
+    /** Fewest provider attempts for a final ({@link Builder#finalMaxAttempts}). */
+    public static final int MIN_FINAL_ATTEMPTS = 1;
+    /** Most provider attempts for a final ({@link Builder#finalMaxAttempts}). */
+    public static final int MAX_FINAL_ATTEMPTS = 100;
+    /** Shortest time a final may be retried ({@link Builder#finalRetryDeadline}): 0 is no retry. */
+    public static final Duration MIN_FINAL_RETRY_DEADLINE = Duration.ZERO;
+    /** Longest time a final may be retried ({@link Builder#finalRetryDeadline}). */
+    public static final Duration MAX_FINAL_RETRY_DEADLINE = Duration.ofHours(1);
+    /** Shortest cap of the wait a provider's {@code Retry-After} imposes on a retry ({@link Builder#maxRetryAfter}). */
+    public static final Duration MIN_MAX_RETRY_AFTER = Duration.ofMillis(1);
+    /** Longest cap of the wait a provider's {@code Retry-After} imposes on a retry ({@link Builder#maxRetryAfter}). */
+    public static final Duration MAX_MAX_RETRY_AFTER = Duration.ofHours(1);
+
     private final SchedulingCore core;
     private final TranslationProvider provider;
     private final RateLimiter rateLimiter;
@@ -697,11 +728,11 @@ public final class FairScheduler implements TranslationScheduler {
          * The most provider calls in flight at once (default 4, the original's value); 1 is the
          * original's sequential rollback mode. The concurrency limiter may hold it lower.
          *
-         * @param value 1 to 65,536
+         * @param value {@link #MIN_CONCURRENT} to {@link #MAX_CONCURRENT} (1 to 65,536)
          * @return this builder
          */
         public Builder maxConcurrent(int value) {
-            maxConcurrent = range("maxConcurrent", value, 1, 65_536);
+            maxConcurrent = range("maxConcurrent", value, MIN_CONCURRENT, MAX_CONCURRENT);
             return this;
         }
 
@@ -710,11 +741,12 @@ public final class FairScheduler implements TranslationScheduler {
          * dispatch at 20 calls a second, a quarter of its own budget; the rate limiter's sliding window
          * already paces calls to the limit, so Fairway needs none.
          *
-         * @param value 0 to 1 minute
+         * @param value {@link #MIN_MIN_REQUEST_INTERVAL} to {@link #MAX_MIN_REQUEST_INTERVAL} (0 to 1 minute)
          * @return this builder
          */
         public Builder minRequestInterval(Duration value) {
-            minRequestInterval = duration("minRequestInterval", value, Duration.ZERO, Duration.ofMinutes(1));
+            minRequestInterval = duration("minRequestInterval", value, MIN_MIN_REQUEST_INTERVAL,
+                    MAX_MIN_REQUEST_INTERVAL);
             return this;
         }
 
@@ -722,11 +754,12 @@ public final class FairScheduler implements TranslationScheduler {
          * The most finals a session may have accepted and not yet delivered or reported (default 32);
          * a final beyond it is refused with {@code BACKPRESSURE}.
          *
-         * @param value 1 to 100,000
+         * @param value {@link #MIN_QUEUED_FINALS_PER_SESSION} to {@link #MAX_QUEUED_FINALS_PER_SESSION} (1 to 100,000)
          * @return this builder
          */
         public Builder maxQueuedFinalsPerSession(int value) {
-            maxQueuedFinalsPerSession = range("maxQueuedFinalsPerSession", value, 1, 100_000);
+            maxQueuedFinalsPerSession = range("maxQueuedFinalsPerSession", value, MIN_QUEUED_FINALS_PER_SESSION,
+                    MAX_QUEUED_FINALS_PER_SESSION);
             return this;
         }
 
@@ -746,11 +779,11 @@ public final class FairScheduler implements TranslationScheduler {
         /**
          * How long a partial may wait for its turn before it is dropped as stale (default 2 s; 0 = never).
          *
-         * @param value 0 to 1 hour
+         * @param value {@link #MIN_PARTIAL_STALE_AFTER} to {@link #MAX_PARTIAL_STALE_AFTER} (0 to 1 hour)
          * @return this builder
          */
         public Builder partialStaleAfter(Duration value) {
-            partialStaleAfter = duration("partialStaleAfter", value, Duration.ZERO, Duration.ofHours(1));
+            partialStaleAfter = duration("partialStaleAfter", value, MIN_PARTIAL_STALE_AFTER, MAX_PARTIAL_STALE_AFTER);
             return this;
         }
 
@@ -769,11 +802,11 @@ public final class FairScheduler implements TranslationScheduler {
         /**
          * The most provider attempts for one final (default 5), the first included.
          *
-         * @param value 1 to 100
+         * @param value {@link #MIN_FINAL_ATTEMPTS} to {@link #MAX_FINAL_ATTEMPTS} (1 to 100)
          * @return this builder
          */
         public Builder finalMaxAttempts(int value) {
-            finalMaxAttempts = range("finalMaxAttempts", value, 1, 100);
+            finalMaxAttempts = range("finalMaxAttempts", value, MIN_FINAL_ATTEMPTS, MAX_FINAL_ATTEMPTS);
             return this;
         }
 
@@ -797,11 +830,12 @@ public final class FairScheduler implements TranslationScheduler {
          * How long after its acceptance a final may still be retried (default 60 s); a retry that would
          * start later is not made and the final is reported as {@code RETRIES_EXHAUSTED}.
          *
-         * @param value 0 to 1 hour
+         * @param value {@link #MIN_FINAL_RETRY_DEADLINE} to {@link #MAX_FINAL_RETRY_DEADLINE} (0 to 1 hour)
          * @return this builder
          */
         public Builder finalRetryDeadline(Duration value) {
-            finalRetryDeadline = duration("finalRetryDeadline", value, Duration.ZERO, Duration.ofHours(1));
+            finalRetryDeadline = duration("finalRetryDeadline", value, MIN_FINAL_RETRY_DEADLINE,
+                    MAX_FINAL_RETRY_DEADLINE);
             return this;
         }
 
@@ -809,11 +843,11 @@ public final class FairScheduler implements TranslationScheduler {
          * The longest a final's retry waits because a provider's {@code Retry-After} said so (default
          * 60 s, as the official OpenAI and Anthropic SDKs cap it, and as the rate limiter caps its pause).
          *
-         * @param value 1 ms to 1 hour
+         * @param value {@link #MIN_MAX_RETRY_AFTER} to {@link #MAX_MAX_RETRY_AFTER} (1 ms to 1 hour)
          * @return this builder
          */
         public Builder maxRetryAfter(Duration value) {
-            maxRetryAfter = duration("maxRetryAfter", value, Duration.ofMillis(1), Duration.ofHours(1));
+            maxRetryAfter = duration("maxRetryAfter", value, MIN_MAX_RETRY_AFTER, MAX_MAX_RETRY_AFTER);
             return this;
         }
 

@@ -108,6 +108,19 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RedisRateLimiter.class.getName());
 
+    /** Fewest permits a node takes per Redis call ({@link Builder#lease}): 0 is no leasing. */
+    public static final int MIN_LEASE = 0;
+    /** Most permits a node takes per Redis call ({@link Builder#lease}). */
+    public static final int MAX_LEASE = 1_000;
+    /** Shortest wait for a Redis call ({@link Builder#commandTimeout}): shorter than a round trip on a busy host. */
+    public static final Duration MIN_COMMAND_TIMEOUT = Duration.ofMillis(5);
+    /** Longest wait for a Redis call ({@link Builder#commandTimeout}): every admission may wait this long. */
+    public static final Duration MAX_COMMAND_TIMEOUT = Duration.ofSeconds(10);
+    /** Fewest nodes assumed before the others are seen ({@link Builder#fallbackNodes}). */
+    public static final int MIN_FALLBACK_NODES = 1;
+    /** Most nodes assumed before the others are seen ({@link Builder#fallbackNodes}). */
+    public static final int MAX_FALLBACK_NODES = 1_000;
+
     private static final long WINDOW_MS = 60_000;
     private static final long COARSE_MS = WINDOW_MS / 20;
     private static final long REDIS_PERMIT = 1L << 62;
@@ -1826,7 +1839,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
          * @return this builder
          */
         public Builder requestsPerMinute(long value) {
-            requestsPerMinute = limit("requestsPerMinute", value);
+            requestsPerMinute = limit("requestsPerMinute", value, FairShareRateLimiter.MAX_REQUESTS_PER_MINUTE);
             return this;
         }
 
@@ -1835,7 +1848,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
          * @return this builder
          */
         public Builder tokensPerMinute(long value) {
-            tokensPerMinute = limit("tokensPerMinute", value);
+            tokensPerMinute = limit("tokensPerMinute", value, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE);
             return this;
         }
 
@@ -1853,12 +1866,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
          * {@code nodes * lease} more than the limit; 0 turns leasing off (a Redis call per permit, no
          * overshoot). Default 10.
          *
-         * @param value 0 to 1,000
+         * @param value {@link #MIN_LEASE} to {@link #MAX_LEASE} (0 to 1,000)
          * @return this builder
          */
         public Builder lease(int value) {
-            if (value < 0 || value > 1_000) {
-                throw new IllegalArgumentException("lease must be 0 to 1000, was " + value);
+            if (value < MIN_LEASE || value > MAX_LEASE) {
+                throw new IllegalArgumentException("lease must be " + MIN_LEASE + " to " + MAX_LEASE + ", was " + value);
             }
             lease = value;
             return this;
@@ -1875,11 +1888,15 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
         /**
          * @param value the longest an acquire waits for Redis before the node turns degraded (default
-         *     100 ms)
+         *     100 ms), {@link #MIN_COMMAND_TIMEOUT} to {@link #MAX_COMMAND_TIMEOUT}
          * @return this builder
          */
         public Builder commandTimeout(Duration value) {
-            commandTimeout = positive("commandTimeout", value);
+            if (value == null || value.compareTo(MIN_COMMAND_TIMEOUT) < 0 || value.compareTo(MAX_COMMAND_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("commandTimeout must be " + MIN_COMMAND_TIMEOUT + " to "
+                        + MAX_COMMAND_TIMEOUT + ", was " + value);
+            }
+            commandTimeout = value;
             return this;
         }
 
@@ -1893,11 +1910,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
 
         /**
-         * @param value how long a session that asks nothing stays registered (default 5 minutes)
+         * @param value how long a session that asks nothing stays registered (default 5 minutes), the
+         *     range of {@link FairShareRateLimiter#checkIdleTimeout}, whose limiter serves a degraded node
          * @return this builder
          */
         public Builder idleTimeout(Duration value) {
-            idleTimeout = positive("idleTimeout", value);
+            idleTimeout = FairShareRateLimiter.checkIdleTimeout(value);
             return this;
         }
 
@@ -1942,7 +1960,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
          * @return this builder
          */
         public Builder inputTokensPerMinute(long value) {
-            inputTokensPerMinute = value == 0 ? 0 : limit("inputTokensPerMinute", value);
+            inputTokensPerMinute = value == 0 ? 0
+                    : limit("inputTokensPerMinute", value, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE);
             return this;
         }
 
@@ -1954,16 +1973,18 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
          * @return this builder
          */
         public Builder outputTokensPerMinute(long value) {
-            outputTokensPerMinute = value == 0 ? 0 : limit("outputTokensPerMinute", value);
+            outputTokensPerMinute = value == 0 ? 0
+                    : limit("outputTokensPerMinute", value, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE);
             return this;
         }
 
         /**
-         * @param value the longest pause a provider's retry-after can impose on every node (default 60 s)
+         * @param value the longest pause a provider's retry-after can impose on every node (default 60 s),
+         *     {@link RateLimitPause#MIN_MAX_RETRY_AFTER} to {@link RateLimitPause#MAX_MAX_RETRY_AFTER}
          * @return this builder
          */
         public Builder maxRetryAfter(Duration value) {
-            maxRetryAfter = positive("maxRetryAfter", value);
+            maxRetryAfter = RateLimitPause.checkMaxRetryAfter(value);
             return this;
         }
 
@@ -2018,12 +2039,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
          * The nodes assumed when this node has not yet seen the others in Redis: the fallback share is
          * the limit divided by the larger of this and the nodes last seen (default 1).
          *
-         * @param value 1 to 1,000
+         * @param value {@link #MIN_FALLBACK_NODES} to {@link #MAX_FALLBACK_NODES} (1 to 1,000)
          * @return this builder
          */
         public Builder fallbackNodes(int value) {
-            if (value < 1 || value > 1_000) {
-                throw new IllegalArgumentException("fallbackNodes must be 1 to 1000, was " + value);
+            if (value < MIN_FALLBACK_NODES || value > MAX_FALLBACK_NODES) {
+                throw new IllegalArgumentException("fallbackNodes must be " + MIN_FALLBACK_NODES + " to "
+                        + MAX_FALLBACK_NODES + ", was " + value);
             }
             fallbackNodes = value;
             return this;
@@ -2061,9 +2083,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             return new RedisRateLimiter(this);
         }
 
-        private static long limit(String field, long value) {
-            if (value < 1 || value > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(field + " must be 1 to " + Integer.MAX_VALUE + ", was " + value);
+        private static long limit(String field, long value, int max) {
+            if (value < 1 || value > max) {
+                throw new IllegalArgumentException(field + " must be 1 to " + max + ", was " + value);
             }
             return value;
         }

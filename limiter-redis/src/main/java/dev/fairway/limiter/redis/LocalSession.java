@@ -15,6 +15,10 @@ final class LocalSession {
     boolean removed;
     boolean contending;
     long contendingUntil;
+    /** While others contend (MAX_MIN): when its next request is due at its share's pace (ms). */
+    long pacedUntil = Long.MIN_VALUE;
+    /** The pace interval (ms) its last share check found, 0 when none applies; the admission uses it. */
+    long paceInterval;
     final UsageRing usage;
 
     LocalSession(SessionId id, int weight, long now, long coarseTick) {

@@ -128,7 +128,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private static final long MASK_31 = (1L << 31) - 1;
     private static final int MAX_SESSION_OPS = 256;
     private static final int MAX_PENDING_CLOSES = 100_000;
-    private static final int FIXED_ARGS = 48;
+    private static final int FIXED_ARGS = 49;
     // A permit with separate input and output budgets: REDIS_PERMIT, the tick's low 19 bits, a flag (the
     // combined estimate is the larger part: asked for without a split), 21 bits each of input and output.
     private static final int PART_BITS = 21;
@@ -146,6 +146,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final FairSharePolicy policy;
     private final int lease;
     private final long leaseTtlMs;
+    private final long pacingBurstMs;
     private final long timeoutMs;
     private final long connectTimeoutMs;
     private final long idleMs;
@@ -277,6 +278,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         this.policy = b.policy;
         this.lease = b.lease;
         this.leaseTtlMs = b.leaseTtl.toMillis();
+        this.pacingBurstMs = b.pacingBurst.toMillis();
         this.timeoutMs = b.commandTimeout.toMillis();
         this.connectTimeoutMs = b.connectTimeout.toMillis();
         this.idleMs = b.idleTimeout.toMillis();
@@ -965,6 +967,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             contendingUsage.advanceTo(coarse);
             contendingUsage.add(coarse, 1, tokens);
         }
+        if (s.paceInterval > 0) {
+            s.pacedUntil = Math.max(s.pacedUntil, lastNow) + s.paceInterval;
+            s.paceInterval = 0;
+        }
         grants.increment();
         if (split) {
             return REDIS_PERMIT | ((tick & SPLIT_TICK_MASK) << SPLIT_TICK_SHIFT)
@@ -1006,6 +1012,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     /** 0 when the session may have one more request of {@code tokens} under the policy, else the refusal. */
     private long shareRefusal(LocalSession s, int tokens, long now) {
+        s.paceInterval = 0;
         if (policy == FairSharePolicy.NONE) {
             return 0;
         }
@@ -1026,7 +1033,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         long capRequests = cap(s, true, usedRequests);
         long capTokens = cap(s, false, usedTokens);
         if (usedRequests + 1 <= capRequests && usedTokens + tokens <= capTokens) {
-            return 0;
+            return policy == FairSharePolicy.MAX_MIN && pacingBurstMs > 0 ? paceRefusal(s, capRequests, now) : 0;
         }
         // The exact time its usage, counted as the check above counts it, has room again.
         long wait = s.usage.timeUntilFitsInterpolated(1, tokens, capRequests, capTokens, phase, COARSE_MS);
@@ -1035,6 +1042,21 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             wait = (coarse + 1) * COARSE_MS - now;
         }
         return Permits.refusal(millisToNanos(Math.max(1, wait)));
+    }
+
+    /**
+     * While others contend, a session keeps to its share's pace, one request per {@code 60 s / cap}
+     * (with the shared pacing on). The nodes' schedulers pace their dispatches without knowing each
+     * other, so without this a session could spend its minute's share in a burst and then wait most
+     * of a minute for it to slide out, its finals with it. The admission moves the pace on
+     * ({@link #admitted}).
+     */
+    private long paceRefusal(LocalSession s, long capRequests, long now) {
+        if (now < s.pacedUntil) {
+            return Permits.refusal(millisToNanos(s.pacedUntil - now));
+        }
+        s.paceInterval = WINDOW_MS / Math.max(1, capRequests);
+        return 0;
     }
 
     /** What the session may use in the window, in one dimension, under the policy. */
@@ -1345,6 +1367,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         a[45] = Long.toString(inputResetMs);
         a[46] = Long.toString(remainingOutput);
         a[47] = Long.toString(outputResetMs);
+        a[48] = Long.toString(pacingBurstMs);
         int i = FIXED_ARGS;
         for (String id : closed) {
             a[i++] = "c";
@@ -1753,6 +1776,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         private FairSharePolicy policy = FairSharePolicy.MAX_MIN;
         private int lease = 10;
         private Duration leaseTtl = Duration.ofSeconds(2);
+        private Duration pacingBurst = Duration.ofSeconds(1);
         private Duration commandTimeout = Duration.ofMillis(100);
         private Duration connectTimeout = Duration.ofSeconds(1);
         private Duration idleTimeout = Duration.ofMinutes(5);
@@ -1883,6 +1907,23 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
          */
         public Builder leaseTtl(Duration value) {
             leaseTtl = positive("leaseTtl", value);
+            return this;
+        }
+
+        /**
+         * How far ahead of the limit's rate (one request per 60 s / RPM) all nodes together may take
+         * requests from the shared window (default 1 s; at least one lease is always allowed). Each node paces its own dispatches at that rate without knowing the others,
+         * so without this n nodes fill the window n times as fast and then wait most of a minute for
+         * it to slide. {@link Duration#ZERO} turns the shared pacing off (the window alone decides).
+         *
+         * @param value 0 to 60 s
+         * @return this builder
+         */
+        public Builder pacingBurst(Duration value) {
+            if (value == null || value.isNegative() || value.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("pacingBurst must be 0 to 60 s, was " + value);
+            }
+            pacingBurst = value;
             return this;
         }
 

@@ -4,6 +4,7 @@
 --
 -- KEYS[1] window   HASH  n (last now ms), h (oldest tick counted), R, T, I, O (running sums of
 --                        requests, tokens, input tokens, output tokens), p (paused until ms),
+--                        g (pacing debt in microseconds at time n),
 --                        r<tick> / t<tick> / i<tick> / o<tick> (what was charged to a bucket)
 -- KEYS[2] sessions ZSET  session -> last heartbeat ms
 -- KEYS[3] weights  HASH  session -> weight, '#' -> total weight of the registered sessions
@@ -23,8 +24,8 @@
 --      35 lease input       36 lease output       37 need input         38 need output
 --      39 return input      40 return output      41 refund input       42 refund output
 --      43 charge input      44 charge output      45 input left         46 input reset ms
---      47 output left       48 output reset ms
---      then k times from 49: op ('h' heartbeat, 'c' close), session, weight
+--      47 output left       48 output reset ms   49 pacing burst ms (0: no pacing)
+--      then k times from 50: op ('h' heartbeat, 'c' close), session, weight
 -- A "left" of -1 says nothing; a reset of -1 is unknown.
 --
 -- Returns {granted requests, granted tokens, wait ms, tick, R, T, total weight, sessions,
@@ -40,7 +41,7 @@ local rpm, tpm, bw, N = num(3), num(4), num(5), num(6)
 local ipm, opm = num(33), num(34)
 local idle, nodeTtl, keyTtl = num(7), num(8), num(9)
 
-local st = redis.call('HMGET', win, 'n', 'h', 'R', 'T', 'p', 'I', 'O')
+local st = redis.call('HMGET', win, 'n', 'h', 'R', 'T', 'p', 'I', 'O', 'g')
 local fresh = 0
 if not st[1] then fresh = 1 end
 local last = tonumber(st[1]) or 0
@@ -51,6 +52,16 @@ local h = tonumber(st[2]) or lo
 local R, T = tonumber(st[3]) or 0, tonumber(st[4]) or 0
 local I, O = tonumber(st[6]) or 0, tonumber(st[7]) or 0
 local paused = tonumber(st[5]) or 0
+
+-- Pacing: the nodes together take requests at the limit's rate, one per 60 s / rpm, beyond a burst
+-- (ARGV 49, and at least one lease). Each node paces its own dispatches at that rate too, unaware of
+-- the others: without this, n nodes fill the window n times as fast and then all wait most of a
+-- minute for it to slide, their finals with them. The debt is what was taken ahead of the rate, in
+-- microseconds (small integers, exact in Lua's numbers), paid back as time passes.
+local pace = 0
+if num(49) > 0 then pace = math.floor(60000000 / rpm) end
+local debt = math.max(0, (tonumber(st[8]) or 0) - (now - last) * 1000)
+local burst = math.max(num(49) * 1000, num(10) * pace)
 
 -- Slide: forget the buckets that left the window (at most N + 1 of them exist).
 if h < lo then
@@ -90,6 +101,8 @@ local function refund(r, k, ii, oo, t)
 end
 
 refund(num(15), num(16), num(39), num(40), num(17))
+-- An unused rest of a lease was never dispatched: its pace goes back too.
+debt = math.max(0, debt - num(15) * pace)
 refund(num(18), num(19), num(41), num(42), num(20))
 charge(tick, num(21), num(22), num(43), num(44))
 
@@ -144,7 +157,7 @@ if num(26) > paused then paused = num(26) end
 local W = tonumber(redis.call('HGET', wgt, '#')) or 0
 local k = num(32)
 for i = 0, k - 1 do
-  local op, s, w = ARGV[49 + 3 * i], ARGV[50 + 3 * i], tonumber(ARGV[51 + 3 * i])
+  local op, s, w = ARGV[50 + 3 * i], ARGV[51 + 3 * i], tonumber(ARGV[52 + 3 * i])
   local old = tonumber(redis.call('HGET', wgt, s)) or 0
   if op == 'h' then
     W = W + w - old
@@ -201,8 +214,13 @@ local needR, needT, needI, needO = num(12), num(13), num(37), num(38)
 if needR > 0 or needT > 0 then
   if now < paused then
     wait = paused - now
+  elseif debt > burst then
+    wait = math.ceil((debt - burst) / 1000)
   elseif R + needR <= rpm and T + needT <= tpm and fits(I, needI, ipm) and fits(O, needO, opm) then
-    grantR = math.max(needR, math.min(num(10), rpm - R))
+    local paced = num(10)
+    if pace > 0 then paced = math.floor((burst - debt) / pace) + 1 end
+    grantR = math.max(needR, math.min(num(10), rpm - R, paced))
+    debt = debt + grantR * pace
     grantT = math.max(needT, math.min(num(11), tpm - T))
     grantI, grantO = needI, needO
     if ipm > 0 then grantI = math.max(needI, math.min(num(35), ipm - I)) end
@@ -227,7 +245,7 @@ if needR > 0 or needT > 0 then
   end
 end
 
-redis.call('HSET', win, 'n', now, 'h', h, 'R', R, 'T', T, 'I', I, 'O', O, 'p', paused)
+redis.call('HSET', win, 'n', now, 'h', h, 'R', R, 'T', T, 'I', I, 'O', O, 'p', paused, 'g', debt)
 redis.call('PEXPIRE', win, keyTtl)
 redis.call('PEXPIRE', ses, keyTtl)
 redis.call('PEXPIRE', wgt, keyTtl)

@@ -43,9 +43,11 @@ class CrossNodeFairShareTest {
             a.openSession(sa, weightA);
             b.openSession(sb, weightB);
             long[] lastMinute = new long[2];
-            for (int step = 0; step < 3_600; step++) { // 3 minutes in steps of 50 ms
-                clock.advance(50);
-                boolean measure = step >= 2_400;
+            // 3 minutes in steps of 10 ms: a session keeps to its share's pace while the other contends,
+            // so a caller that looked only every 50 ms would lose the part of each interval it slept.
+            for (int step = 0; step < 18_000; step++) {
+                clock.advance(10);
+                boolean measure = step >= 12_000;
                 lastMinute[0] += askUntilRefused(a, sa, measure);
                 lastMinute[1] += askUntilRefused(b, sb, measure);
             }

@@ -20,28 +20,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Finals under a binding request limit, against both stores. Six sessions share 200 requests per
- * minute; each speaks a partial every 400 ms (150 a minute, far above its share of 33) and makes
- * every eighth of them a final. The sessions are driven as core-queue's scheduler drives them, on a
- * fake clock in steps of 10 ms: dispatches paced at 60 s / RPM (300 ms), a ring in which a session
- * goes behind the others after a dispatch, finals before partials within a session, at most one
- * final and one partial in flight per session (250 ms each), a newer partial superseding the
- * pending one, a final superseding the pending partial, and a session refused by the limiter left
- * alone until the refusal's wait is over.
+ * Finals under a binding request limit, against the memory store, one node on the Redis store, and
+ * three nodes sharing one Redis. Six sessions per node share 200 requests per minute per node; each
+ * speaks a partial every 400 ms (150 a minute, far above its share of 33) and makes every eighth of
+ * them a final. The sessions are driven as core-queue's scheduler drives them, on a fake clock in
+ * steps of 10 ms: each node paces its dispatches at 60 s / RPM of the whole limit (the default, which
+ * knows nothing of other nodes), a ring in which a session goes behind the others after a dispatch,
+ * finals before partials within a session, at most one final and one partial in flight per session
+ * (250 ms each), a newer partial superseding the pending one, a final superseding the pending
+ * partial, and a session refused by the limiter left alone until the refusal's wait is over.
  *
  * <p>What a final may wait, from its arrival until its translation is back, with {@code N} sessions
- * and {@code R} requests per minute: its session's next turn in the paced ring ({@code N × 60 s / R},
- * 1.8 s), the session's share freeing a request (one share interval, {@code 60 s × N / R}, 1.8 s), the
- * granularity of the share's window (coarse buckets of 3 s) and the call itself (250 ms):
- * {@code 2 × 60 s × N / R + 3 s + 250 ms} = 6.85 s. And a final is never slower, at p95, than the
- * partials of the same load, counted as a person reading the partials sees them: from the first
- * partial that no translation covered yet until a partial translation arrives.
+ * sharing {@code R} requests per minute: its session's next turn in the paced ring (at most
+ * {@code N × 60 s / R}, 1.8 s), its session's share freeing a request (one share interval,
+ * {@code 60 s × N / R}, 1.8 s), the granularity of the share's window (coarse buckets of 3 s), the age
+ * of a node's view of the other nodes' contention (one sync interval, 1 s) and the call itself
+ * (250 ms): {@code 2 × 60 s × N / R + 3 s + 1 s + 250 ms} = 7.85 s. And a final is never slower, at
+ * p95, than the partials of the same load, counted as a person reading the partials sees them: from
+ * the first partial that no translation covered yet until a partial translation arrives.
  *
- * <p>Measured with this test (2026-12-07): memory store finals p50/p95/max 1,170/2,010/4,290 ms,
- * Redis store 1,210/2,290/5,090 ms, partials 2,970 and 2,950 ms at p95. Before the fix the Redis store
- * gave finals 15,630/47,690/55,290 ms: a session that started to contend between two Redis calls had
- * its usage counted as satisfied until the next call, and the node's unused lease too, so the others'
- * shares collapsed and their refusals said to wait up to 55 s.
+ * <p>Measured with this test (2026-12-07), finals p50/p95/max: memory 1,170/2,010/4,290 ms; Redis,
+ * one node 1,230/2,230/3,690 ms; Redis, three nodes 1,240/2,130/7,040 ms; partials about 2,990 ms at
+ * p95 in all three. Before: one node on Redis 15,630/47,690/55,290 ms (a session that started to
+ * contend between two Redis calls had its usage counted as satisfied until the next call, and so did
+ * the node's unused lease, so the others' shares collapsed and their refusals said to wait up to
+ * 55 s); three nodes 16,330/38,490/42,080 ms (each node paced at the whole limit, so the window filled
+ * in 20 s and then admitted nothing for 40 s, and sessions spent their shares in bursts).
  */
 class FinalsUnderBindingLimitTest {
 
@@ -57,12 +61,22 @@ class FinalsUnderBindingLimitTest {
     private static final long SPEAK_MS = 240_000;
     private static final long MEASURE_FROM_MS = 60_000;
     private static final long DRAIN_MS = 120_000;
-    private static final long BOUND_MS = 2 * 60_000 * SESSIONS / RPM + 3_000 + LATENCY_MS;
+    private static final long SYNC_MS = 1_000;
+    private static final long BOUND_MS = 2 * 60_000 * SESSIONS / RPM + 3_000 + SYNC_MS + LATENCY_MS;
     private static final AtomicInteger PREFIXES = new AtomicInteger();
 
     private static TestRedis redis;
 
-    enum Store { MEMORY, REDIS }
+    /** Where the limits are kept: one node's memory, one node on Redis, three nodes sharing Redis. */
+    enum Store {
+        MEMORY(1), REDIS(1), REDIS_THREE_NODES(3);
+
+        final int nodes;
+
+        Store(int nodes) {
+            this.nodes = nodes;
+        }
+    }
 
     @BeforeAll
     static void startRedis() {
@@ -78,9 +92,20 @@ class FinalsUnderBindingLimitTest {
     @EnumSource(Store.class)
     void finalsWaitWithinTheBoundAndNoLongerThanPartials(Store store) {
         FakeClock clock = new FakeClock();
+        long rpm = RPM * store.nodes;
+        String prefix = "finals" + PREFIXES.incrementAndGet();
+        List<Limiter> limiters = new ArrayList<>();
         Result r;
-        try (Limiter limiter = limiter(store, clock)) {
-            r = new Run(limiter.limiter(), clock).speak();
+        try {
+            List<Node> nodes = new ArrayList<>();
+            for (int n = 0; n < store.nodes; n++) {
+                Limiter limiter = limiter(store, clock, prefix, n, rpm);
+                limiters.add(limiter);
+                nodes.add(new Node(limiter.limiter(), n, 60_000 / rpm));
+            }
+            r = speak(nodes, clock);
+        } finally {
+            limiters.forEach(Limiter::close);
         }
         long finalP95 = percentile(r.finalWaits(), 95);
         long finalMax = percentile(r.finalWaits(), 100);
@@ -90,7 +115,7 @@ class FinalsUnderBindingLimitTest {
                 store, r.admitted(), (SPEAK_MS - MEASURE_FROM_MS) / 1000, r.finalWaits().size(),
                 percentile(r.finalWaits(), 50), finalP95, finalMax, r.partialWaits().size(), partialP95);
         assertEquals(0, r.finalsLeft(), store + ": every final was admitted");
-        assertTrue(r.admitted() >= (SPEAK_MS - MEASURE_FROM_MS) / 60_000 * RPM * 85 / 100,
+        assertTrue(r.admitted() >= (SPEAK_MS - MEASURE_FROM_MS) / 60_000 * rpm * 85 / 100,
                 store + ": the limit binds and is used: " + r.admitted());
         assertTrue(finalMax <= BOUND_MS, store + ": a final waited " + finalMax + " ms, bound " + BOUND_MS + " ms");
         assertTrue(finalP95 <= partialP95,
@@ -108,16 +133,15 @@ class FinalsUnderBindingLimitTest {
         }
     }
 
-    private static Limiter limiter(Store store, FakeClock clock) {
+    private static Limiter limiter(Store store, FakeClock clock, String prefix, int node, long rpm) {
         if (store == Store.MEMORY) {
-            FairShareRateLimiter memory = FairShareRateLimiter.builder().requestsPerMinute(RPM)
+            FairShareRateLimiter memory = FairShareRateLimiter.builder().requestsPerMinute(rpm)
                     .tokensPerMinute(10_000_000).clock(() -> clock.millis() * 1_000_000L).build();
             return new Limiter(memory, () -> { });
         }
-        RedisRateLimiter shared = RedisRateLimiter.builder().uri(redis.uri())
-                .keyPrefix("finals" + PREFIXES.incrementAndGet()).nodeId("a").clock(clock)
-                .requestsPerMinute(RPM).tokensPerMinute(10_000_000).lease(10)
-                .commandTimeout(Duration.ofSeconds(5)).build();
+        RedisRateLimiter shared = RedisRateLimiter.builder().uri(redis.uri()).keyPrefix(prefix)
+                .nodeId("node-" + node).clock(clock).requestsPerMinute(rpm).tokensPerMinute(10_000_000)
+                .lease(10).commandTimeout(Duration.ofSeconds(5)).build();
         return new Limiter(shared, shared);
     }
 
@@ -139,8 +163,8 @@ class FinalsUnderBindingLimitTest {
         long refusedUntil;
         int spoken;
 
-        Speaker(int i) {
-            this.id = SessionId.of("speaker-" + i);
+        Speaker(int node, int i) {
+            this.id = SessionId.of("node-" + node + "-speaker-" + i);
             this.offset = i * 60L;
         }
 
@@ -162,10 +186,10 @@ class FinalsUnderBindingLimitTest {
         }
     }
 
-    /** The scheduler's side of the test. */
-    private static final class Run {
+    /** One node's scheduler: its sessions, its paced ring, and what it measured. */
+    private static final class Node {
         private final RateLimiter limiter;
-        private final FakeClock clock;
+        private final long paceMs;
         private final List<Speaker> speakers = new ArrayList<>();
         private final List<Long> finalWaits = new ArrayList<>();
         private final List<Long> partialWaits = new ArrayList<>();
@@ -173,41 +197,33 @@ class FinalsUnderBindingLimitTest {
         private int head;
         private long nextDispatchAt;
 
-        Run(RateLimiter limiter, FakeClock clock) {
+        Node(RateLimiter limiter, int node, long paceMs) {
             this.limiter = limiter;
-            this.clock = clock;
+            this.paceMs = paceMs;
             for (int i = 0; i < SESSIONS; i++) {
-                Speaker s = new Speaker(i);
+                Speaker s = new Speaker(node, i);
                 limiter.openSession(s.id, 1);
                 speakers.add(s);
             }
         }
 
-        Result speak() {
-            for (long t = 0; t < SPEAK_MS + DRAIN_MS; t += STEP_MS) {
-                boolean speaking = t < SPEAK_MS;
-                int finalsLeft = 0;
-                for (Speaker s : speakers) {
-                    if (speaking) {
-                        s.speak(t);
-                    }
-                    if (s.partialAt >= 0 && t - s.partialAt > STALE_AFTER_MS) {
-                        s.partialAt = -1; // dropped as stale
-                    }
-                    finalsLeft += s.finals.size();
+        /** Speech at time {@code t}; returns the finals not yet dispatched. */
+        int speak(long t) {
+            int finalsLeft = 0;
+            for (Speaker s : speakers) {
+                if (t < SPEAK_MS) {
+                    s.speak(t);
                 }
-                if (!speaking && finalsLeft == 0) {
-                    break;
+                if (s.partialAt >= 0 && t - s.partialAt > STALE_AFTER_MS) {
+                    s.partialAt = -1; // dropped as stale
                 }
-                dispatch(t);
-                clock.advance(STEP_MS);
+                finalsLeft += s.finals.size();
             }
-            int left = speakers.stream().mapToInt(s -> s.finals.size()).sum();
-            return new Result(finalWaits, partialWaits, admitted, left);
+            return finalsLeft;
         }
 
-        /** One pass over the ring, if the pacing allows a dispatch now. */
-        private void dispatch(long t) {
+        /** One pass over the ring, if the node's pacing (60 s / RPM, core-queue's default) allows a dispatch. */
+        void dispatch(long t) {
             if (t < nextDispatchAt) {
                 return;
             }
@@ -227,7 +243,7 @@ class FinalsUnderBindingLimitTest {
                     continue;
                 }
                 limiter.reconcile(s.id, permit, TOKENS);
-                nextDispatchAt = t + PACE_MS;
+                nextDispatchAt = t + paceMs;
                 head = (index + 1) % SESSIONS;
                 long done = t + LATENCY_MS;
                 long waited;
@@ -247,6 +263,33 @@ class FinalsUnderBindingLimitTest {
                 return;
             }
         }
+    }
+
+    /** Runs every node's sessions on the shared clock until the speech is over and every final is out. */
+    private static Result speak(List<Node> nodes, FakeClock clock) {
+        int finalsLeft = 0;
+        for (long t = 0; t < SPEAK_MS + DRAIN_MS; t += STEP_MS) {
+            finalsLeft = 0;
+            for (Node node : nodes) {
+                finalsLeft += node.speak(t);
+            }
+            if (t >= SPEAK_MS && finalsLeft == 0) {
+                break;
+            }
+            for (Node node : nodes) {
+                node.dispatch(t);
+            }
+            clock.advance(STEP_MS);
+        }
+        List<Long> finals = new ArrayList<>();
+        List<Long> partials = new ArrayList<>();
+        long admitted = 0;
+        for (Node node : nodes) {
+            finals.addAll(node.finalWaits);
+            partials.addAll(node.partialWaits);
+            admitted += node.admitted;
+        }
+        return new Result(finals, partials, admitted, finalsLeft);
     }
 
     private static long percentile(List<Long> values, int p) {

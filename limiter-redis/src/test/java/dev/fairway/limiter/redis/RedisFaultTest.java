@@ -35,6 +35,7 @@ class RedisFaultTest {
 
     private RedisRateLimiter.Builder node(String uri, String id) {
         return RedisRateLimiter.builder().uri(uri).nodeId(id).keyPrefix("faults").clock(clock).lease(5)
+                .pacingBurst(Duration.ZERO) // greedy bursts test the faults, not the pacing
                 .requestsPerMinute(RPM).tokensPerMinute(10_000_000)
                 .commandTimeout(Duration.ofMillis(500)).connectTimeout(Duration.ofMillis(1_000))
                 .probeBackoff(Duration.ofMillis(50), Duration.ofMillis(200));

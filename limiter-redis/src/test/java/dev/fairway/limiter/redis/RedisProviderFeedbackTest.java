@@ -47,6 +47,7 @@ class RedisProviderFeedbackTest {
     /** Leasing off: every acquire is a call, so the shared window is exact after each. */
     private RedisRateLimiter.Builder limiter() {
         return RedisRateLimiter.builder().uri(redis.uri()).keyPrefix(prefix).clock(clock).lease(0)
+                .pacingBurst(Duration.ZERO) // the window alone: what the feedback does to it
                 .random(NO_JITTER).commandTimeout(Duration.ofSeconds(2));
     }
 

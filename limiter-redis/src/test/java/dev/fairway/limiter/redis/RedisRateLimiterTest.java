@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -39,7 +40,40 @@ class RedisRateLimiterTest {
 
     private RedisRateLimiter.Builder limiter(int lease) {
         return RedisRateLimiter.builder().uri(redis.uri()).keyPrefix(prefix).clock(clock).lease(lease)
+                .pacingBurst(Duration.ZERO) // the window's own semantics; pacing has its own tests
                 .requestsPerMinute(100).tokensPerMinute(100_000).commandTimeout(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void nodesTogetherTakeRequestsAtTheLimitsRateNotInABurst() {
+        // Three nodes, each asking as fast as it can from an empty window: with the shared pacing
+        // they get a second's burst and then one request per 60 s / RPM between them, instead of
+        // the whole minute's budget at once and then nothing until it slides out.
+        List<RedisRateLimiter> nodes = new ArrayList<>();
+        try {
+            for (int n = 0; n < 3; n++) {
+                nodes.add(limiter(0).pacingBurst(Duration.ofSeconds(1)).nodeId("pace" + n).build());
+            }
+            long admitted = 0;
+            long longestWait = 0;
+            for (int step = 0; step < 1_000; step++) { // 10 s in steps of 10 ms
+                clock.advance(10);
+                for (int n = 0; n < nodes.size(); n++) {
+                    long permit = nodes.get(n).tryAcquire(SessionId.of("s" + n), 10);
+                    if (Permits.isGranted(permit)) {
+                        admitted++;
+                    } else {
+                        longestWait = Math.max(longestWait, Permits.waitTime(permit).toMillis());
+                    }
+                }
+            }
+            // 100 RPM: the burst of 1 s (about 2) and one every 600 ms for 10 s (about 17). Once they
+            // contend, each session keeps to its share's pace: one request per 60 s x 3 / 100 = 1.8 s.
+            assertTrue(admitted >= 15 && admitted <= 21, "admitted " + admitted);
+            assertTrue(longestWait <= 1_900, "a refusal said to wait " + longestWait + " ms");
+        } finally {
+            nodes.forEach(RedisRateLimiter::close);
+        }
     }
 
     @Test
@@ -131,9 +165,9 @@ class RedisRateLimiterTest {
                 assertTrue(ttl > 0 && ttl <= 5 * 60_000 + 10_000, key + " ttl " + ttl);
             }
             // Two fields per bucket of the last 60.1 s (four with input and output budgets), plus the
-            // seven running fields.
+            // eight running fields.
             long fields = admin.hlen("{" + prefix + "}:window");
-            assertTrue(fields <= 2 * 601 + 7, "window fields " + fields);
+            assertTrue(fields <= 2 * 601 + 8, "window fields " + fields);
             long held = Long.parseLong(admin.hget("{" + prefix + "}:window", "R"));
             assertTrue(held >= 1_200 && held <= 1_202, "one per 50 ms in 60 to 60.1 s: " + held);
         }

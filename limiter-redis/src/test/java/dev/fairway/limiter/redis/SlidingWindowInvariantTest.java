@@ -103,7 +103,7 @@ class SlidingWindowInvariantTest {
             for (int n = 0; n < NODES; n++) {
                 nodes.add(RedisRateLimiter.builder().uri(redis.uri())
                         .keyPrefix("inv" + lease + (split ? "-split" : "") + (shared ? "" : "-alone" + n)).nodeId("n" + n)
-                        .clock(clock).lease(lease).requestsPerMinute(RPM).tokensPerMinute(TPM)
+                        .clock(clock).lease(lease).pacingBurst(Duration.ZERO).requestsPerMinute(RPM).tokensPerMinute(TPM)
                         .inputTokensPerMinute(split ? IPM : 0).outputTokensPerMinute(split ? OPM : 0)
                         .commandTimeout(Duration.ofSeconds(5)).build());
             }

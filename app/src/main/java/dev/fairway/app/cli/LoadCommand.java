@@ -130,18 +130,18 @@ final class LoadCommand implements Callable<Integer> {
                 out.println("fairway: embedded server on " + transport.address() + " (provider "
                         + server.providerName() + ")");
                 out.flush();
-                long lost = run(transport.address(), out, progress, true);
+                LoadRun.Outcome outcome = run(transport.address(), out, progress, true);
                 transport.shutdown(Duration.ofSeconds(5));
                 server.scheduler().shutdown();
                 server.scheduler().awaitTermination(Duration.ofSeconds(5));
-                return finish(lost);
+                return finish(outcome);
             }
         } finally {
             launch.shutdown().stopped();
         }
     }
 
-    private long run(URI target, PrintWriter out, PrintWriter progress, boolean serverInProcess)
+    private LoadRun.Outcome run(URI target, PrintWriter out, PrintWriter progress, boolean serverInProcess)
             throws InterruptedException, IOException {
         LoadPlan plan;
         try {
@@ -154,12 +154,20 @@ final class LoadCommand implements Callable<Integer> {
         return new LoadRun(plan, out, progress, serverInProcess).run(Optional.ofNullable(json));
     }
 
-    private Integer finish(long lost) {
-        if (lost > 0) {
-            parent.launch().err().println("fairway load: " + lost + " accepted final(s) were lost");
-            return ExitCodes.FAILURE;
+    private Integer finish(LoadRun.Outcome outcome) {
+        PrintWriter err = parent.launch().err();
+        int code = ExitCodes.OK;
+        if (outcome.sessionsFailed() > 0) {
+            // A run whose sessions could not speak measured nothing: a regression check must not pass.
+            err.println("fairway load: " + outcome.sessionsFailed() + " of " + outcome.sessions()
+                    + " session(s) failed, the first: " + outcome.firstFailure());
+            code = ExitCodes.FAILURE;
         }
-        return ExitCodes.OK;
+        if (outcome.finalsLost() > 0) {
+            err.println("fairway load: " + outcome.finalsLost() + " accepted final(s) were lost");
+            code = ExitCodes.FAILURE;
+        }
+        return code;
     }
 
     /** Parses {@code 250ms}, {@code 20s}, {@code 1m} for picocli. */

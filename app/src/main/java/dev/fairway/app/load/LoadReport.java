@@ -131,8 +131,9 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         out.printf(Locale.ROOT, "server     dropped stale %s, superseded %s, 429s from the provider %s%n",
                 known(stale), known(superseded), known(rateLimited));
         Map<String, Long> errors = errors();
-        out.printf(Locale.ROOT, "errors     %s, back-pressure frames %d%n", errors.isEmpty() ? "none" : errors,
-                total(SessionStats.Snapshot::backpressure));
+        long failed = rows.stream().filter(r -> r.failure() != null).count();
+        out.printf(Locale.ROOT, "errors     %s, back-pressure frames %d, sessions failed %d%n",
+                errors.isEmpty() ? "none" : errors, total(SessionStats.Snapshot::backpressure), failed);
         if (memory != null && memory.idleReaders() != null) {
             IdleReaders.Summary r = memory.idleReaders();
             out.printf(Locale.ROOT, "idle rdrs  %d connected (%d failed to connect), %d pings sent and never read, %d cut by"

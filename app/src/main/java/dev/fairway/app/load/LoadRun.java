@@ -74,11 +74,12 @@ public final class LoadRun {
      * Runs every scenario and prints the reports and, for several scenarios, a summary.
      *
      * @param jsonFile where to write the JSON report, if anywhere
-     * @return the finals lost over all scenarios (0 is the only good answer)
+     * @return the finals lost and the sessions that failed, over all scenarios (0 and 0 are the only
+     *     good answer)
      * @throws InterruptedException when interrupted
      * @throws IOException when the JSON file cannot be written
      */
-    public long run(Optional<Path> jsonFile) throws InterruptedException, IOException {
+    public Outcome run(Optional<Path> jsonFile) throws InterruptedException, IOException {
         List<LoadReport> reports = new ArrayList<>();
         if (serverInProcess) {
             idleHeap = heapAfterFullGc();
@@ -108,7 +109,22 @@ public final class LoadRun {
             Files.writeString(jsonFile.get(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
             out.println("JSON report written to " + jsonFile.get());
         }
-        return reports.stream().mapToLong(r -> r.total(SessionStats.Snapshot::finalsLost)).sum();
+        long lost = reports.stream().mapToLong(r -> r.total(SessionStats.Snapshot::finalsLost)).sum();
+        List<String> failures = reports.stream().flatMap(r -> r.rows().stream())
+                .map(SessionStats.Snapshot::failure).filter(f -> f != null).toList();
+        long sessions = reports.stream().mapToLong(LoadReport::sessions).sum();
+        return new Outcome(lost, failures.size(), sessions, failures.isEmpty() ? null : failures.get(0));
+    }
+
+    /**
+     * What a run says about its sessions.
+     *
+     * @param finalsLost finals accepted and never answered
+     * @param sessionsFailed sessions that stopped early (could not connect, were refused or dropped)
+     * @param sessions sessions run over all scenarios
+     * @param firstFailure why the first failed session stopped, or null
+     */
+    public record Outcome(long finalsLost, long sessionsFailed, long sessions, String firstFailure) {
     }
 
     private LoadReport scenario(HttpClient client, int sessions) throws InterruptedException {

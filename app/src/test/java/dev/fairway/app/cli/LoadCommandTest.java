@@ -68,6 +68,21 @@ class LoadCommandTest {
     }
 
     @Test
+    void sessionsThatCannotConnectFailTheRun() throws Exception {
+        int port;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {
+            port = closed.getLocalPort(); // free, and nobody listens once it is closed
+        }
+        Result result = run("load", "--url", "ws://127.0.0.1:" + port + "/v1/session", "--sessions", "2",
+                "--duration", "1s", "--ramp-up", "0", "--no-progress");
+
+        assertEquals(1, result.code(), result.out() + result.err());
+        assertTrue(result.out().contains("sessions failed 2"), result.out());
+        assertTrue(result.err().contains("fairway load: 2 of 2 session(s) failed, the first: cannot connect"),
+                result.err());
+    }
+
+    @Test
     void urlAndEmbeddedTogetherIsAUsageError() {
         Result result = run("load", "--embedded", "--url", "ws://127.0.0.1:1/v1/session");
         assertEquals(2, result.code());

@@ -163,6 +163,11 @@ final class LoadCommand implements Callable<Integer> {
                     + " session(s) failed, the first: " + outcome.firstFailure());
             code = ExitCodes.FAILURE;
         }
+        if (outcome.sessionsRefused() > 0) {
+            // Shedding at the door is the server doing its job; the sessions it took are measured as usual.
+            err.println("fairway load: " + outcome.sessionsRefused() + " of " + outcome.sessions()
+                    + " session(s) refused at the door (HTTP 503), not counted as served");
+        }
         if (outcome.finalsLost() > 0) {
             err.println("fairway load: " + outcome.finalsLost() + " accepted final(s) were lost");
             code = ExitCodes.FAILURE;

@@ -42,17 +42,22 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
      * Jain's fairness index of the translations each session received: 1 when all received the same,
      * 1/n when one received everything.
      *
-     * @return the index, 1 for an empty run
+     * @return the index over the sessions served (not those refused at the door), 1 for an empty run
      */
     double jainIndex() {
         double sum = 0;
         double squares = 0;
+        int served = 0;
         for (SessionStats.Snapshot row : rows) {
+            if (row.refusal() != null) {
+                continue; // refused at the door: not served, so not part of how the served ones share
+            }
             double x = row.requests();
             sum += x;
             squares += x * x;
+            served++;
         }
-        return squares == 0 ? 1 : sum * sum / (rows.size() * squares);
+        return squares == 0 ? 1 : sum * sum / (served * squares);
     }
 
     Histogram allPartials() {
@@ -111,7 +116,8 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
             out.printf(Locale.ROOT, "%-10s %25s %25s %8d %9d %6.1f%%  %.1f/%.1f/%.1f%s%n", row.label(),
                     percentiles(row.partialLatency()), percentiles(row.finalLatency()), row.requests(), row.tokens(),
                     100.0 * row.requests() / requests, row.meanQueueMs(), row.meanLimiterMs(), row.meanProviderMs(),
-                    row.failure() == null ? "" : "  FAILED: " + row.failure());
+                    row.failure() != null ? "  FAILED: " + row.failure()
+                            : row.refusal() != null ? "  REFUSED: " + row.refusal() : "");
         }
         out.printf(Locale.ROOT, "%-10s %25s %25s %8d %9d%n", "all", percentiles(allPartials()),
                 percentiles(allFinals()), total(SessionStats.Snapshot::requests), total(SessionStats.Snapshot::tokens));
@@ -132,8 +138,10 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
                 known(stale), known(superseded), known(rateLimited));
         Map<String, Long> errors = errors();
         long failed = rows.stream().filter(r -> r.failure() != null).count();
-        out.printf(Locale.ROOT, "errors     %s, back-pressure frames %d, sessions failed %d%n",
-                errors.isEmpty() ? "none" : errors, total(SessionStats.Snapshot::backpressure), failed);
+        long refused = rows.stream().filter(r -> r.refusal() != null).count();
+        out.printf(Locale.ROOT, "errors     %s, back-pressure frames %d, sessions failed %d%s%n",
+                errors.isEmpty() ? "none" : errors, total(SessionStats.Snapshot::backpressure), failed,
+                refused == 0 ? "" : ", sessions refused at the door " + refused);
         if (memory != null && memory.idleReaders() != null) {
             IdleReaders.Summary r = memory.idleReaders();
             out.printf(Locale.ROOT, "idle rdrs  %d connected (%d failed to connect), %d pings sent and never read, %d cut by"
@@ -201,6 +209,9 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
             r.put("finalsLost", row.finalsLost());
             if (row.failure() != null) {
                 r.put("failure", row.failure());
+            }
+            if (row.refusal() != null) {
+                r.put("refused", row.refusal());
             }
         }
         if (memory != null) {

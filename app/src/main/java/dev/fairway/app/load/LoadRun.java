@@ -113,18 +113,21 @@ public final class LoadRun {
         List<String> failures = reports.stream().flatMap(r -> r.rows().stream())
                 .map(SessionStats.Snapshot::failure).filter(f -> f != null).toList();
         long sessions = reports.stream().mapToLong(LoadReport::sessions).sum();
-        return new Outcome(lost, failures.size(), sessions, failures.isEmpty() ? null : failures.get(0));
+        long refused = reports.stream().flatMap(r -> r.rows().stream()).filter(r -> r.refusal() != null).count();
+        return new Outcome(lost, failures.size(), refused, sessions, failures.isEmpty() ? null : failures.get(0));
     }
 
     /**
      * What a run says about its sessions.
      *
      * @param finalsLost finals accepted and never answered
-     * @param sessionsFailed sessions that stopped early (could not connect, were refused or dropped)
+     * @param sessionsFailed sessions that stopped early (could not connect, or were dropped)
+     * @param sessionsRefused sessions the server refused at the handshake (HTTP 503: full or shutting down)
      * @param sessions sessions run over all scenarios
      * @param firstFailure why the first failed session stopped, or null
      */
-    public record Outcome(long finalsLost, long sessionsFailed, long sessions, String firstFailure) {
+    public record Outcome(long finalsLost, long sessionsFailed, long sessionsRefused, long sessions,
+            String firstFailure) {
     }
 
     private LoadReport scenario(HttpClient client, int sessions) throws InterruptedException {

@@ -63,6 +63,14 @@ final class SessionDriver implements WebSocket.Listener {
             plan.token().ifPresent(t -> builder.header("Authorization", "Bearer " + t));
             socket = builder.buildAsync(plan.target(), this).get(20, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException handshake
+                    && handshake.getResponse().statusCode() == 503) {
+                // Shed at the door (the node is full or shutting down): reported apart from failures.
+                stats.refused("HTTP 503" + handshake.getResponse().headers().firstValue("retry-after")
+                        .map(s -> ", retry after " + s + " s").orElse(""));
+                ready.countDown();
+                return;
+            }
             fail("cannot connect to " + plan.target() + ": " + rootMessage(e));
             return;
         }

@@ -33,6 +33,7 @@ final class SessionStats {
     private double providerMs;
     private long finalsLost;
     private String failure;
+    private String refusal;
 
     SessionStats(String label) {
         this.label = label;
@@ -98,6 +99,18 @@ final class SessionStats {
         }
     }
 
+    /** The server refused the session at the door (HTTP 503 at the handshake): not served, not failed. */
+    void refused(String message) {
+        lock.lock();
+        try {
+            if (refusal == null && failure == null) {
+                refusal = message;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     void finalsLost(long count) {
         lock.lock();
         try {
@@ -121,7 +134,7 @@ final class SessionStats {
                     finalsSent.sum(), finalsFailed.sum(), finalsRefused.sum(), backpressure.sum(), tokens.sum(),
                     new TreeMap<>(errors), answered == 0 ? 0 : queueMs / answered,
                     answered == 0 ? 0 : limiterMs / answered, answered == 0 ? 0 : providerMs / answered,
-                    finalsLost, failure);
+                    finalsLost, failure, refusal);
         } finally {
             lock.unlock();
         }
@@ -146,12 +159,13 @@ final class SessionStats {
      * @param meanProviderMs mean provider time per translation
      * @param finalsLost accepted finals neither translated nor reported failed by the end of the drain
      * @param failure why the session stopped early, or null
+     * @param refusal why the server refused the session at the handshake, or null
      */
     record Snapshot(String label, Histogram partialLatency, Histogram finalLatency, Histogram providerTime,
             long partialsSent,
             long finalsSent, long finalsFailed, long finalsRefused, long backpressure, long tokens,
             Map<String, Long> errors, double meanQueueMs, double meanLimiterMs, double meanProviderMs,
-            long finalsLost, String failure) {
+            long finalsLost, String failure, String refusal) {
 
         long requests() {
             return partialLatency.getTotalCount() + finalLatency.getTotalCount();

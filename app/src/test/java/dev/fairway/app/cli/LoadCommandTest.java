@@ -83,6 +83,19 @@ class LoadCommandTest {
     }
 
     @Test
+    void sessionsRefusedAtTheDoorAreReportedApartAndDoNotFailTheRun() throws Exception {
+        Result result = run("load", "--embedded", "--sessions", "3", "--duration", "1s", "--partial-interval", "50ms",
+                "--ramp-up", "0", "--no-progress", "-D", "fairway.transport.websocket.max-connections=2");
+
+        assertEquals(0, result.code(), result.out() + result.err());
+        assertTrue(result.out().contains("REFUSED: HTTP 503, retry after 5 s"), result.out());
+        assertTrue(result.out().contains("sessions failed 0, sessions refused at the door 1"), result.out());
+        assertTrue(result.out().contains("LOST 0"), result.out());
+        assertTrue(result.err().contains("fairway load: 1 of 3 session(s) refused at the door (HTTP 503)"),
+                result.err());
+    }
+
+    @Test
     void urlAndEmbeddedTogetherIsAUsageError() {
         Result result = run("load", "--embedded", "--url", "ws://127.0.0.1:1/v1/session");
         assertEquals(2, result.code());

@@ -388,6 +388,7 @@ final class Connection {
         }
         out.discard();
         stats.connectionsOpen.decrementAndGet();
+        transport.released();
         transport.unregister(this);
         closeSession();
         gone.countDown();

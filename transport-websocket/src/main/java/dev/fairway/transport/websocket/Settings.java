@@ -33,6 +33,8 @@ import java.util.TreeSet;
  * @param closeTimeout how long a client has to answer the server's close frame before its socket is cut
  * @param requestHeadTimeout how long the HTTP request head (before the upgrade) may take, and how long an
  *        HTTP connection may stay idle between requests
+ * @param maxConnections WebSocket connections this node holds at most; one more is refused at the
+ *        handshake with HTTP 503 and {@code Retry-After}; 0 for no cap
  * @param authTokens accepted API tokens; empty for no access control
  * @param allowedOrigins accepted {@code Origin} headers; empty for same-origin only
  * @param shutdownNotice the message of the {@code closing} frame sent on graceful shutdown
@@ -51,6 +53,7 @@ record Settings(
         Duration idleTimeout,
         Duration closeTimeout,
         Duration requestHeadTimeout,
+        int maxConnections,
         List<String> authTokens,
         Set<String> allowedOrigins,
         String shutdownNotice) {
@@ -72,11 +75,12 @@ record Settings(
 
     static final Set<String> KEYS = Set.of("host", "port", "path", "max-text-chars", "max-frame-bytes",
             "max-messages-per-second", "max-messages-burst", "outbound-queue-limit", "outbound-max-bytes",
-            "outbound-max-total-bytes", "idle-timeout", "close-timeout", "request-head-timeout", "auth.tokens",
+            "outbound-max-total-bytes", "idle-timeout", "close-timeout", "request-head-timeout", "max-connections",
+            "auth.tokens",
             "allowed-origins", "shutdown-notice");
 
     private static final System.Logger LOG = System.getLogger(Settings.class.getName());
-    private static final Set<String> RESERVED_PATHS = Set.of("/health", "/status");
+    private static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/status");
 
     /** Validates every field. */
     Settings {
@@ -124,7 +128,7 @@ record Settings(
         String path = config.string("path", "/v1/session");
         if (!path.matches("/[A-Za-z0-9._~/-]*") || RESERVED_PATHS.contains(path) || path.endsWith("/") && path.length() > 1) {
             throw new InvalidConfigurationException(config.fullKey("path"), path,
-                    "a path such as /v1/session (letters, digits, . _ ~ - /), not /health or /status");
+                    "a path such as /v1/session (letters, digits, . _ ~ - /), not /health, /ready or /status");
         }
         int maxTextChars = config.integer("max-text-chars", 4000, 1, TranslationRequest.MAX_TEXT_LENGTH);
         int maxFrameBytes = config.integer("max-frame-bytes", 65_536, 256, 16 * 1024 * 1024);
@@ -138,12 +142,13 @@ record Settings(
                 Duration.ofMinutes(1));
         Duration head = config.duration("request-head-timeout", Duration.ofSeconds(10), Duration.ofMillis(1),
                 Duration.ofMinutes(10));
+        int maxConnections = config.integer("max-connections", 0, 0, 10_000_000);
         List<String> tokens = tokens(config);
         Set<String> origins = origins(config);
         String notice = config.string("shutdown-notice",
                 "the server is shutting down: accepted finals are still delivered, then the connection closes");
         return new Settings(host, port, path, maxTextChars, maxFrameBytes, rate, burst, queue, maxBytes, maxTotal,
-                idle, close, head, tokens, origins, notice);
+                idle, close, head, maxConnections, tokens, origins, notice);
     }
 
     /**
@@ -224,7 +229,8 @@ record Settings(
                 + ", maxFrameBytes=" + maxFrameBytes + ", maxMessagesPerSecond=" + maxMessagesPerSecond
                 + ", burst=" + burst + ", outboundQueueLimit=" + outboundQueueLimit + ", outboundMaxBytes="
                 + outboundMaxBytes + ", outboundMaxTotalBytes=" + outboundMaxTotalBytes + ", idleTimeout=" + idleTimeout
-                + ", closeTimeout=" + closeTimeout + ", requestHeadTimeout=" + requestHeadTimeout + ", authTokens=" + authTokens.size() + " configured"
+                + ", closeTimeout=" + closeTimeout + ", requestHeadTimeout=" + requestHeadTimeout
+                + ", maxConnections=" + maxConnections + ", authTokens=" + authTokens.size() + " configured"
                 + ", allowedOrigins=" + allowedOrigins + "]";
     }
 }

@@ -31,6 +31,7 @@ final class TransportStats {
     final LongAdder refusedUnauthorized = new LongAdder();
     final LongAdder refusedShuttingDown = new LongAdder();
     final LongAdder refusedOrigin = new LongAdder();
+    final LongAdder refusedOverloaded = new LongAdder();
     final LongAdder misrouted = new LongAdder();
     private final AtomicLongArray errors = new AtomicLongArray(ErrorCode.values().length);
 
@@ -74,6 +75,7 @@ final class TransportStats {
         refused.put("unauthorized", refusedUnauthorized.sum());
         refused.put("shuttingDown", refusedShuttingDown.sum());
         refused.put("origin", refusedOrigin.sum());
+        refused.put("overloaded", refusedOverloaded.sum());
         doc.put("upgradesRefused", refused);
         Map<String, Object> byCode = new LinkedHashMap<>();
         for (ErrorCode code : ErrorCode.values()) {

@@ -37,6 +37,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -378,6 +379,12 @@ public final class WebSocketTransport implements Transport {
         return budget;
     }
 
+    /** Connections admitted under {@code max-connections} and not yet ended (or handshakes in progress). */
+    private final AtomicLong admitted = new AtomicLong();
+
+    /** The {@code Retry-After} of a refusal for {@code max-connections}, in seconds. */
+    static final long RETRY_AFTER_SECONDS = 5;
+
     // ---- HTTP ----
 
     /**
@@ -415,7 +422,59 @@ public final class WebSocketTransport implements Transport {
                         "this Origin may not open sessions: see allowed-origins"));
                 return true;
             }
+            if (session && settings.maxConnections() > 0) {
+                if (!reserve()) {
+                    // Refused at the door, before anything is accepted: the sessions already here keep
+                    // their service.
+                    stats.refusedOverloaded.increment();
+                    res.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(RETRY_AFTER_SECONDS));
+                    json(res, callback, 503, errorDocument(ErrorCode.OVERLOADED, "this node holds its most"
+                            + " connections (" + settings.maxConnections() + "): try again later or another node"));
+                    return true;
+                }
+                // The place is kept for the connection, which gives it back when it ends; a request that is
+                // not upgraded after all gives it back when its response is done.
+                Callback release = Callback.from(callback, () -> {
+                    if (res.getStatus() != 101) {
+                        admitted.decrementAndGet();
+                    }
+                });
+                boolean handled;
+                try {
+                    handled = super.handle(req, res, release);
+                } catch (Exception | Error e) {
+                    admitted.decrementAndGet();
+                    throw e;
+                }
+                if (!handled) {
+                    admitted.decrementAndGet();
+                }
+                return handled;
+            }
             return super.handle(req, res, callback);
+        }
+    }
+
+    /** Whether {@code max-connections} is set and reached. */
+    private boolean full() {
+        return settings.maxConnections() > 0 && admitted.get() >= settings.maxConnections();
+    }
+
+    /** Takes a place under {@code max-connections}, if one is free. */
+    private boolean reserve() {
+        long n;
+        while ((n = admitted.get()) < settings.maxConnections()) {
+            if (admitted.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A connection admitted under {@code max-connections} ended: its place is free again. */
+    void released() {
+        if (settings.maxConnections() > 0) {
+            admitted.decrementAndGet();
         }
     }
 
@@ -429,6 +488,15 @@ public final class WebSocketTransport implements Transport {
             if (get && path.equals("/health")) {
                 boolean up = state == State.RUNNING;
                 json(res, callback, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
+            } else if (get && path.equals("/ready")) {
+                // For a load balancer: whether this node takes new sessions now (/health: whether it runs).
+                if (state != State.RUNNING) {
+                    json(res, callback, 503, Map.of("status", "NOT_READY", "reason", "shutting-down"));
+                } else if (full()) {
+                    json(res, callback, 503, Map.of("status", "NOT_READY", "reason", "max-connections"));
+                } else {
+                    json(res, callback, 200, Map.of("status", "READY"));
+                }
             } else if (get && path.equals("/status")) {
                 json(res, callback, 200, statusDocument());
             } else if (get && path.equals(settings.path())) {

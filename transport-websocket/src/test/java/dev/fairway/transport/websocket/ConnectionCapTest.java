@@ -80,6 +80,16 @@ class ConnectionCapTest {
     }
 
     @Test
+    void requestsThatAreNotUpgradedGiveTheirPlaceBack() throws Exception {
+        fixture = Fixture.start(TestScheduler.echo(), Map.of("max-connections", "1"));
+        for (int i = 0; i < 5; i++) {
+            assertEquals(426, fixture.get(fixture.transport.address().getPath()).statusCode());
+        }
+        assertTrue(fixture.connect().start("en", "fr").path("session").asText().startsWith("s-"),
+                "the plain requests held no place");
+    }
+
+    @Test
     void readyIsUpWithoutACap() throws Exception {
         fixture = Fixture.start(TestScheduler.echo());
         fixture.connect().start("en", "fr");

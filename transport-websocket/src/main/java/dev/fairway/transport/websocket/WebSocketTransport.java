@@ -193,6 +193,16 @@ public final class WebSocketTransport implements Transport {
         instruments.add(meter.upDownCounterBuilder("fairway.websocket.connections")
                 .setDescription("Open WebSocket connections")
                 .buildWithCallback(m -> m.record(stats.connectionsOpen.get())));
+        AttributeKey<String> reasonKey = AttributeKey.stringKey("reason");
+        instruments.add(meter.counterBuilder("fairway.websocket.upgrades.refused")
+                .setDescription("Connections refused at the handshake, never upgraded (overloaded: max-connections"
+                        + " reached; shutting_down; unauthorized; origin)")
+                .buildWithCallback(m -> {
+                    m.record(stats.refusedOverloaded.sum(), Attributes.of(reasonKey, "overloaded"));
+                    m.record(stats.refusedShuttingDown.sum(), Attributes.of(reasonKey, "shutting_down"));
+                    m.record(stats.refusedUnauthorized.sum(), Attributes.of(reasonKey, "unauthorized"));
+                    m.record(stats.refusedOrigin.sum(), Attributes.of(reasonKey, "origin"));
+                }));
     }
 
     private static void stopQuietly(Server s) {

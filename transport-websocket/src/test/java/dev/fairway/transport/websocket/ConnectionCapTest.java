@@ -1,6 +1,12 @@
 package dev.fairway.transport.websocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fairway.api.NanoClock;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +93,25 @@ class ConnectionCapTest {
         }
         assertTrue(fixture.connect().start("en", "fr").path("session").asText().startsWith("s-"),
                 "the plain requests held no place");
+    }
+
+    @Test
+    void refusalsAreCountedInTheMetrics() throws Exception {
+        InMemoryMetricReader reader = InMemoryMetricReader.create();
+        try (SdkMeterProvider meters = SdkMeterProvider.builder().registerMetricReader(reader).build()) {
+            fixture = Fixture.start(TestScheduler.echo(), Map.of("max-connections", "1"), NanoClock.SYSTEM,
+                    OpenTelemetrySdk.builder().setMeterProvider(meters).build());
+            fixture.connect().start("en", "fr");
+            assertEquals(503, WsClient.refusedStatus(fixture.http, fixture.transport.address(), Map.of()));
+            assertEquals(503, WsClient.refusedStatus(fixture.http, fixture.transport.address(), Map.of()));
+
+            long overloaded = reader.collectAllMetrics().stream()
+                    .filter(m -> m.getName().equals("fairway.websocket.upgrades.refused"))
+                    .flatMap(m -> m.getLongSumData().getPoints().stream())
+                    .filter(p -> "overloaded".equals(p.getAttributes().get(AttributeKey.stringKey("reason"))))
+                    .mapToLong(LongPointData::getValue).sum();
+            assertEquals(2, overloaded);
+        }
     }
 
     @Test

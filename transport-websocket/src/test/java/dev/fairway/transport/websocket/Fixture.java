@@ -39,11 +39,16 @@ final class Fixture implements AutoCloseable {
     }
 
     static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock) {
+        return start(scheduler, config, clock, OpenTelemetry.noop());
+    }
+
+    static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock,
+            OpenTelemetry openTelemetry) {
         Map<String, String> keys = new HashMap<>();
         keys.put("port", "0");
         keys.putAll(config);
         TransportContext context = new TransportContext(PluginConfig.of(Settings.PREFIX, keys), scheduler,
-                OpenTelemetry.noop(), () -> Map.of("queue", Map.of("maxConcurrent", 4), "version", "test"));
+                openTelemetry, () -> Map.of("queue", Map.of("maxConcurrent", 4), "version", "test"));
         WebSocketTransport transport = WebSocketTransport.create(context, clock);
         transport.start();
         return new Fixture(scheduler, transport);

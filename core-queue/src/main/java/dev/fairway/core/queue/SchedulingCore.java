@@ -63,6 +63,12 @@ final class SchedulingCore {
     static final long CONCURRENCY_RECHECK_NANOS = 20_000_000L;
     /** How long a session waits when the rate limiter threw instead of answering. */
     static final long LIMITER_ERROR_WAIT_NANOS = 100_000_000L;
+    /**
+     * The longest a session waits on one rate-limiter refusal before asking again. Without it, a refusal
+     * that said 60 s (a calibration from the provider's headers held the window full) left a closed
+     * session's last finals unasked for a minute after the window had room again.
+     */
+    static final long MAX_REFUSAL_WAIT_NANOS = 3_000_000_000L;
 
     private static final SubmitOutcome CLOSED_OUTCOME =
             SubmitOutcome.refused(SubmitOutcome.Status.CLOSED, "the session or the scheduler is closed");
@@ -643,7 +649,9 @@ final class SchedulingCore {
                 }
                 s.turnStarted = false;
                 s.blocked = true;
-                s.blockedUntil = now + Permits.waitNanos(ratePermit);
+                // A refusal's wait is the limiter's estimate; room can come sooner (others stop contending,
+                // a calibration leaves), so a session with work asks again after at most a few seconds.
+                s.blockedUntil = now + Math.min(Permits.waitNanos(ratePermit), MAX_REFUSAL_WAIT_NANOS);
                 place(s, now);
                 return NEXT_SESSION;
             }

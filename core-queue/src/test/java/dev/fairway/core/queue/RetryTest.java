@@ -196,6 +196,26 @@ class RetryTest {
     }
 
     @Test
+    void aLongRefusalIsAskedAgainAfterAtMostThreeSeconds() {
+        // A limiter's wait is an estimate: here it says a minute, but has room again after 2 s. The
+        // final is asked for again after at most 3 s, not a minute later.
+        ScriptedProvider provider = new ScriptedProvider();
+        try (Harness h = Harness.direct(provider)) {
+            Harness.Client a = h.open("a");
+            h.limiter.refuse(SessionId.of("a"), Duration.ofSeconds(60).toNanos());
+            a.fin(1, "from a");
+            h.scheduler.pump();
+            assertEquals(SchedulingCore.MAX_REFUSAL_WAIT_NANOS, h.scheduler.nextWakeAt() - h.clock.nanoTime());
+            h.clock.advance(Duration.ofSeconds(2));
+            h.limiter.grant(SessionId.of("a"));
+            h.runUntilIdle();
+
+            Translation t = a.listener().translations().get(0);
+            assertEquals(Duration.ofSeconds(3), t.latency().limiterWait());
+        }
+    }
+
+    @Test
     void brokenLimiterDelaysOnlyTheSessionItFailedFor() {
         ScriptedProvider provider = new ScriptedProvider();
         try (Harness h = Harness.direct(provider)) {

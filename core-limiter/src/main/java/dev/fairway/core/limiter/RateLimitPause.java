@@ -52,11 +52,7 @@ public final class RateLimitPause {
     public static RateLimitPause create(Duration maxRetryAfter, Duration backoffMin, Duration backoffMax,
             RandomGenerator random) {
         checkMaxRetryAfter(maxRetryAfter);
-        positive("backoff min", backoffMin);
-        positive("backoff max", backoffMax);
-        if (backoffMax.compareTo(backoffMin) < 0) {
-            throw new IllegalArgumentException("backoff max must be >= min, was " + backoffMax + " < " + backoffMin);
-        }
+        checkBackoff(backoffMin, backoffMax);
         if (random == null) {
             throw new IllegalArgumentException("random must not be null");
         }
@@ -121,6 +117,21 @@ public final class RateLimitPause {
                     + MAX_MAX_RETRY_AFTER + ", was " + value);
         }
         return value;
+    }
+
+    /**
+     * Checks a back-off range, for the builders of the limiters that use this policy.
+     *
+     * @param min the back-off after the first 429 without a retry-after
+     * @param max the longest back-off
+     * @throws IllegalArgumentException when either is null or not positive, or {@code max < min}
+     */
+    public static void checkBackoff(Duration min, Duration max) {
+        positive("backoff min", min);
+        positive("backoff max", max);
+        if (max.compareTo(min) < 0) {
+            throw new IllegalArgumentException("backoff max must be >= min, was " + max + " < " + min);
+        }
     }
 
     private static void positive(String field, Duration value) {

@@ -2038,11 +2038,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
          * @return this builder
          */
         public Builder backoff(Duration min, Duration max) {
-            positive("backoff min", min);
-            positive("backoff max", max);
-            if (max.compareTo(min) < 0) {
-                throw new IllegalArgumentException("backoff max must be >= min, was " + max + " < " + min);
-            }
+            RateLimitPause.checkBackoff(min, max);
             backoffMin = min;
             backoffMax = max;
             return this;

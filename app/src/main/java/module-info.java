@@ -40,10 +40,14 @@ module dev.fairway.app {
     requires io.opentelemetry.sdk.autoconfigure.spi;
 
     requires java.logging;
+    // The overload probe reads the heap after each garbage collection from the JDK's GC notifications.
+    requires java.management;
+    requires jdk.management;
 
     // Micronaut instantiates the generated bean definitions reflectively: bean packages are exported.
     exports dev.fairway.app.config;
     exports dev.fairway.app.wiring;
+    exports dev.fairway.app.overload;
     // picocli sets the annotated option fields reflectively.
     opens dev.fairway.app.cli to info.picocli;
 

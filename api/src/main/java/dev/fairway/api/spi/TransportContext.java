@@ -14,12 +14,14 @@ import java.util.function.Supplier;
  * @param openTelemetry the application's OpenTelemetry (a no-op one when tracing is off)
  * @param status supplies the JSON-ready status document (queue status and limiter stats) for a
  *     status endpoint; nested maps, lists, strings, numbers and booleans only
+ * @param admission whether a new session is welcome now (asked at each session handshake)
  */
 public record TransportContext(
         PluginConfig config,
         TranslationScheduler scheduler,
         OpenTelemetry openTelemetry,
-        Supplier<Object> status) {
+        Supplier<Object> status,
+        Admission admission) {
 
     /** Validates every field. */
     public TransportContext {
@@ -27,5 +29,19 @@ public record TransportContext(
         Objects.requireNonNull(scheduler, "scheduler");
         Objects.requireNonNull(openTelemetry, "openTelemetry");
         Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(admission, "admission");
+    }
+
+    /**
+     * A context that admits every session ({@link Admission#OPEN}).
+     *
+     * @param config the transport's own keys
+     * @param scheduler the scheduler to open sessions with
+     * @param openTelemetry the application's OpenTelemetry
+     * @param status supplies the status document
+     */
+    public TransportContext(PluginConfig config, TranslationScheduler scheduler, OpenTelemetry openTelemetry,
+            Supplier<Object> status) {
+        this(config, scheduler, openTelemetry, status, Admission.OPEN);
     }
 }

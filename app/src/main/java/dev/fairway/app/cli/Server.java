@@ -1,12 +1,16 @@
 package dev.fairway.app.cli;
 
 import dev.fairway.api.TranslationScheduler;
+import dev.fairway.api.spi.Admission;
 import dev.fairway.api.spi.Transport;
 import dev.fairway.api.spi.TransportContext;
 import dev.fairway.api.spi.TransportFactory;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.FairwayConfig;
 import dev.fairway.app.config.StartupException;
+import dev.fairway.app.overload.OverloadMonitor;
+import dev.fairway.app.overload.OverloadProbe;
+import dev.fairway.app.overload.QueueWaitTap;
 import dev.fairway.app.wiring.Plugins;
 import dev.fairway.app.wiring.StatusDocument;
 import dev.fairway.app.wiring.Wiring;
@@ -14,7 +18,8 @@ import io.opentelemetry.api.OpenTelemetry;
 
 /**
  * The parts of a running server, shared by {@code serve} and {@code load --embedded}: the transport
- * that {@code fairway.transport} names, built over the scheduler bean with the status document.
+ * that {@code fairway.transport} names, built over the scheduler bean with the status document and, when a
+ * {@code fairway.overload.*} threshold is on, the overload monitor as its admission control.
  *
  * @param providerName the configured provider
  * @param transportName the configured transport
@@ -39,8 +44,16 @@ record Server(String providerName, String transportName, TranslationScheduler sc
         TranslationScheduler scheduler = wiring.findBean(TranslationScheduler.class).orElseThrow(() ->
                 new StartupException("no TranslationScheduler is wired: the core-queue module provides it"));
         StatusDocument status = wiring.bean(StatusDocument.class);
-        Transport transport = factory.create(new TransportContext(config.transport(transportName), scheduler,
-                wiring.bean(OpenTelemetry.class), status::document));
+        OverloadMonitor overload = wiring.bean(OverloadMonitor.class);
+        Admission admission = Admission.OPEN;
+        TranslationScheduler served = scheduler;
+        if (overload.settings().enabled()) {
+            wiring.bean(OverloadProbe.class);
+            admission = overload;
+            served = new QueueWaitTap(scheduler, overload);
+        }
+        Transport transport = factory.create(new TransportContext(config.transport(transportName), served,
+                wiring.bean(OpenTelemetry.class), status::document, admission));
         return new Server(providerName, transportName, scheduler, transport);
     }
 }

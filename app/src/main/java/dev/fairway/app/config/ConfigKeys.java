@@ -195,6 +195,25 @@ public final class ConfigKeys {
                     + " then each final still unanswered gets `failed` (reason `shutdown`)"
                     + " and each client a 1001 close frame.");
 
+    /** Sustained scheduling lag past which new sessions are refused. */
+    public static final ConfigKey<Duration> OVERLOAD_SCHEDULING_LAG = ConfigKey.duration(
+            "fairway.overload.scheduling-lag", Duration.ofMillis(250), Duration.ZERO, Duration.ofMinutes(1),
+            "New sessions are refused (HTTP 503, Retry-After) while the node's threads run this late: the median,"
+                    + " over the last second, of how late a 100 ms timer fires or a new virtual thread starts"
+                    + " (0: off). Sessions already accepted keep their service.");
+
+    /** Queue wait past which new sessions are refused. */
+    public static final ConfigKey<Duration> OVERLOAD_QUEUE_WAIT = ConfigKey.duration(
+            "fairway.overload.queue-wait", Duration.ofSeconds(1), Duration.ZERO, Duration.ofMinutes(10),
+            "New sessions are refused while the 95th percentile of the time translations of the last five seconds"
+                    + " waited in the queue for their turn (limiter waits not included) is over this (0: off).");
+
+    /** Heap in use after GC past which new sessions are refused. */
+    public static final ConfigKey<Integer> OVERLOAD_HEAP_PERCENT = ConfigKey.integer(
+            "fairway.overload.heap-percent", 90, 0, 100,
+            "New sessions are refused while the heap in use after garbage collection (the lowest of the last five"
+                    + " collections) is over this percentage of the maximum heap (0: off).");
+
     /** Console log level. */
     public static final ConfigKey<String> LOG_LEVEL = ConfigKey.choice("fairway.log.level", "warn",
             List.of("error", "warn", "info", "debug", "trace"),
@@ -218,7 +237,9 @@ public final class ConfigKeys {
             CONCURRENCY_POLICY, CONCURRENCY_MAX, CONCURRENCY_MIN,
             QUEUE_MAX_CONCURRENT, QUEUE_MIN_REQUEST_INTERVAL, QUEUE_PARTIAL_STALE_AFTER, QUEUE_MAX_QUEUED_FINALS,
             QUEUE_FINAL_MAX_ATTEMPTS, QUEUE_FINAL_RETRY_DEADLINE, QUEUE_DEDUPLICATE,
-            SESSION_IDLE_TIMEOUT, SHUTDOWN_GRACE, LOG_LEVEL,
+            SESSION_IDLE_TIMEOUT, SHUTDOWN_GRACE,
+            OVERLOAD_SCHEDULING_LAG, OVERLOAD_QUEUE_WAIT, OVERLOAD_HEAP_PERCENT,
+            LOG_LEVEL,
             HTTP_PROXY);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.Histogram;
 
 import java.io.PrintWriter;
@@ -168,7 +169,7 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         return n < 0 ? "n/a" : Long.toString(n);
     }
 
-    static String percentiles(Histogram h) {
+    static String percentiles(AbstractHistogram h) {
         if (h.getTotalCount() == 0) {
             return "-";
         }
@@ -233,7 +234,7 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         return node;
     }
 
-    private static ObjectNode latencyJson(Histogram h) {
+    private static ObjectNode latencyJson(AbstractHistogram h) {
         ObjectNode n = JSON.createObjectNode();
         n.put("count", h.getTotalCount());
         if (h.getTotalCount() > 0) {

@@ -197,7 +197,7 @@ public final class LoadRun {
         progress.flush();
     }
 
-    private static String p95(org.HdrHistogram.Histogram h) {
+    private static String p95(org.HdrHistogram.AbstractHistogram h) {
         return h.getTotalCount() == 0 ? "-" : Long.toString(h.getValueAtPercentile(95) / 1000);
     }
 

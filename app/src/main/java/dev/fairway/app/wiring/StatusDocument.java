@@ -8,6 +8,7 @@ import dev.fairway.api.limit.RateLimiterStats;
 import dev.fairway.api.limit.SessionRateStats;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.app.overload.OverloadMonitor;
 import dev.fairway.core.queue.FairScheduler;
 import dev.fairway.limiter.redis.RedisRateLimiter;
 import jakarta.inject.Singleton;
@@ -21,7 +22,8 @@ import java.util.TreeMap;
  * queue status (the original's {@code getStatus()}) under {@code queue}, the limiter stats (the
  * original's {@code getRequestStats()}) under {@code limiter}, with where it keeps its windows
  * ({@code store}: {@code memory} or {@code redis}) and, for Redis, whether the node serves from its local
- * fallback share ({@code degraded}), and the concurrency limiter under {@code concurrency}.
+ * fallback share ({@code degraded}), the concurrency limiter under {@code concurrency}, and the node's
+ * saturation signals and admission state under {@code overload}.
  */
 @Singleton
 public final class StatusDocument {
@@ -30,19 +32,22 @@ public final class StatusDocument {
     private final TranslationScheduler scheduler;
     private final RateLimiter rateLimiter;
     private final ConcurrencyLimiter concurrencyLimiter;
+    private final OverloadMonitor overload;
 
     /**
      * @param config the configuration
      * @param scheduler the scheduler
      * @param rateLimiter the rate limiter
      * @param concurrencyLimiter the concurrency limiter
+     * @param overload the node's saturation signals
      */
     public StatusDocument(FairwayConfig config, TranslationScheduler scheduler, RateLimiter rateLimiter,
-            ConcurrencyLimiter concurrencyLimiter) {
+            ConcurrencyLimiter concurrencyLimiter, OverloadMonitor overload) {
         this.config = config;
         this.scheduler = scheduler;
         this.rateLimiter = rateLimiter;
         this.concurrencyLimiter = concurrencyLimiter;
+        this.overload = overload;
     }
 
     /**
@@ -77,6 +82,7 @@ public final class StatusDocument {
         concurrency.put("limit", concurrencyLimiter.limit());
         concurrency.put("inFlight", concurrencyLimiter.inFlight());
         document.put("concurrency", concurrency);
+        document.put("overload", overload.status());
         return document;
     }
 

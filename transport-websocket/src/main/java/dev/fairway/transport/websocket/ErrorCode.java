@@ -46,7 +46,10 @@ enum ErrorCode {
     FORBIDDEN,
     /** An HTTP request for a path the server does not serve (the body of an HTTP 404, never a frame). */
     NOT_FOUND,
-    /** The node holds its most connections (the body of an HTTP 503 with Retry-After, never a frame). */
+    /**
+     * The node holds its most connections or measures itself saturated (the body of an HTTP 503 with
+     * Retry-After, never a frame).
+     */
     OVERLOADED,
     /** A plain HTTP request on the WebSocket path (sent as the body of an HTTP 426, never as a frame). */
     UPGRADE_REQUIRED,

@@ -2,6 +2,8 @@ package dev.fairway.transport.websocket;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -32,8 +34,21 @@ final class TransportStats {
     final LongAdder refusedShuttingDown = new LongAdder();
     final LongAdder refusedOrigin = new LongAdder();
     final LongAdder refusedOverloaded = new LongAdder();
+    /** Upgrades refused by the application's admission control, by its reason (a handful of fixed tokens). */
+    private final ConcurrentHashMap<String, LongAdder> refusedByAdmission = new ConcurrentHashMap<>();
     final LongAdder misrouted = new LongAdder();
     private final AtomicLongArray errors = new AtomicLongArray(ErrorCode.values().length);
+
+    void refusedByAdmission(String reason) {
+        refusedByAdmission.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    /** Upgrades refused by admission control, by reason. */
+    Map<String, Long> refusedByAdmission() {
+        Map<String, Long> counts = new TreeMap<>();
+        refusedByAdmission.forEach((reason, n) -> counts.put(reason, n.sum()));
+        return counts;
+    }
 
     void error(ErrorCode code) {
         errors.incrementAndGet(code.ordinal());
@@ -76,6 +91,7 @@ final class TransportStats {
         refused.put("shuttingDown", refusedShuttingDown.sum());
         refused.put("origin", refusedOrigin.sum());
         refused.put("overloaded", refusedOverloaded.sum());
+        refused.putAll(refusedByAdmission());
         doc.put("upgradesRefused", refused);
         Map<String, Object> byCode = new LinkedHashMap<>();
         for (ErrorCode code : ErrorCode.values()) {

@@ -5,6 +5,7 @@ import dev.fairway.api.FairwayException;
 import dev.fairway.api.NanoClock;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.spi.Transport;
+import dev.fairway.api.spi.Admission;
 import dev.fairway.api.spi.TransportContext;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -196,12 +198,14 @@ public final class WebSocketTransport implements Transport {
         AttributeKey<String> reasonKey = AttributeKey.stringKey("reason");
         instruments.add(meter.counterBuilder("fairway.websocket.upgrades.refused")
                 .setDescription("Connections refused at the handshake, never upgraded (overloaded: max-connections"
-                        + " reached; shutting_down; unauthorized; origin)")
+                        + " reached; saturated: the node measured itself saturated; shutting_down; unauthorized;"
+                        + " origin)")
                 .buildWithCallback(m -> {
                     m.record(stats.refusedOverloaded.sum(), Attributes.of(reasonKey, "overloaded"));
                     m.record(stats.refusedShuttingDown.sum(), Attributes.of(reasonKey, "shutting_down"));
                     m.record(stats.refusedUnauthorized.sum(), Attributes.of(reasonKey, "unauthorized"));
                     m.record(stats.refusedOrigin.sum(), Attributes.of(reasonKey, "origin"));
+                    stats.refusedByAdmission().forEach((reason, n) -> m.record(n, Attributes.of(reasonKey, reason)));
                 }));
     }
 
@@ -432,6 +436,17 @@ public final class WebSocketTransport implements Transport {
                         "this Origin may not open sessions: see allowed-origins"));
                 return true;
             }
+            if (session) {
+                Optional<Admission.Refusal> refusal = context.admission().check();
+                if (refusal.isPresent()) {
+                    // The node measures itself saturated: refused at the door like a full node.
+                    Admission.Refusal why = refusal.get();
+                    stats.refusedByAdmission(why.reason());
+                    res.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(retryAfterSeconds(why)));
+                    json(res, callback, 503, errorDocument(ErrorCode.OVERLOADED, why.message()));
+                    return true;
+                }
+            }
             if (session && settings.maxConnections() > 0) {
                 if (!reserve()) {
                     // Refused at the door, before anything is accepted: the sessions already here keep
@@ -463,6 +478,11 @@ public final class WebSocketTransport implements Transport {
             }
             return super.handle(req, res, callback);
         }
+    }
+
+    /** A refusal's {@code Retry-After} in whole seconds, rounded up. */
+    private static long retryAfterSeconds(Admission.Refusal why) {
+        return Math.max(1, (why.retryAfter().toMillis() + 999) / 1000);
     }
 
     /** Whether {@code max-connections} is set and reached. */
@@ -504,6 +524,10 @@ public final class WebSocketTransport implements Transport {
                     json(res, callback, 503, Map.of("status", "NOT_READY", "reason", "shutting-down"));
                 } else if (full()) {
                     json(res, callback, 503, Map.of("status", "NOT_READY", "reason", "max-connections"));
+                } else if (context.admission().check().orElse(null) instanceof Admission.Refusal why) {
+                    res.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(retryAfterSeconds(why)));
+                    json(res, callback, 503, Map.of("status", "NOT_READY", "reason", why.reason(),
+                            "message", why.message()));
                 } else {
                     json(res, callback, 200, Map.of("status", "READY"));
                 }

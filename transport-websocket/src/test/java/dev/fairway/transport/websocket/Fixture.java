@@ -2,6 +2,7 @@ package dev.fairway.transport.websocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fairway.api.NanoClock;
+import dev.fairway.api.spi.Admission;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.TransportContext;
 import io.opentelemetry.api.OpenTelemetry;
@@ -44,11 +45,16 @@ final class Fixture implements AutoCloseable {
 
     static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock,
             OpenTelemetry openTelemetry) {
+        return start(scheduler, config, clock, openTelemetry, Admission.OPEN);
+    }
+
+    static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock,
+            OpenTelemetry openTelemetry, Admission admission) {
         Map<String, String> keys = new HashMap<>();
         keys.put("port", "0");
         keys.putAll(config);
         TransportContext context = new TransportContext(PluginConfig.of(Settings.PREFIX, keys), scheduler,
-                openTelemetry, () -> Map.of("queue", Map.of("maxConcurrent", 4), "version", "test"));
+                openTelemetry, () -> Map.of("queue", Map.of("maxConcurrent", 4), "version", "test"), admission);
         WebSocketTransport transport = WebSocketTransport.create(context, clock);
         transport.start();
         return new Fixture(scheduler, transport);

@@ -205,7 +205,7 @@ public final class ConfigKeys {
     /** Queue wait past which new sessions are refused. */
     public static final ConfigKey<Duration> OVERLOAD_QUEUE_WAIT = ConfigKey.duration(
             "fairway.overload.queue-wait", Duration.ofSeconds(1), Duration.ZERO, Duration.ofMinutes(10),
-            "New sessions are refused while the 95th percentile of the time translations of the last five seconds"
+            "New sessions are refused while the 95th percentile of the time translations of the last three seconds"
                     + " waited in the queue for their turn (limiter waits not included) is over this (0: off).");
 
     /** Heap in use after GC past which new sessions are refused. */

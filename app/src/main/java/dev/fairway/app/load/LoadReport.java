@@ -137,6 +137,13 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         long rateLimited = serverNumber("/queue/rateLimitedResponses");
         out.printf(Locale.ROOT, "server     dropped stale %s, superseded %s, 429s from the provider %s%n",
                 known(stale), known(superseded), known(rateLimited));
+        if (total(SessionStats.Snapshot::finalsLost) > 0) {
+            // Where the lost finals are: still queued or at the provider when the drain ended (the node took more
+            // than it could serve in time), or nowhere (dropped).
+            out.printf(Locale.ROOT, "lost at   the end of the drain the server still had %s segment(s) queued and %s call(s)"
+                    + " in flight%n", known(serverNumber("/queue/queueLength")),
+                    known(serverNumber("/queue/activeRequests")));
+        }
         Map<String, Long> errors = errors();
         long failed = rows.stream().filter(r -> r.failure() != null).count();
         long refused = rows.stream().filter(r -> r.refusal() != null).count();

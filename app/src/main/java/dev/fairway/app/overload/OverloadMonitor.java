@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -20,6 +21,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A signal turns saturated above its threshold and clears only below 80% of it (the heap: 5 points below),
  * so a node near a threshold does not flap between admitting and refusing. While any signal is saturated,
  * {@link #check()} refuses new sessions with a message naming the signal, its value and its threshold.
+ * When the last signal clears, the node does not open its door at once to every client waiting to retry
+ * (they would saturate it again before any signal could tell): it admits one session in the first probe
+ * interval and twice as many in each next one, like TCP's slow start, until the door is open again
+ * (after {@link #RECOVERY_TICKS} intervals, about 1.6 s). Sessions refused meanwhile get reason
+ * {@code saturated} too, with a message saying the node is recovering.
  *
  * <p>Thread-safe: recording is wait-free ({@link Recorder}), the rest runs on the probe's thread under a lock
  * held for a few steps, and {@link #check()} reads one volatile field.
@@ -32,13 +38,17 @@ public final class OverloadMonitor implements Admission {
     /** Lag samples in the median (one second at the probe's 100 ms). */
     static final int LAG_SAMPLES = 10;
     /** One-second intervals of queue waits in the percentile. */
-    static final int QUEUE_WAIT_INTERVALS = 5;
+    static final int QUEUE_WAIT_INTERVALS = 3;
     /** Fewer translations than this in the window say nothing about the queue. */
     public static final long QUEUE_WAIT_MIN_SAMPLES = 20;
     /** Collections whose lowest heap after GC is the heap signal. */
     static final int HEAP_SAMPLES = 5;
 
+    /** Probe intervals of slow start after saturation: 2^16 sessions may pass in the last one. */
+    static final int RECOVERY_TICKS = 16;
+
     private static final long MAX_MICROS = Duration.ofMinutes(10).toNanos() / 1000;
+    private static final long OPEN = Long.MAX_VALUE;
 
     private final OverloadSettings settings;
     private final Recorder queueWaits = new Recorder(MAX_MICROS, 2);
@@ -57,6 +67,11 @@ public final class OverloadMonitor implements Admission {
     private boolean heapOver;
     private volatile Signals signals = new Signals(0, 0, 0, 0, false, false, false);
     private volatile Optional<Refusal> refusal = Optional.empty();
+    /** Sessions that may still pass in this probe interval ({@link #OPEN}: no limit). */
+    private final AtomicLong admissions = new AtomicLong(OPEN);
+    /** Probe intervals since the last saturated one, while recovering; -1 when open. */
+    private int recoveryTick = -1;
+    private Refusal recovering;
 
     /**
      * @param settings the thresholds
@@ -72,7 +87,21 @@ public final class OverloadMonitor implements Admission {
 
     @Override
     public Optional<Refusal> check() {
-        return refusal;
+        Optional<Refusal> saturated = refusal;
+        if (saturated.isPresent()) {
+            return saturated;
+        }
+        long left = admissions.get();
+        while (left != OPEN) {
+            if (left <= 0) {
+                return Optional.of(recovering);
+            }
+            if (admissions.compareAndSet(left, left - 1)) {
+                return Optional.empty();
+            }
+            left = admissions.get();
+        }
+        return Optional.empty();
     }
 
     /**
@@ -152,7 +181,42 @@ public final class OverloadMonitor implements Admission {
             }
             Signals now = new Signals(lagMicros, queueP95Micros, heap, queueSamples(), lagOver, queueOver, heapOver);
             signals = now;
-            refusal = now.saturated() ? Optional.of(refusalFor(now)) : Optional.empty();
+            if (now.saturated()) {
+                refusal = Optional.of(refusalFor(now));
+                recoveryTick = 0;
+                admissions.set(0);
+            } else {
+                refusal = Optional.empty();
+                recover();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Slow start after saturation: 1, 2, 4 ... sessions per probe interval, then open. Lock held. */
+    private void recover() {
+        if (recoveryTick < 0) {
+            return;
+        }
+        if (recoveryTick >= RECOVERY_TICKS) {
+            recoveryTick = -1;
+            admissions.set(OPEN);
+            return;
+        }
+        if (recovering == null) {
+            recovering = new Refusal(REASON, "this node is recovering from saturation and admits new sessions"
+                    + " gradually: try again later or another node", settings.retryAfter());
+        }
+        admissions.set(1L << recoveryTick);
+        recoveryTick++;
+    }
+
+    /** Whether the node is admitting gradually after saturation. */
+    public boolean recovering() {
+        lock.lock();
+        try {
+            return recoveryTick >= 0 && refusal.isEmpty();
         } finally {
             lock.unlock();
         }
@@ -172,6 +236,7 @@ public final class OverloadMonitor implements Admission {
         Signals s = signals;
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("saturated", s.saturated());
+        doc.put("recovering", recovering());
         refusal.ifPresent(r -> doc.put("refusing", r.message()));
         doc.put("schedulingLag", signal(s.lagMicros() / 1000.0, settings.schedulingLag().toMillis(), s.lagOver()));
         Map<String, Object> queue = signal(s.queueWaitP95Micros() / 1000.0, settings.queueWait().toMillis(),
@@ -271,7 +336,7 @@ public final class OverloadMonitor implements Admission {
      * The signals at one evaluation.
      *
      * @param lagMicros median scheduling lag of the last second, microseconds
-     * @param queueWaitP95Micros 95th percentile queue wait of the last five seconds (0 with too few samples)
+     * @param queueWaitP95Micros 95th percentile queue wait of the last three seconds (0 with too few samples)
      * @param heapPercent lowest heap after GC of the last collections, percent of the maximum
      * @param queueSamples translations in the queue-wait window
      * @param lagOver whether the lag is saturated

@@ -8,7 +8,7 @@ import java.util.Objects;
  *
  * @param schedulingLag the sustained lag (median of the last second's samples) of the node's threads: how
  *     late a timer fires or a new virtual thread starts
- * @param queueWait the 95th percentile, over the last five seconds, of the time delivered translations waited
+ * @param queueWait the 95th percentile, over the last three seconds, of the time delivered translations waited
  *     in the queue for their turn (limiter waits not included)
  * @param heapPercent the heap in use after garbage collection, in percent of the maximum heap (the lowest of
  *     the last five collections)

@@ -43,7 +43,7 @@ public class OverloadBeans {
                 .setDescription("Median lag of the node's threads over the last second")
                 .buildWithCallback(m -> m.record(monitor.signals().lagMicros() / 1000.0));
         meter.gaugeBuilder("fairway.overload.queue_wait.p95").setUnit("ms")
-                .setDescription("95th percentile queue wait of translations of the last five seconds")
+                .setDescription("95th percentile queue wait of translations of the last three seconds")
                 .buildWithCallback(m -> m.record(monitor.signals().queueWaitP95Micros() / 1000.0));
         meter.gaugeBuilder("fairway.overload.heap_after_gc").setUnit("%")
                 .setDescription("Heap in use after garbage collection, percent of the maximum heap")

@@ -89,18 +89,18 @@ class OverloadMonitorTest {
 
         // Quick translations in the next seconds, then the slow ones leave the window.
         for (int second = 0; second < OverloadMonitor.QUEUE_WAIT_INTERVALS - 1; second++) {
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < 300; i++) {
                 monitor.queueWait(ms(10));
             }
             monitor.rollQueueWaits();
         }
         monitor.evaluate();
-        assertTrue(monitor.check().isEmpty(), "p95 of 400 quick and 20 slow waits is quick");
-        for (int i = 0; i < 5; i++) {
+        assertTrue(monitor.check().isEmpty(), "p95 of 600 quick and 20 slow waits is quick");
+        for (int i = 0; i < OverloadMonitor.QUEUE_WAIT_INTERVALS; i++) {
             monitor.rollQueueWaits();
         }
         monitor.evaluate();
-        assertEquals(0, monitor.signals().queueSamples(), "five empty seconds: nothing left in the window");
+        assertEquals(0, monitor.signals().queueSamples(), "three empty seconds: nothing left in the window");
     }
 
     @Test
@@ -148,6 +148,59 @@ class OverloadMonitorTest {
         assertTrue(message.contains("heap after GC 60% over 50%"), message);
         assertEquals(true, monitor.status().get("saturated"));
         assertEquals(message, monitor.status().get("refusing"));
+    }
+
+    @Test
+    void afterSaturationTheDoorOpensGraduallyLikeSlowStart() {
+        OverloadMonitor monitor = new OverloadMonitor(new OverloadSettings(Duration.ofMillis(100), Duration.ZERO,
+                0, RETRY));
+        lag(monitor, 300);
+        assertTrue(monitor.check().isPresent());
+
+        for (int tick = 0; tick < OverloadMonitor.RECOVERY_TICKS; tick++) {
+            lag(monitor, 1);
+            assertTrue(monitor.recovering());
+            assertEquals(true, monitor.status().get("recovering"));
+            long admitted = 0;
+            while (monitor.check().isEmpty()) {
+                admitted++;
+            }
+            assertEquals(1L << tick, admitted, "probe interval " + tick);
+            Admission.Refusal refusal = monitor.check().orElseThrow();
+            assertEquals(OverloadMonitor.REASON, refusal.reason());
+            assertTrue(refusal.message().contains("recovering"), refusal.message());
+        }
+        lag(monitor, 1);
+        assertFalse(monitor.recovering());
+        for (int i = 0; i < 1_000_000; i++) {
+            assertTrue(monitor.check().isEmpty(), "open again");
+        }
+    }
+
+    @Test
+    void saturationDuringRecoveryStartsItOver() {
+        OverloadMonitor monitor = new OverloadMonitor(new OverloadSettings(Duration.ofMillis(100), Duration.ZERO,
+                0, RETRY));
+        lag(monitor, 300);
+        for (int tick = 0; tick < 5; tick++) {
+            lag(monitor, 1);
+        }
+        lag(monitor, 300);
+        assertTrue(monitor.check().orElseThrow().message().contains("scheduling lag"));
+        lag(monitor, 1);
+        assertTrue(monitor.check().isEmpty());
+        assertTrue(monitor.check().isPresent(), "one session in the first interval again");
+    }
+
+    @Test
+    void aNodeThatWasNeverSaturatedHasNoRampToClimb() {
+        OverloadMonitor monitor = new OverloadMonitor(new OverloadSettings(Duration.ofMillis(100), Duration.ZERO,
+                0, RETRY));
+        lag(monitor, 1);
+        assertFalse(monitor.recovering());
+        for (int i = 0; i < 10_000; i++) {
+            assertTrue(monitor.check().isEmpty());
+        }
     }
 
     @Test

@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * One application configuration key: its name, type, default, allowed values and meaning, and how
- * to read and validate it. Keys are declared once, in {@link ConfigKeys}; the README's table is
- * generated from them.
+ * to read and validate it. Keys are declared once, in {@link ConfigKeys}; the configuration reference
+ * ({@link ConfigurationReference}) is generated from them.
  *
  * @param <T> the type of the key's value
  */
@@ -76,7 +76,7 @@ public final class ConfigKey<T> {
      * @param defaultValue used when no source sets it
      * @param min smallest allowed
      * @param max largest allowed
-     * @param meaning one sentence for the README
+     * @param meaning one or two sentences for the configuration reference
      * @return the key
      */
     public static ConfigKey<Integer> integer(String name, int defaultValue, int min, int max, String meaning) {
@@ -92,7 +92,7 @@ public final class ConfigKey<T> {
      * @param defaultValue used when no source sets it
      * @param min smallest allowed
      * @param max largest allowed
-     * @param meaning one sentence for the README
+     * @param meaning one or two sentences for the configuration reference
      * @return the key
      */
     public static ConfigKey<Long> longInteger(String name, long defaultValue, long min, long max, String meaning) {
@@ -108,7 +108,7 @@ public final class ConfigKey<T> {
      * @param defaultValue used when no source sets it
      * @param min shortest allowed
      * @param max longest allowed
-     * @param meaning one sentence for the README
+     * @param meaning one or two sentences for the configuration reference
      * @return the key
      */
     public static ConfigKey<Duration> duration(String name, Duration defaultValue, Duration min, Duration max,
@@ -124,7 +124,7 @@ public final class ConfigKey<T> {
      *
      * @param name the full key
      * @param defaultValue used when no source sets it
-     * @param meaning one sentence for the README
+     * @param meaning one or two sentences for the configuration reference
      * @return the key
      */
     public static ConfigKey<Boolean> bool(String name, boolean defaultValue, String meaning) {
@@ -137,8 +137,8 @@ public final class ConfigKey<T> {
      *
      * @param name the full key
      * @param defaultValue used when no source sets it
-     * @param choices the allowed values, lower case, in the order the README lists them
-     * @param meaning one sentence for the README
+     * @param choices the allowed values, lower case, in the order the reference lists them
+     * @param meaning one or two sentences for the configuration reference
      * @return the key
      */
     public static ConfigKey<String> choice(String name, String defaultValue, List<String> choices, String meaning) {
@@ -154,8 +154,8 @@ public final class ConfigKey<T> {
      * @param name the full key
      * @param defaultValue used when no source sets it
      * @param pattern what a value must match, entirely
-     * @param allowed what the README says is allowed
-     * @param meaning one sentence for the README
+     * @param allowed what the reference says is allowed
+     * @param meaning one or two sentences for the configuration reference
      * @return the key
      */
     public static ConfigKey<String> text(String name, String defaultValue, Pattern pattern, String allowed,
@@ -178,8 +178,8 @@ public final class ConfigKey<T> {
      *
      * @param name the full key
      * @param defaultValue used when no source sets it
-     * @param allowed what the README says is allowed
-     * @param meaning one sentence for the README
+     * @param allowed what the reference says is allowed
+     * @param meaning one or two sentences for the configuration reference
      * @return the key
      */
     public static ConfigKey<String> pluginName(String name, String defaultValue, String allowed, String meaning) {
@@ -219,7 +219,7 @@ public final class ConfigKey<T> {
     }
 
     /**
-     * The type, as the README names it.
+     * The type, as the reference names it.
      *
      * @return {@code integer}, {@code duration}, {@code boolean}, {@code choice}, {@code name} or {@code text}
      */

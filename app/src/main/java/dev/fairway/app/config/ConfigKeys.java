@@ -16,9 +16,8 @@ import java.util.stream.Collectors;
 
 /**
  * The registry of every application configuration key: name, type, default, allowed values and
- * meaning, in one place. The README's configuration table is generated from it
- * ({@link #markdownTable()}, or {@code fairway config --markdown}) and a test checks that the two
- * agree.
+ * meaning, in one place. The configuration reference, {@code docs/configuration.md}, is generated
+ * from it ({@link ConfigurationReference}) and a test checks that the two agree.
  *
  * <p>Keys of plugins are not listed here: each plugin reads its own keys under
  * {@value #PROVIDER_PREFIX}{@code <name>.} or {@value #TRANSPORT_PREFIX}{@code <name>.} and
@@ -228,7 +227,7 @@ public final class ConfigKeys {
                     + " none: always direct; a URL: http and https through it, NO_PROXY still applies."
                     + " Loopback is never proxied; credentials in a proxy URL are never shown nor sent.");
 
-    /** Every key, in the order of the README's table. */
+    /** Every key, in the order of the configuration reference. */
     public static final List<ConfigKey<?>> ALL = List.of(
             PROVIDER, TRANSPORT,
             LIMITER_RPM, LIMITER_TPM, LIMITER_INPUT_TPM, LIMITER_OUTPUT_TPM, LIMITER_POLICY, LIMITER_MAX_RETRY_AFTER,
@@ -278,18 +277,15 @@ public final class ConfigKeys {
     }
 
     /**
-     * The README's configuration table, in Markdown.
+     * Every key in one Markdown table, with the rows of the configuration reference
+     * ({@link ConfigurationReference}, which groups them under headings).
      *
      * @return the table, one row per key, ending with a newline
      */
     public static String markdownTable() {
-        StringBuilder table = new StringBuilder()
-                .append("| key | environment variable | type | default | allowed | meaning |\n")
-                .append("|---|---|---|---|---|---|\n");
+        StringBuilder table = new StringBuilder(ConfigurationReference.TABLE_HEADER);
         for (ConfigKey<?> key : ALL) {
-            table.append("| `").append(key.name()).append("` | `").append(key.envVar()).append("` | ")
-                    .append(key.type()).append(" | `").append(key.defaultText()).append("` | ")
-                    .append(key.allowed()).append(" | ").append(key.meaning()).append(" |\n");
+            table.append(ConfigurationReference.row(key));
         }
         return table.toString();
     }

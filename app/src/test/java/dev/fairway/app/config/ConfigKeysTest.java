@@ -2,9 +2,6 @@ package dev.fairway.app.config;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -38,16 +35,5 @@ class ConfigKeysTest {
         assertTrue(ConfigKeys.isPluginKey("fairway.transport.websocket.port"));
         assertFalse(ConfigKeys.isPluginKey("fairway.provider"));
         assertFalse(ConfigKeys.isPluginKey("fairway.queue.max-concurrent"));
-    }
-
-    @Test
-    void readmeTablesAreTheOneGeneratedFromTheRegistry() throws IOException {
-        // Surefire runs in the module's directory; regenerate with `fairway config --markdown`.
-        for (Path path : new Path[] {Path.of("README.md"), Path.of("..", "README.md")}) {
-            String readme = Files.readString(path);
-
-            assertTrue(readme.contains(ConfigKeys.markdownTable()),
-                    path + "'s configuration table differs from ConfigKeys; expected:\n" + ConfigKeys.markdownTable());
-        }
     }
 }

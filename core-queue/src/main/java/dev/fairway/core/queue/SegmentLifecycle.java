@@ -2,7 +2,6 @@ package dev.fairway.core.queue;
 
 import dev.fairway.api.FailureReason;
 import dev.fairway.api.NanoClock;
-import dev.fairway.api.RateLimitedException;
 import dev.fairway.api.SegmentFailure;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.SubmitOutcome;
@@ -63,6 +62,7 @@ final class SegmentLifecycle {
     private final SchedulerLifetime lifetime;
     private final Outcomes outcomes;
     private final SessionTurn turn;
+    private final CallAccounting accounting;
 
     SegmentLifecycle(Settings settings, RateLimiter rateLimiter, ConcurrencyLimiter concurrencyLimiter,
             Tracing tracing, boolean inlineDispatch, Call.Runner runner) {
@@ -77,6 +77,7 @@ final class SegmentLifecycle {
         this.outcomes = new Outcomes(settings, counters, lifetime, ring, calls, rateLimiter, tracing);
         this.turn = new SessionTurn(settings, ring, calls, outcomes, counters, rateLimiter, concurrencyLimiter,
                 runner);
+        this.accounting = new CallAccounting(rateLimiter, concurrencyLimiter, counters);
     }
 
     // ---------------------------------------------------------------- sessions
@@ -275,13 +276,16 @@ final class SegmentLifecycle {
      * is given and dispatching is inline, runs a dispatch pass into it with the call's slot.
      *
      * @param reachedProvider whether the provider was called (for the rate limiter's refund)
-     * @param next the pass this worker runs next, or null (the thread is no worker)
+     * @param next the pass this worker runs next, or null (the thread is no worker); unused unless
+     *     dispatching is inline
      * @return whether the call had been cancelled (its thread may carry our interrupt)
      */
     boolean complete(Call call, TranslationResult result, Throwable error, boolean reachedProvider, long now,
             Dispatch next, Deliveries out) {
-        ConcurrencyLimiter.Outcome outcome = accountRate(call, result, error, reachedProvider);
-        accountConcurrency(call, outcome, next);
+        ConcurrencyLimiter.Outcome outcome = accounting.rate(call, result, error, reachedProvider);
+        // Only with inline dispatch does the worker run a pass with this call's slot and a new permit.
+        Dispatch pass = inlineDispatch ? next : null;
+        accounting.concurrency(call, outcome, pass);
         boolean cancelled;
         Segment[] waiters;
         synchronized (call) {
@@ -292,7 +296,7 @@ final class SegmentLifecycle {
         }
         calls.unregister(call);
         // A worker that runs a pass next keeps the call's slot for it (see dispatch); else it is freed now.
-        boolean keepSlot = inlineDispatch && next != null && !ring.isClosed();
+        boolean keepSlot = pass != null && !ring.isClosed();
         if (!keepSlot) {
             calls.releaseSlots(1);
         }
@@ -316,60 +320,15 @@ final class SegmentLifecycle {
         } finally {
             // Even if handling an outcome failed (a bug), the slot and the permit go on or go back.
             if (keepSlot) {
-                next.heldSlots++;
-                dispatch(now, next, out);
-            } else if (next != null && next.concurrencyPermit != ConcurrencyLimiter.NO_PERMIT) {
-                turn.releaseConcurrency(next.concurrencyPermit);
-                next.concurrencyPermit = ConcurrencyLimiter.NO_PERMIT;
+                pass.heldSlots++;
+                dispatch(now, pass, out);
+            } else if (pass != null && pass.concurrencyPermit != ConcurrencyLimiter.NO_PERMIT) {
+                turn.releaseConcurrency(pass.concurrencyPermit);
+                pass.concurrencyPermit = ConcurrencyLimiter.NO_PERMIT;
             }
         }
         lifetime.callReturned();
         return cancelled;
-    }
-
-    /** Usage and feedback to the rate limiter; returns what the concurrency limiter is to hear. */
-    private ConcurrencyLimiter.Outcome accountRate(Call call, TranslationResult result, Throwable error,
-            boolean reachedProvider) {
-        ConcurrencyLimiter.Outcome outcome = ConcurrencyLimiter.Outcome.IGNORED;
-        try {
-            if (result != null) {
-                rateLimiter.reconcile(call.chargedSession, call.ratePermit, result.usage());
-                if (result.rateLimit().isPresent()) {
-                    rateLimiter.onFeedback(result.rateLimit());
-                }
-                outcome = ConcurrencyLimiter.Outcome.SUCCESS;
-            } else if (error instanceof RateLimitedException e) {
-                counters.rateLimitedResponses.increment();
-                // The request reached the provider, and providers such as OpenAI count refused requests
-                // against the per-minute limit: keep it counted (conservative), then pause admission.
-                rateLimiter.cancel(call.chargedSession, call.ratePermit, true);
-                rateLimiter.onRateLimited(e.feedback());
-                outcome = ConcurrencyLimiter.Outcome.RATE_LIMITED;
-            } else {
-                rateLimiter.cancel(call.chargedSession, call.ratePermit, reachedProvider);
-            }
-        } catch (RuntimeException e) {
-            FairScheduler.LOG.log(System.Logger.Level.ERROR, "the rate limiter failed to account a finished call", e);
-        }
-        return outcome;
-    }
-
-    /**
-     * Releases the call's concurrency permit. The freed slot's next call usually starts from the
-     * worker's next pass: then this releases and takes the next permit in one step, into {@code next}
-     * (the pass gives it back if unused).
-     */
-    private void accountConcurrency(Call call, ConcurrencyLimiter.Outcome outcome, Dispatch next) {
-        try {
-            if (next != null && inlineDispatch) {
-                next.concurrencyPermit = concurrencyLimiter.releaseAndTryAcquire(call.concurrencyPermit, outcome);
-            } else {
-                concurrencyLimiter.release(call.concurrencyPermit, outcome);
-            }
-        } catch (RuntimeException e) {
-            FairScheduler.LOG.log(System.Logger.Level.ERROR, "the concurrency limiter failed to account a finished call",
-                    e);
-        }
     }
 
     // ---------------------------------------------------------------- 4. deliver

@@ -48,10 +48,8 @@ class SessionRingTest {
 
     @Test
     void stoppedTurnGoesBeforeTheRing() {
-        SessionQueue a = Segments.ready("a", 0);
-        SessionQueue b = Segments.ready("b", 0);
-        ring.reschedule(a, 0);
-        ring.reschedule(b, 0);
+        SessionQueue a = inRing("a");
+        SessionQueue b = inRing("b");
         SessionQueue first = ring.poll();
         first.where = SessionQueue.DISPATCHING;
         ring.stopTurn(first, SessionRing.NEVER);
@@ -73,9 +71,8 @@ class SessionRingTest {
 
     @Test
     void closedRingTakesNoSessionAndForgetsItsTimers() {
-        SessionQueue a = Segments.ready("a", 0);
+        SessionQueue a = inRing("a");
         SessionQueue b = Segments.ready("b", 0);
-        ring.reschedule(a, 0);
         b.blocked = true;
         b.blockedUntil = 50;
         ring.reschedule(b, 0);
@@ -98,5 +95,11 @@ class SessionRingTest {
         assertFalse(paced.paced(49));
         assertEquals(50, paced.nextDispatchAt());
         assertTrue(paced.paced(50));
+    }
+
+    private SessionQueue inRing(String id) {
+        SessionQueue s = Segments.ready(id, 0);
+        assertTrue(ring.reschedule(s, 0));
+        return s;
     }
 }

@@ -10,22 +10,28 @@ import java.util.ArrayList;
  * concurrency permits and is charged for the call, and any followers that asked for an identical
  * request while it was in flight (deduplication). Runs on a worker thread; guarded by its own monitor
  * ({@code synchronized (call)}, held for a few steps that never block: a segment joining or leaving,
- * the call ending) except for the final fields.
+ * the call completing) except for the final fields.
  */
 final class Call implements Runnable {
 
-    final FairScheduler owner;
+    /** Runs a call on the current thread: the runtime's worker body. */
+    @FunctionalInterface
+    interface Runner {
+        void run(Call call);
+    }
+
+    final Runner runner;
     final TranslationRequest request;
     final SessionId chargedSession;
     final long ratePermit;
     final long concurrencyPermit;
     final DedupKey key;
-    final Item leader;
+    final Segment leader;
     final int attempt;
 
     /** Every segment that joined, including those that left (their slots are freed when the call returns). */
-    private Item first;
-    private ArrayList<Item> more;
+    private final Segment first;
+    private ArrayList<Segment> more;
     private int joined;
     private int live;
 
@@ -34,7 +40,8 @@ final class Call implements Runnable {
      * the call's lock; read by the worker without it.
      */
     volatile boolean cancelled;
-    boolean finished;
+    /** The call returned (or was skipped) and its outcome was handed to its waiters. */
+    boolean completed;
     /**
      * The worker running the call. The worker writes it, then reads {@link #cancelled}; a cancel writes
      * {@code cancelled}, then reads it: one of them sees the other (both volatile), so a call is either
@@ -43,13 +50,13 @@ final class Call implements Runnable {
      */
     volatile Thread thread;
 
-    Call(FairScheduler owner, Item leader, long ratePermit, long concurrencyPermit, DedupKey key) {
-        this.owner = owner;
+    Call(Runner runner, Segment leader, long ratePermit, long concurrencyPermit) {
+        this.runner = runner;
         this.request = leader.request;
         this.chargedSession = leader.session.id;
         this.ratePermit = ratePermit;
         this.concurrencyPermit = concurrencyPermit;
-        this.key = key;
+        this.key = leader.key;
         this.leader = leader;
         this.attempt = leader.attempts;
         this.first = leader;
@@ -57,17 +64,17 @@ final class Call implements Runnable {
         this.live = 1;
     }
 
-    void add(Item item) {
+    void add(Segment segment) {
         if (more == null) {
             more = new ArrayList<>(2);
         }
-        more.add(item);
+        more.add(segment);
         joined++;
         live++;
     }
 
     /** A waiter leaves (superseded, closed); returns whether nobody waits any more. */
-    boolean remove(Item item) {
+    boolean leave() {
         live--;
         return live == 0;
     }
@@ -77,8 +84,8 @@ final class Call implements Runnable {
     }
 
     /** Every segment that joined, in the order they joined. */
-    Item[] waiterArray() {
-        Item[] out = new Item[joined];
+    Segment[] waiterArray() {
+        Segment[] out = new Segment[joined];
         out[0] = first;
         if (more != null) {
             for (int i = 0; i < more.size(); i++) {
@@ -98,6 +105,6 @@ final class Call implements Runnable {
 
     @Override
     public void run() {
-        owner.execute(this);
+        runner.run(this);
     }
 }

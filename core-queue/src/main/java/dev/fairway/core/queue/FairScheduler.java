@@ -1,33 +1,20 @@
 package dev.fairway.core.queue;
 
 import dev.fairway.api.NanoClock;
-import dev.fairway.api.PermanentProviderException;
-import dev.fairway.api.RateLimitedException;
-import dev.fairway.api.SegmentFailure;
-import dev.fairway.api.SegmentKind;
 import dev.fairway.api.Session;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.SessionListener;
 import dev.fairway.api.SessionOptions;
 import dev.fairway.api.SubmitOutcome;
-import dev.fairway.api.Translation;
-import dev.fairway.api.TranslationRequest;
-import dev.fairway.api.TranslationResult;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.limit.ConcurrencyLimiter;
 import dev.fairway.api.limit.RateLimiter;
 import dev.fairway.api.spi.TranslationProvider;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.OptionalInt;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -101,41 +88,17 @@ public final class FairScheduler implements TranslationScheduler {
     /** Longest cap of the wait a provider's {@code Retry-After} imposes on a retry ({@link Builder#maxRetryAfter}). */
     public static final Duration MAX_MAX_RETRY_AFTER = Duration.ofHours(1);
 
-    private final SchedulingCore core;
-    private final TranslationProvider provider;
-    private final RateLimiter rateLimiter;
-    private final ConcurrencyLimiter concurrencyLimiter;
-    private final NanoClock clock;
-    private final Clock wallClock;
-    private final Executor executor;
-    private final Tracing tracing;
-    private final Thread dispatcher;
-    private final boolean dedup;
-    private final String providerName;
-    private final String providerModel;
-    private final PermanentFailureLog permanentFailures;
+    private final SchedulerRuntime runtime;
 
     private FairScheduler(Builder b) {
-        this.provider = b.provider;
-        this.rateLimiter = b.rateLimiter;
-        this.concurrencyLimiter = b.concurrencyLimiter != null ? b.concurrencyLimiter : Unbounded.INSTANCE;
-        this.clock = b.clock;
-        this.wallClock = b.wallClock;
-        this.tracing = new Tracing(b.openTelemetry);
-        this.dedup = b.deduplicate;
         Settings settings = new Settings(b.maxConcurrent, b.minRequestInterval.toNanos(),
                 b.maxQueuedFinalsPerSession, b.maxFinalsInFlightPerSession, b.partialStaleAfter.toNanos(),
                 b.quantumTokens, b.finalMaxAttempts, b.retryInitialBackoff.toNanos(), b.retryMaxBackoff.toNanos(),
                 b.finalRetryDeadline.toNanos(), b.maxRetryAfter.toNanos(), b.deduplicate);
-        this.core = new SchedulingCore(this, settings, rateLimiter, concurrencyLimiter);
-        this.providerName = provider.name();
-        this.providerModel = provider.model();
-        this.permanentFailures = new PermanentFailureLog(b.permanentFailureLogger, b.clock);
-        if (b.executor != null) {
-            this.executor = b.executor;
-        } else {
+        Executor executor = b.executor;
+        if (executor == null) {
             ThreadFactory factory = b.threadFactory;
-            this.executor = task -> {
+            executor = task -> {
                 Thread t = factory.newThread(task);
                 if (t == null) {
                     throw new RejectedExecutionException("the thread factory refused to make a worker thread");
@@ -143,21 +106,10 @@ public final class FairScheduler implements TranslationScheduler {
                 t.start();
             };
         }
-        if (b.manualDispatch) {
-            this.dispatcher = null;
-        } else {
-            core.inlineDispatch = true;
-            this.dispatcher = b.threadFactory.newThread(this::dispatchLoop);
-            if (dispatcher == null) {
-                throw new IllegalStateException("the thread factory refused to make the dispatcher thread");
-            }
-            dispatcher.start();
-        }
-    }
-
-    /** The tracing helper; the scheduling core ends spans and records the latency metric through it. */
-    Tracing tracing() {
-        return tracing;
+        this.runtime = new SchedulerRuntime(settings, b.provider, b.rateLimiter,
+                b.concurrencyLimiter != null ? b.concurrencyLimiter : Unbounded.INSTANCE, b.clock, b.wallClock,
+                executor, new Tracing(b.openTelemetry), new PermanentFailureLog(b.permanentFailureLogger, b.clock),
+                b.manualDispatch ? null : b.threadFactory);
     }
 
     /**
@@ -176,40 +128,22 @@ public final class FairScheduler implements TranslationScheduler {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(listener, "listener");
-        SessionState s = new SessionState(core, id, options, listener);
-        core.register(s);
-        rateLimiter.openSession(id, options.weight());
-        return s;
+        return runtime.open(id, options, listener);
     }
 
     @Override
     public void shutdown() {
-        core.shutdown();
+        runtime.shutdown();
     }
 
     @Override
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        long nanos = timeout.toNanos();
-        core.lock.lock();
-        try {
-            while (!core.isTerminated()) {
-                if (nanos <= 0) {
-                    return false;
-                }
-                nanos = core.terminated.awaitNanos(nanos);
-            }
-            return true;
-        } finally {
-            core.lock.unlock();
-        }
+        return runtime.awaitTermination(timeout.toNanos());
     }
 
     @Override
     public void close() {
-        List<Object> claimed = new ArrayList<>();
-        core.closeAll(clock.nanoTime(), claimed);
-        deliver(claimed);
-        drain();
+        runtime.close();
     }
 
     /**
@@ -219,115 +153,7 @@ public final class FairScheduler implements TranslationScheduler {
      * @return the status
      */
     public SchedulerStatus status() {
-        return core.status(wallClock, clock.nanoTime());
-    }
-
-    // ---------------------------------------------------------------- sessions
-
-    /**
-     * The provider's output part of the estimate, within it, or -1 when it says none (or fails: the
-     * limiter then reserves the whole estimate in each separate budget, which is safe).
-     */
-    private int outputEstimate(SegmentKind kind, String text, int estimate) {
-        try {
-            OptionalInt output = provider.estimateOutputTokens(kind, text);
-            return output.isPresent() ? Math.max(0, Math.min(estimate, output.getAsInt())) : -1;
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "provider " + provider.name() + " failed to estimate output tokens", e);
-            return -1;
-        }
-    }
-
-    SubmitOutcome submit(SessionState s, SegmentKind kind, long sequence, String text) {
-        if (kind == null) {
-            throw new IllegalArgumentException("kind must not be null");
-        }
-        if (text == null) {
-            throw new IllegalArgumentException("text must not be null");
-        }
-        int estimate;
-        try {
-            estimate = Math.max(1, provider.estimateTokens(kind, text));
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "provider " + provider.name()
-                    + " failed to estimate tokens; using 1 token per character", e);
-            estimate = Math.max(1, text.length());
-        }
-        TranslationRequest request = new TranslationRequest(s.id, kind, sequence, text,
-                s.options.sourceLanguage(), s.options.targetLanguage(), estimate);
-        Span span = tracing.startItem(request);
-        DedupKey key = dedup ? DedupKey.of(providerName, providerModel, request) : null;
-        Item item = new Item(s, request, outputEstimate(kind, text, estimate), clock.nanoTime(), span,
-                Tracing.contextOf(span), key);
-        List<Object> claimed = new ArrayList<>(2);
-        SchedulingCore.Accepted accepted = core.submit(item, claimed);
-        SubmitOutcome outcome = accepted.outcome();
-        if (!outcome.accepted()) {
-            span.setAttribute(Tracing.OUTCOME, "refused");
-            span.end();
-            return outcome;
-        }
-        if (core.inlineDispatch && (accepted.joinable() || core.slotMayBeFree())) {
-            // A call slot is free (or the segment can join a call in flight): dispatch now, on this thread.
-            List<Call> dispatched = new ArrayList<>(2);
-            core.safeDispatch(item.acceptedAt, dispatched, ConcurrencyLimiter.NO_PERMIT, claimed);
-            launchAll(dispatched);
-        }
-        deliver(claimed);
-        return outcome;
-    }
-
-    void closeSession(SessionState s) {
-        List<Object> claimed = new ArrayList<>(2);
-        core.closeSession(s, clock.nanoTime(), claimed);
-        deliver(claimed);
-    }
-
-    // ---------------------------------------------------------------- dispatcher
-
-    private void dispatchLoop() {
-        List<Call> batch = new ArrayList<>();
-        List<Object> claimed = new ArrayList<>();
-        for (;;) {
-            if (core.dispatcherDone()) {
-                return;
-            }
-            long now = clock.nanoTime();
-            core.consumeWake(now);
-            core.safeDispatch(now, batch, ConcurrencyLimiter.NO_PERMIT, claimed);
-            launchAll(batch);
-            deliver(claimed);
-            claimed.clear();
-            core.lock.lock();
-            try {
-                if (core.dispatcherDone()) {
-                    return;
-                }
-                long at = Math.min(core.nextWakeAt, core.earliestTimer());
-                long waitFrom = clock.nanoTime();
-                if (at > waitFrom) {
-                    core.dispatcherWaiting = true;
-                    core.dispatcherDeadline = at;
-                    try {
-                        if (at == SchedulingCore.NEVER) {
-                            core.wake.await();
-                        } else {
-                            core.wake.awaitNanos(at - waitFrom);
-                        }
-                    } finally {
-                        core.dispatcherWaiting = false;
-                        core.dispatcherDeadline = SchedulingCore.NEVER;
-                    }
-                }
-            } catch (InterruptedException e) {
-                LOG.log(System.Logger.Level.WARNING, "the dispatcher thread was interrupted: dispatching stops;"
-                        + " close() the scheduler to report the finals left");
-                Thread.currentThread().interrupt();
-                return;
-            } finally {
-                core.lock.unlock();
-            }
-        }
+        return runtime.status();
     }
 
     /**
@@ -337,239 +163,12 @@ public final class FairScheduler implements TranslationScheduler {
      * @return the provider calls launched
      */
     int pump() {
-        List<Call> batch = new ArrayList<>();
-        List<Object> claimed = new ArrayList<>();
-        long now = clock.nanoTime();
-        core.consumeWake(SchedulingCore.NEVER); // any wake asked for: this pass is it
-        core.dispatch(now, batch, ConcurrencyLimiter.NO_PERMIT, claimed);
-        int launched = batch.size();
-        launchAll(batch);
-        deliver(claimed);
-        drain();
-        return launched;
+        return runtime.pump();
     }
 
-    /** When the last manual {@link #pump()} asked to be called again, or {@link SchedulingCore#NEVER}. */
+    /** When the last manual {@link #pump()} asked to be called again, or {@link SessionRing#NEVER}. */
     long nextWakeAt() {
-        core.lock.lock();
-        try {
-            return Math.min(core.nextWakeAt, core.earliestTimer());
-        } finally {
-            core.lock.unlock();
-        }
-    }
-
-    private void launchAll(List<Call> batch) {
-        for (int i = 0; i < batch.size(); i++) {
-            Call call = batch.get(i);
-            try {
-                executor.execute(call);
-            } catch (RejectedExecutionException e) {
-                LOG.log(System.Logger.Level.WARNING, "the worker executor rejected a provider call", e);
-                // Its segments are retried (finals) or reported (partials); dispatch nothing more from here.
-                finishCall(call, null, new dev.fairway.api.TransientProviderException(
-                        "the worker executor rejected the call", e), false, Next.NONE);
-            }
-        }
-        batch.clear();
-    }
-
-    // ---------------------------------------------------------------- worker
-
-    /**
-     * The body of {@link Call#run()} on a worker thread: runs the call, then, while dispatching finds
-     * more, the next call on the same thread (no new thread, no hand-off while the scheduler is busy).
-     */
-    void execute(Call first) {
-        Call call = first;
-        while (call != null) {
-            call = runOne(call);
-        }
-    }
-
-    /** Runs one provider call; returns the next call for this thread, or null. */
-    private Call runOne(Call call) {
-        call.thread = Thread.currentThread();
-        if (call.cancelled) {
-            // Superseded or closed before it started: it never reached the provider.
-            return finishCall(call, null, null, false, Next.RUN_HERE);
-        }
-        TranslationResult result = null;
-        Throwable error = null;
-        Span span = tracing.startProvider(call.leader.context, provider.name(), provider.model(), call.attempt,
-                call.waiters());
-        Context context = span.isRecording() ? call.leader.context.with(span) : call.leader.context;
-        try (Scope ignored = context.makeCurrent()) {
-            result = provider.translate(call.request);
-            if (result == null) {
-                error = new IllegalStateException("provider " + provider.name() + " returned no result");
-            }
-        } catch (InterruptedException | RuntimeException e) {
-            error = e;
-        } catch (Error e) {
-            finishCall(call, null, e, true, Next.LAUNCH);
-            throw e;
-        } finally {
-            if (error != null) {
-                Tracing.providerError(span, error);
-            } else if (result != null) {
-                Tracing.providerResult(span, result);
-            }
-            span.end();
-        }
-        return finishCall(call, result, error, true, Next.RUN_HERE);
-    }
-
-    /** What a finished call's thread does next. */
-    private enum Next {
-        /** Dispatch, and run the first call dispatched on this thread. */
-        RUN_HERE,
-        /** Dispatch, and launch every call dispatched on the executor. */
-        LAUNCH,
-        /** Nothing: the thread is not a worker (the executor rejected the call). */
-        NONE
-    }
-
-    /**
-     * Accounts a call with the limiters, lets the core hand its outcome to the waiting segments and
-     * dispatch what the freed capacity allows (one lock), launches that, and delivers.
-     *
-     * @param reachedProvider whether the provider was called (for the rate limiter's refund)
-     * @param next what this thread does afterwards; anything but {@link Next#NONE} means this thread
-     *     is the call's worker, which our cancel may have interrupted
-     * @return a call for this worker to run next ({@link Next#RUN_HERE} only), or null
-     */
-    private Call finishCall(Call call, TranslationResult result, Throwable error, boolean reachedProvider,
-            Next next) {
-        ConcurrencyLimiter.Outcome outcome = ConcurrencyLimiter.Outcome.IGNORED;
-        try {
-            if (result != null) {
-                rateLimiter.reconcile(call.chargedSession, call.ratePermit, result.usage());
-                if (result.rateLimit().isPresent()) {
-                    rateLimiter.onFeedback(result.rateLimit());
-                }
-                outcome = ConcurrencyLimiter.Outcome.SUCCESS;
-            } else if (error instanceof RateLimitedException e) {
-                core.rateLimitedResponses.incrementAndGet();
-                // The request reached the provider, and providers such as OpenAI count refused requests
-                // against the per-minute limit: keep it counted (conservative), then pause admission.
-                rateLimiter.cancel(call.chargedSession, call.ratePermit, true);
-                rateLimiter.onRateLimited(e.feedback());
-                outcome = ConcurrencyLimiter.Outcome.RATE_LIMITED;
-            } else {
-                rateLimiter.cancel(call.chargedSession, call.ratePermit, reachedProvider);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "the rate limiter failed to account a finished call", e);
-        }
-        if (error instanceof PermanentProviderException permanent) {
-            // Sessions hear of it as a failed segment; the operator hears of it here, once a minute per cause.
-            permanentFailures.record(providerName, permanent);
-        }
-        List<Call> dispatched = next == Next.NONE ? null : new ArrayList<>(4);
-        List<Object> claimed = new ArrayList<>(2);
-        // The freed slot's next call usually starts from this pass: release this call's concurrency
-        // permit and take the next one in one step, before the pass (it gives the new one back if unused).
-        long permit = ConcurrencyLimiter.NO_PERMIT;
-        try {
-            if (dispatched != null && core.inlineDispatch) {
-                permit = concurrencyLimiter.releaseAndTryAcquire(call.concurrencyPermit, outcome);
-            } else {
-                concurrencyLimiter.release(call.concurrencyPermit, outcome);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "the concurrency limiter failed to account a finished call", e);
-        }
-        boolean cancelled = core.finish(call, result, error, clock.nanoTime(), dispatched, claimed, permit);
-        // An interrupt that was not our cancel came from the application: keep it, run nothing more here.
-        boolean worker = next != Next.NONE;
-        boolean interruptedByApp = worker && !cancelled && error instanceof InterruptedException;
-        if (worker && cancelled) {
-            // Our cancel may have interrupted this thread; it must not leak into the next call.
-            Thread.interrupted();
-        }
-        Call kept = null;
-        if (dispatched != null && !dispatched.isEmpty()) {
-            if (next == Next.RUN_HERE && !interruptedByApp) {
-                kept = dispatched.remove(0);
-            }
-            launchAll(dispatched);
-        }
-        deliver(claimed);
-        if (interruptedByApp) {
-            Thread.currentThread().interrupt();
-        }
-        return kept;
-    }
-
-    // ---------------------------------------------------------------- listener delivery
-
-    /** Ends the spans of items this thread finished and has not yet claimed. */
-    private void drain() {
-        List<Object> claimed = new ArrayList<>(2);
-        core.claimSpans(claimed);
-        deliver(claimed);
-    }
-
-    /**
-     * Delivers claimed events: pairs of a session and an array of its events, or of null and an array
-     * of finished items whose spans are to be ended.
-     */
-    private void deliver(List<Object> claimed) {
-        // Spans first, so that a segment's span has ended by the time its listener hears of it.
-        for (int i = 0; i < claimed.size(); i += 2) {
-            if (claimed.get(i) == null) {
-                endSpans((Object[]) claimed.get(i + 1));
-            }
-        }
-        for (int i = 0; i < claimed.size(); i += 2) {
-            if (claimed.get(i) != null) {
-                deliver((SessionState) claimed.get(i), (Object[]) claimed.get(i + 1));
-            }
-        }
-    }
-
-    private void endSpans(Object[] items) {
-        for (Object o : items) {
-            Item item = (Item) o;
-            try {
-                tracing.end(item, item.endOutcome, item.endedAt);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "ending the span of a segment failed", e);
-            }
-        }
-        core.delivered(items.length);
-    }
-
-    private void deliver(SessionState s, Object[] first) {
-        Object[] events = first;
-        while (events != null) {
-            for (Object event : events) {
-                try {
-                    if (event instanceof Translation t) {
-                        s.listener.onTranslation(t);
-                    } else if (event instanceof SegmentFailure f) {
-                        s.listener.onFailure(f);
-                    } else {
-                        s.listener.onClosed();
-                    }
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "the listener of session " + s.id + " threw", e);
-                }
-            }
-            core.delivered(events.length);
-            s.delivering = false;
-            events = null;
-            if (s.pendingEvents > 0) {
-                // Events came while delivering; whoever queued them may have seen us still delivering.
-                s.lock();
-                try {
-                    events = s.claimEvents();
-                } finally {
-                    s.unlock();
-                }
-            }
-        }
+        return runtime.nextWakeAt();
     }
 
     /** No concurrency limiter: only {@code maxConcurrent} bounds calls in flight. */

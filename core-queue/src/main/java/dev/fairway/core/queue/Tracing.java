@@ -19,7 +19,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The scheduler's spans. One span per accepted segment ({@value #ITEM_SPAN}), child of the context
+ * The scheduler's spans. One span per accepted segment ({@value #SEGMENT_SPAN}), child of the context
  * current at submit, tagged with the session, kind and sequence, with events for the phases
  * ({@code dispatched} with the queue and limiter waits, {@code retry_scheduled}, {@code deduplicated})
  * and an {@code outcome} attribute when it ends; one child span per provider call
@@ -29,7 +29,7 @@ import java.util.OptionalLong;
 final class Tracing {
 
     static final String SCOPE = "dev.fairway.core.queue";
-    static final String ITEM_SPAN = "fairway.translation";
+    static final String SEGMENT_SPAN = "fairway.translation";
     static final String PROVIDER_SPAN = "fairway.provider.call";
 
     static final AttributeKey<String> SESSION_ID = AttributeKey.stringKey("session.id");
@@ -83,8 +83,8 @@ final class Tracing {
     }
 
     /** Starts a segment's span as a child of the current context. */
-    Span startItem(TranslationRequest r) {
-        return tracer.spanBuilder(ITEM_SPAN)
+    Span startSegment(TranslationRequest r) {
+        return tracer.spanBuilder(SEGMENT_SPAN)
                 .setSpanKind(SpanKind.INTERNAL)
                 .setAttribute(SESSION_ID, r.session().value())
                 .setAttribute(KIND, r.kind() == dev.fairway.api.SegmentKind.FINAL ? "final" : "partial")
@@ -98,18 +98,18 @@ final class Tracing {
         return span.isRecording() ? Context.current().with(span) : Context.current();
     }
 
-    static void dispatched(Item item, long queueNanos, long limiterNanos, boolean deduplicated) {
-        Span span = item.span;
+    static void dispatched(Segment segment, long queueNanos, long limiterNanos, boolean deduplicated) {
+        Span span = segment.span;
         if (span.isRecording()) {
             span.addEvent(deduplicated ? "deduplicated" : "dispatched", Attributes.of(
-                    ATTEMPT, (long) item.attempts, QUEUE_WAIT, queueNanos, LIMITER_WAIT, limiterNanos));
+                    ATTEMPT, (long) segment.attempts, QUEUE_WAIT, queueNanos, LIMITER_WAIT, limiterNanos));
         }
     }
 
-    static void retry(Item item, long delayNanos, String error) {
-        Span span = item.span;
+    static void retry(Segment segment, long delayNanos, String error) {
+        Span span = segment.span;
         if (span.isRecording()) {
-            span.addEvent("retry_scheduled", Attributes.of(ATTEMPT, (long) item.attempts, RETRY_DELAY, delayNanos,
+            span.addEvent("retry_scheduled", Attributes.of(ATTEMPT, (long) segment.attempts, RETRY_DELAY, delayNanos,
                     ERROR, error));
         }
     }
@@ -135,18 +135,18 @@ final class Tracing {
     }
 
     /** Ends a segment's span with its outcome: delivered, superseded, stale, failed, cancelled or refused. */
-    void end(Item item, String outcome, long nowNanos) {
-        long total = Math.max(0, nowNanos - item.acceptedAt);
-        duration.record(total / 1e6, attributes(item.request.isFinal(), outcome));
-        Span span = item.span;
+    void end(Segment segment, String outcome, long nowNanos) {
+        long total = Math.max(0, nowNanos - segment.acceptedAt);
+        duration.record(total / 1e6, attributes(segment.request.isFinal(), outcome));
+        Span span = segment.span;
         if (span.isRecording()) {
             span.setAttribute(OUTCOME, outcome);
-            span.setAttribute(ATTEMPTS, (long) item.attempts);
-            span.setAttribute(QUEUE_WAIT, item.queueNanos);
-            span.setAttribute(LIMITER_WAIT, item.limiterNanos);
-            span.setAttribute(PROVIDER_TIME, item.providerNanos);
+            span.setAttribute(ATTEMPTS, (long) segment.attempts);
+            span.setAttribute(QUEUE_WAIT, segment.queueNanos);
+            span.setAttribute(LIMITER_WAIT, segment.limiterNanos);
+            span.setAttribute(PROVIDER_TIME, segment.providerNanos);
             span.setAttribute(TOTAL_TIME, total);
-            if (item.deduplicated) {
+            if (segment.deduplicated) {
                 span.setAttribute(DEDUPLICATED, true);
             }
             if (outcome.equals("failed")) {

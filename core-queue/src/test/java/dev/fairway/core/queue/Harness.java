@@ -61,7 +61,7 @@ final class Harness implements AutoCloseable {
                 continue;
             }
             long at = scheduler.nextWakeAt();
-            if (at == SchedulingCore.NEVER) {
+            if (at == SessionRing.NEVER) {
                 return;
             }
             clock.advanceNanos(Math.max(1, at - clock.nanoTime()));

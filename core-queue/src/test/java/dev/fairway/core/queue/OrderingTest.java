@@ -148,7 +148,7 @@ class OrderingTest {
                     continue;
                 }
                 long at = h.scheduler.nextWakeAt();
-                if (at == SchedulingCore.NEVER) {
+                if (at == SessionRing.NEVER) {
                     break;
                 }
                 h.clock.advanceNanos(Math.max(1, at - h.clock.nanoTime()));

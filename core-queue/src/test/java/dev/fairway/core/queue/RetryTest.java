@@ -205,7 +205,7 @@ class RetryTest {
             h.limiter.refuse(SessionId.of("a"), Duration.ofSeconds(60).toNanos());
             a.fin(1, "from a");
             h.scheduler.pump();
-            assertEquals(SchedulingCore.MAX_REFUSAL_WAIT_NANOS, h.scheduler.nextWakeAt() - h.clock.nanoTime());
+            assertEquals(SessionTurn.MAX_REFUSAL_WAIT_NANOS, h.scheduler.nextWakeAt() - h.clock.nanoTime());
             h.clock.advance(Duration.ofSeconds(2));
             h.limiter.grant(SessionId.of("a"));
             h.runUntilIdle();

@@ -88,7 +88,7 @@ class TracingTest {
             transportSpan.end();
         }
 
-        List<SpanData> items = exporter.named(Tracing.ITEM_SPAN);
+        List<SpanData> items = exporter.named(Tracing.SEGMENT_SPAN);
         assertEquals(3, items.size());
         SpanData superseded1 = items.stream().filter(d -> d.getAttributes().get(Tracing.SEQUENCE) == 1L).findFirst()
                 .orElseThrow();

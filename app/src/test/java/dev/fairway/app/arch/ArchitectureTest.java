@@ -202,7 +202,7 @@ class ArchitectureTest {
                 .collect(Collectors.toCollection(TreeSet::new));
 
         assertTrue(found.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.core.limiter",
-                "dev.fairway.core.queue", "dev.fairway.limiter.redis", "dev.fairway.provider.anthropic",
+                "dev.fairway.core.queue", "dev.fairway.limiter.redis", "dev.fairway.limiter.tck", "dev.fairway.provider.anthropic",
                 "dev.fairway.provider.fake", "dev.fairway.provider.openai",
                 "dev.fairway.transport.websocket")), found.toString());
         assertTrue(modules.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.provider.fake")),

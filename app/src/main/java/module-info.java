@@ -4,16 +4,14 @@
  * singletons, and the OpenTelemetry SDK. It is the only module that knows Micronaut, Commons
  * Configuration and the OpenTelemetry SDK; every other module sees the API only.
  *
- * <p>Providers and transports are plugins found with {@link java.util.ServiceLoader} on the module
- * path; the app requires none of them.
+ * <p>Providers, transports and rate limiter stores are plugins found with {@link java.util.ServiceLoader}
+ * on the module path; the app requires none of them (core-limiter, which it requires for the
+ * concurrency limiter, also provides the {@code memory} store).
  */
 module dev.fairway.app {
     requires dev.fairway.api;
     requires dev.fairway.core.limiter;
     requires dev.fairway.core.queue;
-    // The shared limiter of fairway.limiter.store = redis; it brings Lettuce (and Netty, Reactor) as
-    // automatic modules.
-    requires dev.fairway.limiter.redis;
     requires java.net.http;
     requires com.fasterxml.jackson.databind;
     requires HdrHistogram;
@@ -53,4 +51,5 @@ module dev.fairway.app {
 
     uses dev.fairway.api.spi.TranslationProviderFactory;
     uses dev.fairway.api.spi.TransportFactory;
+    uses dev.fairway.api.limit.RateLimiterStoreFactory;
 }

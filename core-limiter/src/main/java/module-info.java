@@ -4,9 +4,14 @@
  * {@link dev.fairway.core.limiter.BoundedConcurrencyLimiter}, which bounds requests in flight under
  * a {@link dev.fairway.core.limiter.ConcurrencyPolicy} (adaptive AIMD by default, or the original's
  * static 5 / 2). Both implement the interfaces of {@code dev.fairway.api.limit}.
+ *
+ * <p>The rate limiter is the {@code memory} store of {@link dev.fairway.api.limit.RateLimiterStoreFactory};
+ * {@link dev.fairway.core.limiter.RateLimiterSettings} holds the options every store shares.
  */
 module dev.fairway.core.limiter {
     requires transitive dev.fairway.api;
 
     exports dev.fairway.core.limiter;
+
+    provides dev.fairway.api.limit.RateLimiterStoreFactory with dev.fairway.core.limiter.MemoryRateLimiterStoreFactory;
 }

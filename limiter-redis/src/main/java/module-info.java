@@ -5,7 +5,8 @@
  * admission (or lease of a small batch of permits) is decided atomically on the server by one Lua
  * script. When Redis is unreachable, slow or restarted, the node serves from an in-process
  * {@link dev.fairway.core.limiter.FairShareRateLimiter} with a conservative share and goes back to
- * Redis when it answers again.
+ * Redis when it answers again. It is the {@code redis} store of
+ * {@link dev.fairway.api.limit.RateLimiterStoreFactory}.
  *
  * <p>Lettuce is an automatic module ({@code lettuce.core}): it cannot declare what it needs, so this
  * module requires Netty's explicit modules and Reactor for it, which puts them in the module graph of
@@ -29,4 +30,6 @@ module dev.fairway.limiter.redis {
     requires io.opentelemetry.api;
 
     exports dev.fairway.limiter.redis;
+
+    provides dev.fairway.api.limit.RateLimiterStoreFactory with dev.fairway.limiter.redis.RedisRateLimiterStoreFactory;
 }

@@ -1,10 +1,9 @@
 package dev.fairway.app.config;
 
 import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
-import dev.fairway.core.limiter.FairShareRateLimiter;
 import dev.fairway.core.limiter.RateLimitPause;
+import dev.fairway.core.limiter.RateLimiterSettings;
 import dev.fairway.core.queue.FairScheduler;
-import dev.fairway.limiter.redis.RedisRateLimiter;
 
 import java.time.Duration;
 import java.util.List;
@@ -49,12 +48,12 @@ public final class ConfigKeys {
 
     /** Requests per minute for the whole node. */
     public static final ConfigKey<Integer> LIMITER_RPM = ConfigKey.integer("fairway.limiter.rpm", 4500,
-            FairShareRateLimiter.MIN_REQUESTS_PER_MINUTE, FairShareRateLimiter.MAX_REQUESTS_PER_MINUTE,
+            RateLimiterSettings.MIN_REQUESTS_PER_MINUTE, RateLimiterSettings.MAX_REQUESTS_PER_MINUTE,
             "Requests per minute admitted in any sliding 60 s window (90% of a 5,000 RPM account).");
 
     /** Tokens per minute for the whole node. */
     public static final ConfigKey<Integer> LIMITER_TPM = ConfigKey.integer("fairway.limiter.tpm", 1_800_000,
-            FairShareRateLimiter.MIN_TOKENS_PER_MINUTE, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE,
+            RateLimiterSettings.MIN_TOKENS_PER_MINUTE, RateLimiterSettings.MAX_TOKENS_PER_MINUTE,
             "Tokens per minute admitted in any sliding 60 s window (90% of a 2,000,000 TPM account).");
 
     /** How the limits are shared between sessions. */
@@ -65,14 +64,14 @@ public final class ConfigKeys {
 
     /** Input tokens per minute, where the provider limits them apart (0: not apart). */
     public static final ConfigKey<Integer> LIMITER_INPUT_TPM = ConfigKey.integer("fairway.limiter.input-tpm", 0,
-            0, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE,
+            0, RateLimiterSettings.MAX_TOKENS_PER_MINUTE,
             "Input (prompt) tokens per minute admitted in any sliding 60 s window, for providers that limit input"
                     + " and output tokens apart (Anthropic); set it below the account's limit like tpm. 0: not"
                     + " limited apart (tpm alone).");
 
     /** Output tokens per minute, where the provider limits them apart (0: not apart). */
     public static final ConfigKey<Integer> LIMITER_OUTPUT_TPM = ConfigKey.integer("fairway.limiter.output-tpm", 0,
-            0, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE,
+            0, RateLimiterSettings.MAX_TOKENS_PER_MINUTE,
             "Output (completion) tokens per minute admitted in any sliding 60 s window, for providers that limit"
                     + " input and output tokens apart (Anthropic). 0: not limited apart (tpm alone).");
 
@@ -85,6 +84,10 @@ public final class ConfigKeys {
                     + " A 429 without Retry-After backs off 0.5 s doubling to 8 s; reset headers never pause.");
 
     /** Where the limiter keeps its windows. */
+    /*
+     * The stores are plugins (RateLimiterStoreFactory, found by name); the key still lists the two that
+     * Fairway ships, as the configuration tables do.
+     */
     public static final ConfigKey<String> LIMITER_STORE = ConfigKey.choice("fairway.limiter.store", "memory",
             List.of("memory", "redis"),
             "memory: this node alone owns the limits; redis: every node with the same Redis and key prefix"
@@ -98,13 +101,13 @@ public final class ConfigKeys {
 
     /** Permits a node takes from Redis per call. */
     public static final ConfigKey<Integer> LIMITER_REDIS_LEASE = ConfigKey.integer("fairway.limiter.redis.lease", 10,
-            RedisRateLimiter.MIN_LEASE, RedisRateLimiter.MAX_LEASE,
+            0, 1_000, // RedisRateLimiter.MIN_LEASE, MAX_LEASE
             "Permits a node takes from Redis per call and hands out locally; a 60 s window may admit up to"
                     + " nodes x lease more than the limit; 0: one Redis call per request, no overshoot.");
 
     /** Longest wait for Redis. */
     public static final ConfigKey<Duration> LIMITER_REDIS_TIMEOUT = ConfigKey.duration("fairway.limiter.redis.timeout",
-            Duration.ofMillis(100), RedisRateLimiter.MIN_COMMAND_TIMEOUT, RedisRateLimiter.MAX_COMMAND_TIMEOUT,
+            Duration.ofMillis(100), Duration.ofMillis(5), Duration.ofSeconds(10), // RedisRateLimiter's command timeouts
             "Longest wait for a Redis call; slower or failed calls make the node serve from its local share"
                     + " (limit / nodes) until Redis answers again.");
 
@@ -121,7 +124,7 @@ public final class ConfigKeys {
     /** Nodes assumed before the others are seen. */
     public static final ConfigKey<Integer> LIMITER_REDIS_FALLBACK_NODES = ConfigKey.integer(
             "fairway.limiter.redis.fallback-nodes", 1,
-            RedisRateLimiter.MIN_FALLBACK_NODES, RedisRateLimiter.MAX_FALLBACK_NODES,
+            1, 1_000, // RedisRateLimiter.MIN_FALLBACK_NODES, MAX_FALLBACK_NODES
             "Nodes assumed for the local share when Redis fails before this node has seen the others.");
 
     /** Adaptive or static bound on calls in flight. */
@@ -184,7 +187,7 @@ public final class ConfigKeys {
 
     /** Idle time after which a session stops counting as active (the Redis limiter checks the same range). */
     public static final ConfigKey<Duration> SESSION_IDLE_TIMEOUT = ConfigKey.duration("fairway.session.idle-timeout",
-            Duration.ofMinutes(5), FairShareRateLimiter.MIN_IDLE_TIMEOUT, FairShareRateLimiter.MAX_IDLE_TIMEOUT,
+            Duration.ofMinutes(5), RateLimiterSettings.MIN_IDLE_TIMEOUT, RateLimiterSettings.MAX_IDLE_TIMEOUT,
             "A session that sends nothing for this long stops counting as active for fair share.");
 
     /** How long {@code serve} lets accepted work finish on SIGTERM (the app's own wait: no component checks it). */

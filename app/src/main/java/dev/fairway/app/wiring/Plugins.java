@@ -1,6 +1,7 @@
 package dev.fairway.app.wiring;
 
 import dev.fairway.api.InvalidConfigurationException;
+import dev.fairway.api.limit.RateLimiterStoreFactory;
 import dev.fairway.api.spi.TranslationProviderFactory;
 import dev.fairway.api.spi.TransportFactory;
 import dev.fairway.app.config.ConfigKeys;
@@ -13,16 +14,19 @@ import java.util.ServiceLoader;
 import java.util.function.Function;
 
 /**
- * The provider and transport plugins found on the module path, by name.
+ * The provider, transport and rate limiter store plugins found on the module path, by name.
  */
 public final class Plugins {
 
     private final List<TranslationProviderFactory> providers;
     private final List<TransportFactory> transports;
+    private final List<RateLimiterStoreFactory> limiterStores;
 
-    private Plugins(List<TranslationProviderFactory> providers, List<TransportFactory> transports) {
+    private Plugins(List<TranslationProviderFactory> providers, List<TransportFactory> transports,
+            List<RateLimiterStoreFactory> limiterStores) {
         this.providers = sorted(providers, TranslationProviderFactory::name, "translation provider");
         this.transports = sorted(transports, TransportFactory::name, "transport");
+        this.limiterStores = sorted(limiterStores, RateLimiterStoreFactory::name, "rate limiter store");
     }
 
     /**
@@ -32,11 +36,13 @@ public final class Plugins {
      * @throws StartupException when a plugin cannot be loaded or two share a name
      */
     public static Plugins discover() {
-        return new Plugins(load(TranslationProviderFactory.class), load(TransportFactory.class));
+        return new Plugins(load(TranslationProviderFactory.class), load(TransportFactory.class),
+                load(RateLimiterStoreFactory.class));
     }
 
     /**
-     * Given plugins, for tests and embedding.
+     * Given providers and transports, for tests and embedding; the rate limiter stores are the ones
+     * {@link ServiceLoader} finds.
      *
      * @param providers provider factories
      * @param transports transport factories
@@ -44,7 +50,20 @@ public final class Plugins {
      */
     public static Plugins of(List<? extends TranslationProviderFactory> providers,
             List<? extends TransportFactory> transports) {
-        return new Plugins(List.copyOf(providers), List.copyOf(transports));
+        return of(providers, transports, load(RateLimiterStoreFactory.class));
+    }
+
+    /**
+     * Given plugins, for tests and embedding.
+     *
+     * @param providers provider factories
+     * @param transports transport factories
+     * @param limiterStores rate limiter store factories
+     * @return the plugins
+     */
+    public static Plugins of(List<? extends TranslationProviderFactory> providers,
+            List<? extends TransportFactory> transports, List<? extends RateLimiterStoreFactory> limiterStores) {
+        return new Plugins(List.copyOf(providers), List.copyOf(transports), List.copyOf(limiterStores));
     }
 
     private static <S> List<S> load(Class<S> service) {
@@ -82,6 +101,27 @@ public final class Plugins {
      */
     public List<TransportFactory> transports() {
         return transports;
+    }
+
+    /**
+     * The rate limiter store factories, by name.
+     *
+     * @return the factories
+     */
+    public List<RateLimiterStoreFactory> limiterStores() {
+        return limiterStores;
+    }
+
+    /**
+     * The rate limiter store factory of a name.
+     *
+     * @param name the value of {@code fairway.limiter.store}
+     * @return the factory
+     * @throws InvalidConfigurationException naming the stores there are, when none has this name
+     */
+    public RateLimiterStoreFactory limiterStore(String name) {
+        return find(limiterStores, RateLimiterStoreFactory::name, name, ConfigKeys.LIMITER_STORE.name(),
+                "rate limiter store");
     }
 
     /**

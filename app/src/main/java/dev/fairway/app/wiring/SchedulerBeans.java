@@ -5,6 +5,9 @@ import dev.fairway.api.NanoClock;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.limit.ConcurrencyLimiter;
 import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.limit.RateLimiterStore;
+import dev.fairway.api.limit.RateLimiterStoreContext;
+import dev.fairway.api.limit.RateLimiterStoreFactory;
 import dev.fairway.api.spi.PluginConfig.DurationText;
 import dev.fairway.api.spi.TranslationProvider;
 import dev.fairway.app.config.ConfigKey;
@@ -14,11 +17,8 @@ import dev.fairway.app.config.StartupException;
 import dev.fairway.core.limiter.AimdConcurrencyPolicy;
 import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
 import dev.fairway.core.limiter.ConcurrencyPolicy;
-import dev.fairway.core.limiter.FairSharePolicy;
-import dev.fairway.core.limiter.FairShareRateLimiter;
 import dev.fairway.core.limiter.StaticConcurrencyPolicy;
 import dev.fairway.core.queue.FairScheduler;
-import dev.fairway.limiter.redis.RedisRateLimiter;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
@@ -26,17 +26,20 @@ import io.opentelemetry.api.OpenTelemetry;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
-import java.time.InstantSource;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Builds the cores from the configuration: the fair-share rate limiter (in memory, or shared by every
- * node through Redis when {@code fairway.limiter.store = redis}), the concurrency limiter and the
- * scheduler over the configured provider. The scheduler is closed with the bean context (its
- * unfinished finals are then reported as failed, never dropped silently), then the limiter's store (the
- * Redis limiter returns its lease and leaves the registry). A scheduler registered as a ready-made
+ * Builds the cores from the configuration: the fair-share rate limiter of the store plugin that
+ * {@code fairway.limiter.store} names ({@code memory}, or {@code redis} for every node sharing one Redis),
+ * the concurrency limiter and the scheduler over the configured provider. The scheduler is closed with
+ * the bean context (its unfinished finals are then reported as failed, never dropped silently), then the
+ * limiter's store (a shared store returns what it holds and leaves the registry). A scheduler registered as a ready-made
  * singleton (embedding, tests) takes its place.
  */
 @Factory
@@ -47,85 +50,66 @@ public class SchedulerBeans {
     }
 
     /**
-     * Where the limiter keeps its windows, closed with the bean context.
+     * Where the limiter keeps its windows: the {@link RateLimiterStoreFactory} plugin that
+     * {@code fairway.limiter.store} names, closed with the bean context.
      *
      * @param config the configuration
-     * @param clock the clock of the in-memory limiter
-     * @param openTelemetry the SDK, for the Redis limiter's calls and degraded-state metrics
+     * @param plugins the plugins on the module path
+     * @param clock the node's monotonic clock
+     * @param openTelemetry the SDK, for the store's metrics
      * @return the store
      */
     @Singleton
     @Bean(preDestroy = "close")
-    LimiterStore limiterStore(FairwayConfig config, NanoClock clock, OpenTelemetry openTelemetry) {
-        FairSharePolicy policy = switch (config.get(ConfigKeys.LIMITER_POLICY)) {
-            case "static-split" -> FairSharePolicy.STATIC_SPLIT;
-            case "none" -> FairSharePolicy.NONE;
-            default -> FairSharePolicy.MAX_MIN;
-        };
-        if ("redis".equals(config.get(ConfigKeys.LIMITER_STORE))) {
-            RedisRateLimiter.Builder redis = RedisRateLimiter.builder();
-            set(config, ConfigKeys.LIMITER_REDIS_URI, redis::uri);
-            set(config, ConfigKeys.LIMITER_REDIS_KEY_PREFIX, redis::keyPrefix);
-            set(config, ConfigKeys.LIMITER_RPM, v -> redis.requestsPerMinute(v));
-            set(config, ConfigKeys.LIMITER_TPM, v -> redis.tokensPerMinute(v));
-            set(config, ConfigKeys.LIMITER_INPUT_TPM, v -> redis.inputTokensPerMinute(v));
-            set(config, ConfigKeys.LIMITER_OUTPUT_TPM, v -> redis.outputTokensPerMinute(v));
-            set(config, ConfigKeys.LIMITER_MAX_RETRY_AFTER, redis::maxRetryAfter);
-            set(config, ConfigKeys.LIMITER_REDIS_LEASE, redis::lease);
-            set(config, ConfigKeys.LIMITER_REDIS_TIMEOUT, redis::commandTimeout);
-            set(config, ConfigKeys.LIMITER_REDIS_FALLBACK_NODES, redis::fallbackNodes);
-            set(config, ConfigKeys.SESSION_IDLE_TIMEOUT, redis::idleTimeout);
-            redis.policy(policy).clock(InstantSource.system()).openTelemetry(openTelemetry);
-            if (!"auto".equals(config.get(ConfigKeys.LIMITER_REDIS_NODE_ID))) {
-                set(config, ConfigKeys.LIMITER_REDIS_NODE_ID, redis::nodeId);
-            }
-            return new LimiterStore("redis", build(config, "the Redis rate limiter", redis::build,
-                    ConfigKeys.LIMITER_REDIS_URI, ConfigKeys.LIMITER_RPM, ConfigKeys.LIMITER_TPM));
+    RateLimiterStore limiterStore(FairwayConfig config, Plugins plugins, NanoClock clock, OpenTelemetry openTelemetry) {
+        String name = config.get(ConfigKeys.LIMITER_STORE);
+        RateLimiterStoreFactory factory = plugins.limiterStore(name);
+        StoreContext context = new StoreContext(config, clock, openTelemetry);
+        try {
+            return factory.create(context);
+        } catch (IllegalArgumentException e) {
+            // The keys the store read are those whose values it refuses together.
+            throw refused(config, "the " + name + " rate limiter", e, context.keysRead());
         }
-        FairShareRateLimiter.Builder memory = FairShareRateLimiter.builder();
-        set(config, ConfigKeys.LIMITER_RPM, v -> memory.requestsPerMinute(v));
-        set(config, ConfigKeys.LIMITER_TPM, v -> memory.tokensPerMinute(v));
-        set(config, ConfigKeys.LIMITER_INPUT_TPM, v -> memory.inputTokensPerMinute(v));
-        set(config, ConfigKeys.LIMITER_OUTPUT_TPM, v -> memory.outputTokensPerMinute(v));
-        set(config, ConfigKeys.LIMITER_MAX_RETRY_AFTER, memory::maxRetryAfter);
-        set(config, ConfigKeys.SESSION_IDLE_TIMEOUT, memory::idleTimeout);
-        memory.policy(policy).clock(clock);
-        return new LimiterStore("memory", build(config, "the rate limiter", memory::build,
-                ConfigKeys.LIMITER_RPM, ConfigKeys.LIMITER_TPM, ConfigKeys.LIMITER_INPUT_TPM,
-                ConfigKeys.LIMITER_OUTPUT_TPM));
     }
 
     /**
-     * The sliding-window RPM/TPM limiter shared by every session (and, with the Redis store, by every node).
+     * The sliding-window RPM/TPM limiter shared by every session (and, with a shared store, by every node).
      *
      * @param store where its windows live
      * @return the limiter
      */
     @Singleton
-    RateLimiter rateLimiter(LimiterStore store) {
+    RateLimiter rateLimiter(RateLimiterStore store) {
         return store.limiter();
     }
 
-    /**
-     * The rate limiter with the name of its store; closing it closes the limiter when it holds resources
-     * (the Redis connection).
-     *
-     * @param name {@code memory} or {@code redis}
-     * @param limiter the limiter
-     */
-    public record LimiterStore(String name, RateLimiter limiter) implements AutoCloseable {
+    /** What a store is given: the application's keys, each read through its declaration in {@link ConfigKeys}. */
+    private record StoreContext(FairwayConfig config, NanoClock clock, OpenTelemetry openTelemetry,
+            Set<ConfigKey<?>> keysRead) implements RateLimiterStoreContext {
+
+        StoreContext(FairwayConfig config, NanoClock clock, OpenTelemetry openTelemetry) {
+            this(config, clock, openTelemetry, new LinkedHashSet<>());
+        }
 
         @Override
-        public void close() {
-            if (limiter instanceof AutoCloseable closeable) {
-                try {
-                    closeable.close();
-                } catch (RuntimeException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new IllegalStateException("closing the " + name + " rate limiter failed", e);
-                }
+        public <T> T value(String key, Class<T> type) {
+            ConfigKey<?> declared = ConfigKeys.find(key)
+                    .orElseThrow(() -> new IllegalArgumentException("no configuration key " + key + " is declared"));
+            Object value = config.get(declared);
+            if (!type.isInstance(value)) {
+                throw new IllegalArgumentException(key + " is a " + declared.type() + ", not a " + type.getSimpleName());
             }
+            keysRead.add(declared);
+            return type.cast(value);
+        }
+
+        @Override
+        public <T> void apply(String key, Class<T> type, Consumer<? super T> setter) {
+            T value = value(key, type);
+            @SuppressWarnings("unchecked")
+            ConfigKey<T> declared = (ConfigKey<T>) ConfigKeys.find(key).orElseThrow();
+            set(config, declared, setter);
         }
     }
 
@@ -242,12 +226,17 @@ public class SchedulerBeans {
         try {
             return build.get();
         } catch (IllegalArgumentException e) {
-            StringJoiner values = new StringJoiner(", ");
-            for (ConfigKey<?> key : keys) {
-                values.add(key.name() + " = '" + text(config.get(key)) + "'");
-            }
-            throw new StartupException(values + ": " + component + " refuses them: " + oneLine(e.getMessage()), e);
+            throw refused(config, component, e, List.of(keys));
         }
+    }
+
+    private static StartupException refused(FairwayConfig config, String component, IllegalArgumentException e,
+            Collection<ConfigKey<?>> keys) {
+        StringJoiner values = new StringJoiner(", ");
+        for (ConfigKey<?> key : keys) {
+            values.add(key.name() + " = '" + text(config.get(key)) + "'");
+        }
+        return new StartupException(values + ": " + component + " refuses them: " + oneLine(e.getMessage()), e);
     }
 
     /** A value as the user wrote it, roughly; a Redis URI's password is never shown. */

@@ -3,14 +3,13 @@ package dev.fairway.app.wiring;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.limit.ConcurrencyLimiter;
-import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.limit.RateLimiterStore;
 import dev.fairway.api.limit.RateLimiterStats;
 import dev.fairway.api.limit.SessionRateStats;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.FairwayConfig;
 import dev.fairway.app.overload.OverloadMonitor;
 import dev.fairway.core.queue.FairScheduler;
-import dev.fairway.limiter.redis.RedisRateLimiter;
 import jakarta.inject.Singleton;
 
 import java.util.LinkedHashMap;
@@ -20,32 +19,32 @@ import java.util.TreeMap;
 /**
  * The JSON-ready status document of a running node, served by the transport's {@code /status}: the
  * queue status (the original's {@code getStatus()}) under {@code queue}, the limiter stats (the
- * original's {@code getRequestStats()}) under {@code limiter}, with where it keeps its windows
- * ({@code store}: {@code memory} or {@code redis}) and, for Redis, whether the node serves from its local
- * fallback share ({@code degraded}), the concurrency limiter under {@code concurrency}, and the node's
- * saturation signals and admission state under {@code overload}.
+ * original's {@code getRequestStats()}) under {@code limiter}, after the lines of the store that keeps its
+ * windows ({@code store}: its name, {@code degraded}: whether the node serves from a local fallback share,
+ * and whatever else the store reports), the concurrency limiter under {@code concurrency}, and the
+ * node's saturation signals and admission state under {@code overload}.
  */
 @Singleton
 public final class StatusDocument {
 
     private final FairwayConfig config;
     private final TranslationScheduler scheduler;
-    private final RateLimiter rateLimiter;
+    private final RateLimiterStore limiterStore;
     private final ConcurrencyLimiter concurrencyLimiter;
     private final OverloadMonitor overload;
 
     /**
      * @param config the configuration
      * @param scheduler the scheduler
-     * @param rateLimiter the rate limiter
+     * @param limiterStore the rate limiter's store
      * @param concurrencyLimiter the concurrency limiter
      * @param overload the node's saturation signals
      */
-    public StatusDocument(FairwayConfig config, TranslationScheduler scheduler, RateLimiter rateLimiter,
+    public StatusDocument(FairwayConfig config, TranslationScheduler scheduler, RateLimiterStore limiterStore,
             ConcurrencyLimiter concurrencyLimiter, OverloadMonitor overload) {
         this.config = config;
         this.scheduler = scheduler;
-        this.rateLimiter = rateLimiter;
+        this.limiterStore = limiterStore;
         this.concurrencyLimiter = concurrencyLimiter;
         this.overload = overload;
     }
@@ -63,19 +62,8 @@ public final class StatusDocument {
         if (scheduler instanceof FairScheduler fair) {
             document.put("queue", fair.status().toMap());
         }
-        Map<String, Object> limiter = new LinkedHashMap<>();
-        if (rateLimiter instanceof RedisRateLimiter redis) {
-            limiter.put("store", "redis");
-            limiter.put("degraded", redis.isDegraded());
-            limiter.put("node", redis.nodeId());
-            limiter.put("knownNodes", redis.knownNodes());
-            limiter.put("redisCalls", redis.redisCalls());
-            limiter.put("lease", redis.leaseSize());
-        } else {
-            limiter.put("store", "memory");
-            limiter.put("degraded", false);
-        }
-        limiter.putAll(limiter(rateLimiter.stats()));
+        Map<String, Object> limiter = new LinkedHashMap<>(limiterStore.status());
+        limiter.putAll(limiter(limiterStore.limiter().stats()));
         document.put("limiter", limiter);
         Map<String, Object> concurrency = new LinkedHashMap<>();
         concurrency.put("policy", config.get(ConfigKeys.CONCURRENCY_POLICY));

@@ -82,6 +82,12 @@ class ArchitectureTest {
             .allowEmptyShould(true)
             .because("a limiter store builds on the API and core-limiter only (DESIGN.md's module table)");
 
+    static final ArchRule APP_NAMES_NO_LIMITER_STORE = noClasses()
+            .that().resideInAPackage("dev.fairway.app..")
+            .should().dependOnClassesThat().resideInAPackage("dev.fairway.limiter..")
+            .because("rate limiter stores are plugins the app finds with ServiceLoader by name"
+                    + " (fairway.limiter.store); it names none of their classes");
+
     static final ArchRule FRAMEWORKS_ONLY_IN_APP = noClasses()
             .that().resideOutsideOfPackage("dev.fairway.app..")
             .should().dependOnClassesThat().resideInAnyPackage(APP_ONLY_LIBRARIES)
@@ -157,6 +163,9 @@ class ArchitectureTest {
                 Arguments.of("limiter stores", LIMITER_STORES_DEPEND_ONLY_ON_API_AND_CORE_LIMITER,
                         List.of(dev.fairway.limiter.archfixture.LimiterUsingQueue.class),
                         dev.fairway.limiter.archfixture.LimiterUsingQueue.class),
+                Arguments.of("app names no limiter store", APP_NAMES_NO_LIMITER_STORE,
+                        List.of(dev.fairway.app.archfixture.AppUsingLimiterStore.class),
+                        dev.fairway.app.archfixture.AppUsingLimiterStore.class),
                 Arguments.of("frameworks", FRAMEWORKS_ONLY_IN_APP, List.of(TransportUsingSdk.class),
                         TransportUsingSdk.class),
                 Arguments.of("frameworks (core)", FRAMEWORKS_ONLY_IN_APP, List.of(CoreUsingMicronaut.class),
@@ -193,7 +202,7 @@ class ArchitectureTest {
                 .collect(Collectors.toCollection(TreeSet::new));
 
         assertTrue(found.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.core.limiter",
-                "dev.fairway.core.queue", "dev.fairway.limiter.redis", "dev.fairway.provider.anthropic",
+                "dev.fairway.core.queue", "dev.fairway.limiter.redis", "dev.fairway.limiter.tck", "dev.fairway.provider.anthropic",
                 "dev.fairway.provider.fake", "dev.fairway.provider.openai",
                 "dev.fairway.transport.websocket")), found.toString());
         assertTrue(modules.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.provider.fake")),

@@ -5,6 +5,7 @@ import dev.fairway.api.InvalidConfigurationException;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.limit.ConcurrencyLimiter;
 import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.limit.RateLimiterStore;
 import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
 import dev.fairway.api.spi.TranslationProviderFactory;
@@ -214,7 +215,7 @@ class ConfigRangesTest {
                 + ", concurrency " + concurrencyPolicy + ")";
         try (Wiring wiring = Wiring.start(sources(overrides), plugins, List.of())) {
             Object value = wiring.bean(FairwayConfig.class).get(key);
-            wiring.bean(SchedulerBeans.LimiterStore.class);
+            wiring.bean(RateLimiterStore.class);
             wiring.bean(RateLimiter.class);
             wiring.bean(ConcurrencyLimiter.class);
             TranslationScheduler scheduler = wiring.findBean(TranslationScheduler.class).orElseThrow();

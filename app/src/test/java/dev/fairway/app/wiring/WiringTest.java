@@ -137,6 +137,43 @@ class WiringTest {
     }
 
     @Test
+    void anUnknownLimiterStoreIsOneLineListingTheStores() {
+        Plugins plugins = Plugins.of(List.of(new dev.fairway.app.testing.EchoProviderFactory()), List.of());
+        Map<String, String> env = Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_LIMITER_STORE", "etcd");
+        dev.fairway.api.InvalidConfigurationException e = assertThrows(
+                dev.fairway.api.InvalidConfigurationException.class, () -> Wiring.start(sources(env), plugins, List.of()));
+
+        assertEquals("fairway.limiter.store = 'etcd': expected one of [memory, redis]", e.getMessage());
+    }
+
+    @Test
+    void aStoreMissingFromTheModulePathIsOneLineListingTheStoresFound() {
+        Plugins plugins = Plugins.of(List.of(new dev.fairway.app.testing.EchoProviderFactory()), List.of(),
+                List.of(new dev.fairway.core.limiter.MemoryRateLimiterStoreFactory()));
+        Map<String, String> env = Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_LIMITER_STORE", "redis");
+        try (Wiring wiring = Wiring.start(sources(env), plugins, List.of())) {
+            dev.fairway.api.InvalidConfigurationException e = assertThrows(
+                    dev.fairway.api.InvalidConfigurationException.class,
+                    () -> wiring.bean(dev.fairway.api.limit.RateLimiter.class));
+
+            assertEquals("fairway.limiter.store = 'redis': expected one of [memory]", e.getMessage());
+        }
+    }
+
+    @Test
+    void theMemoryStoreReportsItsOwnStatusLines() {
+        Plugins plugins = Plugins.of(List.of(new dev.fairway.app.testing.EchoProviderFactory()), List.of());
+        try (Wiring wiring = Wiring.start(sources(Map.of("FAIRWAY_PROVIDER", "echo")), plugins, List.of())) {
+            Map<?, ?> limiterStatus = (Map<?, ?>) wiring.bean(StatusDocument.class).document().get("limiter");
+
+            assertEquals(List.of("store", "degraded", "requestsLastMinute"),
+                    limiterStatus.keySet().stream().limit(3).map(String::valueOf).toList());
+            assertEquals("memory", limiterStatus.get("store"));
+            assertEquals(false, limiterStatus.get("degraded"));
+        }
+    }
+
+    @Test
     void separateInputAndOutputBudgetsAndTheRetryAfterCapAreWiredIntoTheLimiter() {
         Plugins plugins = Plugins.of(List.of(new dev.fairway.app.testing.EchoProviderFactory()), List.of());
         Map<String, String> env = Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_LIMITER_OUTPUT_TPM", "1000",

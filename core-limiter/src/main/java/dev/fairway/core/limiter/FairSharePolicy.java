@@ -25,5 +25,21 @@ public enum FairSharePolicy {
      * No per-session share: first come, first served within the global limits. The rollback mode of
      * the original ("fair share disabled"), and the negative control of the fairness tests.
      */
-    NONE
+    NONE;
+
+    /**
+     * The policy of a configuration value: {@code max-min}, {@code static-split} or {@code none}.
+     *
+     * @param name the value of {@code fairway.limiter.policy}
+     * @return the policy
+     * @throws IllegalArgumentException for any other name
+     */
+    public static FairSharePolicy ofConfigName(String name) {
+        return switch (String.valueOf(name)) {
+            case "max-min" -> MAX_MIN;
+            case "static-split" -> STATIC_SPLIT;
+            case "none" -> NONE;
+            default -> throw new IllegalArgumentException("policy must be max-min, static-split or none, was " + name);
+        };
+    }
 }

@@ -17,9 +17,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.random.RandomGenerator;
 
 /**
  * The in-memory {@link RateLimiter}: a global sliding window of requests and tokens per minute, and a
@@ -73,24 +71,7 @@ public final class FairShareRateLimiter implements RateLimiter {
 
     private static final System.Logger LOG = System.getLogger(FairShareRateLimiter.class.getName());
 
-    /** The length of the sliding window. */
-    public static final Duration WINDOW = Duration.ofMinutes(1);
-    /** The fewest requests per minute the limiter accepts. */
-    public static final int MIN_REQUESTS_PER_MINUTE = 1;
-    /** The most requests per minute the limiter accepts: its windows count in ints. */
-    public static final int MAX_REQUESTS_PER_MINUTE = Integer.MAX_VALUE;
-    /** The fewest tokens per minute the limiter accepts (0 turns the input and output windows off). */
-    public static final int MIN_TOKENS_PER_MINUTE = 1;
-    /**
-     * The most tokens per minute the limiter accepts, for the combined, the input and the output
-     * window alike: its windows count in ints.
-     */
-    public static final int MAX_TOKENS_PER_MINUTE = Integer.MAX_VALUE;
-    /** The shortest idle time after which a session is forgotten: shorter would drop sessions between requests. */
-    public static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(1);
-    /** The longest idle time after which a session is forgotten: longer keeps gone sessions' shares a day. */
-    public static final Duration MAX_IDLE_TIMEOUT = Duration.ofHours(24);
-    private static final long WINDOW_NANOS = WINDOW.toNanos();
+    private static final long WINDOW_NANOS = RateLimiterSettings.WINDOW.toNanos();
     /** Coarse buckets per window for the per-session rings. */
     static final int COARSE_BUCKETS = 20;
     private static final int TOKEN_BITS = 31;
@@ -110,6 +91,7 @@ public final class FairShareRateLimiter implements RateLimiter {
     /** The cap of a window that is not configured: never reached. */
     private static final long UNLIMITED = Long.MAX_VALUE / 4;
 
+    private final RateLimiterSettings settings;
     private final long requestsPerMinute;
     private final long tokensPerMinute;
     private final FairSharePolicy policy;
@@ -185,22 +167,23 @@ public final class FairShareRateLimiter implements RateLimiter {
     /** Whether {@link #rateLimitedInARow} is not 0: read by a success without the lock. */
     private volatile boolean backingOff;
 
-    private FairShareRateLimiter(Builder b) {
-        this.requestsPerMinute = b.requestsPerMinute;
-        this.tokensPerMinute = b.tokensPerMinute;
-        this.policy = b.policy;
-        this.clock = b.clock;
-        this.bucketNanos = b.bucketWidth.toNanos();
+    private FairShareRateLimiter(RateLimiterSettings settings, NanoClock clock) {
+        this.settings = settings;
+        this.requestsPerMinute = settings.requestsPerMinute();
+        this.tokensPerMinute = settings.tokensPerMinute();
+        this.policy = settings.policy();
+        this.clock = clock;
+        this.bucketNanos = settings.bucketWidth().toNanos();
         this.fineBuckets = (int) (WINDOW_NANOS / bucketNanos);
         this.ratio = fineBuckets / COARSE_BUCKETS;
         this.coarseNanos = bucketNanos * ratio;
-        this.idleTimeoutNanos = b.idleTimeout.toNanos();
-        this.contentionTimeoutNanos = b.contentionTimeout.toNanos();
-        this.inputTokensPerMinute = b.inputTokensPerMinute;
-        this.outputTokensPerMinute = b.outputTokensPerMinute;
-        this.split = inputTokensPerMinute > 0 || outputTokensPerMinute > 0;
-        this.pauses = RateLimitPause.create(b.maxRetryAfter, b.backoffMin, b.backoffMax,
-                b.random != null ? b.random : new SplittableRandom());
+        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
+        this.contentionTimeoutNanos = settings.contentionTimeout().toNanos();
+        this.inputTokensPerMinute = settings.inputTokensPerMinute();
+        this.outputTokensPerMinute = settings.outputTokensPerMinute();
+        this.split = settings.split();
+        this.pauses = RateLimitPause.create(settings.maxRetryAfter(), settings.backoffMin(), settings.backoffMax(),
+                settings.random());
         this.origin = clock.nanoTime();
         this.global = new BucketRing(fineBuckets, 0);
         this.io = split ? new BucketRing(fineBuckets, 0) : null;
@@ -793,6 +776,15 @@ public final class FairShareRateLimiter implements RateLimiter {
         return policy;
     }
 
+    /**
+     * The settings this limiter was built with.
+     *
+     * @return the settings
+     */
+    public RateLimiterSettings settings() {
+        return settings;
+    }
+
     // ---- internals; every method below runs under the lock unless it says otherwise ----
 
     /** Takes the lock bit of the word, then moves the head counts of the lock-free path into the rings. */
@@ -1251,87 +1243,13 @@ public final class FairShareRateLimiter implements RateLimiter {
     }
 
     /**
-     * Checks an idle timeout, for this builder and for the limiters that keep a local one (Redis).
-     *
-     * @param value the timeout
-     * @return the timeout
-     * @throws IllegalArgumentException when it is null or outside {@link #MIN_IDLE_TIMEOUT} to {@link #MAX_IDLE_TIMEOUT}
+     * Builds a {@link FairShareRateLimiter}: the options every store shares ({@link RateLimiterSettings.Builder})
+     * and the monotonic clock.
      */
-    public static Duration checkIdleTimeout(Duration value) {
-        if (value == null || value.compareTo(MIN_IDLE_TIMEOUT) < 0 || value.compareTo(MAX_IDLE_TIMEOUT) > 0) {
-            throw new IllegalArgumentException("idleTimeout must be " + MIN_IDLE_TIMEOUT + " to " + MAX_IDLE_TIMEOUT
-                    + ", was " + value);
-        }
-        return value;
-    }
-
-    /** Builds a {@link FairShareRateLimiter}; every setter validates its argument. */
-    public static final class Builder {
-        private long requestsPerMinute = 4_500;
-        private long tokensPerMinute = 1_800_000;
-        private FairSharePolicy policy = FairSharePolicy.MAX_MIN;
+    public static final class Builder extends RateLimiterSettings.Builder<Builder> {
         private NanoClock clock = NanoClock.SYSTEM;
-        private Duration bucketWidth = Duration.ofMillis(100);
-        private Duration idleTimeout = Duration.ofMinutes(5);
-        private Duration contentionTimeout = Duration.ofSeconds(5);
-        private long inputTokensPerMinute;
-        private long outputTokensPerMinute;
-        private Duration maxRetryAfter = RateLimitPause.DEFAULT_MAX_RETRY_AFTER;
-        private Duration backoffMin = RateLimitPause.DEFAULT_BACKOFF_MIN;
-        private Duration backoffMax = RateLimitPause.DEFAULT_BACKOFF_MAX;
-        private RandomGenerator random;
 
         private Builder() {
-        }
-
-        /**
-         * @param value requests admitted in any 60 s window, 1 to {@link #MAX_REQUESTS_PER_MINUTE} (default 4,500)
-         * @return this builder
-         */
-        public Builder requestsPerMinute(long value) {
-            requestsPerMinute = limit("requestsPerMinute", value, MAX_REQUESTS_PER_MINUTE);
-            return this;
-        }
-
-        /**
-         * @param value tokens admitted in any 60 s window, 1 to {@link #MAX_TOKENS_PER_MINUTE} (default 1,800,000)
-         * @return this builder
-         */
-        public Builder tokensPerMinute(long value) {
-            tokensPerMinute = limit("tokensPerMinute", value, MAX_TOKENS_PER_MINUTE);
-            return this;
-        }
-
-        /**
-         * Sets both limits to the provider's limits less a safety margin, rounded down: the defaults
-         * are {@code providerLimits(5_000, 2_000_000, 10)}.
-         *
-         * @param providerRequestsPerMinute the provider's requests per minute
-         * @param providerTokensPerMinute the provider's tokens per minute
-         * @param marginPercent the share kept unused, 0 to 99
-         * @return this builder
-         */
-        public Builder providerLimits(long providerRequestsPerMinute, long providerTokensPerMinute, int marginPercent) {
-            if (marginPercent < 0 || marginPercent > 99) {
-                throw new IllegalArgumentException("marginPercent must be 0 to 99, was " + marginPercent);
-            }
-            limit("providerRequestsPerMinute", providerRequestsPerMinute, MAX_REQUESTS_PER_MINUTE);
-            limit("providerTokensPerMinute", providerTokensPerMinute, MAX_TOKENS_PER_MINUTE);
-            requestsPerMinute(Math.max(1, providerRequestsPerMinute * (100 - marginPercent) / 100));
-            tokensPerMinute(Math.max(1, providerTokensPerMinute * (100 - marginPercent) / 100));
-            return this;
-        }
-
-        /**
-         * @param value how the budget is divided between sessions (default {@link FairSharePolicy#MAX_MIN})
-         * @return this builder
-         */
-        public Builder policy(FairSharePolicy value) {
-            if (value == null) {
-                throw new IllegalArgumentException("policy must not be null");
-            }
-            policy = value;
-            return this;
         }
 
         /**
@@ -1347,130 +1265,24 @@ public final class FairShareRateLimiter implements RateLimiter {
         }
 
         /**
-         * The width of the global window's buckets: usage is held at most this much longer than a
-         * minute. It must divide one minute into a multiple of 20 buckets (default 100 ms).
-         *
-         * @param value the width, 1 ms to 3 s
-         * @return this builder
+         * {@inheritDoc} The width must be 1 ms to 3 s and divide one minute into a multiple of 20 buckets,
+         * the per-session rings' coarse buckets.
          */
-        public Builder bucketWidth(Duration value) {
+        @Override
+        protected void checkBucketWidth(Duration value) {
             if (value == null || value.toNanos() < 1_000_000 || value.toNanos() > 3_000_000_000L
                     || WINDOW_NANOS % value.toNanos() != 0
                     || (WINDOW_NANOS / value.toNanos()) % COARSE_BUCKETS != 0) {
                 throw new IllegalArgumentException("bucketWidth must be 1 ms to 3 s and divide one minute into a"
                         + " multiple of " + COARSE_BUCKETS + " buckets, was " + value);
             }
-            bucketWidth = value;
-            return this;
-        }
-
-        /**
-         * @param value how long a session that asks for nothing stays registered (default 5 minutes),
-         *     {@link #MIN_IDLE_TIMEOUT} to {@link #MAX_IDLE_TIMEOUT}
-         * @return this builder
-         */
-        public Builder idleTimeout(Duration value) {
-            idleTimeout = checkIdleTimeout(value);
-            return this;
-        }
-
-        /**
-         * How long after its last refusal (and the wait it was told) a session still counts as
-         * contending under {@link FairSharePolicy#MAX_MIN} (default 5 s). Shorter hands a quiet
-         * session's share to the others sooner; longer keeps shares steadier.
-         *
-         * @param value the time, > 0
-         * @return this builder
-         */
-        public Builder contentionTimeout(Duration value) {
-            contentionTimeout = positive("contentionTimeout", value);
-            return this;
-        }
-
-        /**
-         * Input (prompt) tokens admitted in any 60 s window, for a provider that limits them apart from
-         * output tokens (Anthropic); calibrated from the feedback's input-token fields.
-         *
-         * @param value 0 (default: not limited apart) to {@link #MAX_TOKENS_PER_MINUTE}
-         * @return this builder
-         */
-        public Builder inputTokensPerMinute(long value) {
-            inputTokensPerMinute = value == 0 ? 0 : limit("inputTokensPerMinute", value, MAX_TOKENS_PER_MINUTE);
-            return this;
-        }
-
-        /**
-         * Output (completion) tokens admitted in any 60 s window, for a provider that limits them apart
-         * from input tokens (Anthropic); calibrated from the feedback's output-token fields.
-         *
-         * @param value 0 (default: not limited apart) to {@link #MAX_TOKENS_PER_MINUTE}
-         * @return this builder
-         */
-        public Builder outputTokensPerMinute(long value) {
-            outputTokensPerMinute = value == 0 ? 0 : limit("outputTokensPerMinute", value, MAX_TOKENS_PER_MINUTE);
-            return this;
-        }
-
-        /**
-         * The longest pause a provider's retry-after can impose (default 60 s, as the official SDKs cap it).
-         *
-         * @param value the cap, {@link RateLimitPause#MIN_MAX_RETRY_AFTER} to {@link RateLimitPause#MAX_MAX_RETRY_AFTER}
-         * @return this builder
-         */
-        public Builder maxRetryAfter(Duration value) {
-            maxRetryAfter = RateLimitPause.checkMaxRetryAfter(value);
-            return this;
-        }
-
-        /**
-         * The pause after a 429 without retry-after: {@code min} after the first, doubling per
-         * consecutive 429 up to {@code max}, each less up to a quarter at random (default 500 ms, 8 s).
-         *
-         * @param min the first pause, > 0
-         * @param max the longest pause, >= min
-         * @return this builder
-         */
-        public Builder backoff(Duration min, Duration max) {
-            RateLimitPause.checkBackoff(min, max);
-            backoffMin = min;
-            backoffMax = max;
-            return this;
-        }
-
-        /**
-         * @param value the source of the back-off's jitter, used under the limiter's lock (default a new
-         *     {@link SplittableRandom}); tests give a seeded one
-         * @return this builder
-         */
-        public Builder random(RandomGenerator value) {
-            if (value == null) {
-                throw new IllegalArgumentException("random must not be null");
-            }
-            random = value;
-            return this;
         }
 
         /**
          * @return the limiter
          */
         public FairShareRateLimiter build() {
-            return new FairShareRateLimiter(this);
-        }
-
-        private static long limit(String field, long value, int max) {
-            // MIN_REQUESTS_PER_MINUTE and MIN_TOKENS_PER_MINUTE are both 1.
-            if (value < MIN_TOKENS_PER_MINUTE || value > max) {
-                throw new IllegalArgumentException(field + " must be " + MIN_TOKENS_PER_MINUTE + " to " + max
-                        + ", was " + value);
-            }
-            return value;
-        }
-
-        private static Duration positive(String field, Duration value) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(field + " must be positive, was " + value);
-            }
-            return value;
+            return new FairShareRateLimiter(toSettings(), clock);
         }
     }
 }

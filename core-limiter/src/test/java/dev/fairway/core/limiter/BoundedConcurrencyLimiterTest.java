@@ -1,5 +1,6 @@
 package dev.fairway.core.limiter;
 
+import dev.fairway.limiter.tck.FakeClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

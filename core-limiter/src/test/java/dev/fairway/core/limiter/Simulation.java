@@ -1,5 +1,6 @@
 package dev.fairway.core.limiter;
 
+import dev.fairway.limiter.tck.FakeClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.api.limit.RateLimiter;

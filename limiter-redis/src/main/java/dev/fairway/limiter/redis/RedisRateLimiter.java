@@ -11,6 +11,7 @@ import dev.fairway.api.limit.SessionRateStats;
 import dev.fairway.core.limiter.FairSharePolicy;
 import dev.fairway.core.limiter.FairShareRateLimiter;
 import dev.fairway.core.limiter.RateLimitPause;
+import dev.fairway.core.limiter.RateLimiterSettings;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -45,7 +46,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -54,7 +54,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.random.RandomGenerator;
 
 /**
  * A {@link RateLimiter} whose global sliding windows of requests and tokens and whose registry of
@@ -137,6 +136,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private static final int SPLIT_TICK_SHIFT = WHOLE_FLAG_SHIFT + 1;
     private static final long SPLIT_TICK_MASK = (1L << (62 - SPLIT_TICK_SHIFT)) - 1;
     private static final long NONE = Long.MIN_VALUE;
+    private static final Duration FALLBACK_BUCKET_WIDTH = Duration.ofMillis(100);
 
     private final long requestsPerMinute;
     private final long tokensPerMinute;
@@ -157,13 +157,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final long keyTtlMs;
     private final long bucketMs;
     private final long buckets;
-    private final Duration maxRetryAfter;
-    private final Duration backoffMin;
-    private final Duration backoffMax;
+    /** The shared options; the fallback is built from a share of them (its jitter source is called under the lock). */
+    private final RateLimiterSettings settings;
     /** How long a 429 pauses; under the lock (its jitter source is not thread-safe). */
     private final RateLimitPause pauses;
-    /** The jitter's source, shared with the fallback, which is only called under the lock. */
-    private final RandomGenerator random;
     private final long probeMinMs;
     private final long probeMaxMs;
     private final int fallbackNodesMin;
@@ -270,30 +267,28 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private long carryUntil = NONE;
 
     private RedisRateLimiter(Builder b) {
-        this.requestsPerMinute = b.requestsPerMinute;
-        this.tokensPerMinute = b.tokensPerMinute;
-        this.inputTokensPerMinute = b.inputTokensPerMinute;
-        this.outputTokensPerMinute = b.outputTokensPerMinute;
+        this.settings = b.toSettings();
+        this.requestsPerMinute = settings.requestsPerMinute();
+        this.tokensPerMinute = settings.tokensPerMinute();
+        this.inputTokensPerMinute = settings.inputTokensPerMinute();
+        this.outputTokensPerMinute = settings.outputTokensPerMinute();
         this.split = inputTokensPerMinute > 0 || outputTokensPerMinute > 0;
-        this.policy = b.policy;
+        this.policy = settings.policy();
         this.lease = b.lease;
         this.leaseTtlMs = b.leaseTtl.toMillis();
         this.pacingBurstMs = b.pacingBurst.toMillis();
         this.timeoutMs = b.commandTimeout.toMillis();
         this.connectTimeoutMs = b.connectTimeout.toMillis();
-        this.idleMs = b.idleTimeout.toMillis();
+        this.idleMs = settings.idleTimeout().toMillis();
         this.heartbeatMs = Math.max(1, idleMs / 4);
-        this.contentionMs = b.contentionTimeout.toMillis();
+        this.contentionMs = settings.contentionTimeout().toMillis();
         this.syncMs = b.syncInterval.toMillis();
         this.nodeTtlMs = Math.max(5_000, 10 * syncMs);
-        this.bucketMs = b.bucketWidth.toMillis();
+        this.bucketMs = settings.bucketWidth().toMillis();
         this.buckets = WINDOW_MS / bucketMs;
         this.keyTtlMs = Math.max(WINDOW_MS + bucketMs, Math.max(idleMs, nodeTtlMs)) + 10_000;
-        this.maxRetryAfter = b.maxRetryAfter;
-        this.backoffMin = b.backoffMin;
-        this.backoffMax = b.backoffMax;
-        this.random = b.random != null ? b.random : new SplittableRandom();
-        this.pauses = RateLimitPause.create(b.maxRetryAfter, b.backoffMin, b.backoffMax, random);
+        this.pauses = RateLimitPause.create(settings.maxRetryAfter(), settings.backoffMin(), settings.backoffMax(),
+                settings.random());
         this.probeMinMs = b.probeBackoffMin.toMillis();
         this.probeMaxMs = b.probeBackoffMax.toMillis();
         this.fallbackNodesMin = b.fallbackNodes;
@@ -1582,17 +1577,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
         long nodes = Math.max(fallbackNodesMin, knownNodes);
         if (fallback == null || fallbackNodes != nodes) {
+            // The fallback keeps the in-memory limiter's default bucket width: Redis's may not suit its rings.
             fallback = FairShareRateLimiter.builder()
-                    .requestsPerMinute(Math.max(1, requestsPerMinute / nodes))
-                    .tokensPerMinute(Math.max(1, tokensPerMinute / nodes))
-                    .inputTokensPerMinute(inputTokensPerMinute == 0 ? 0 : Math.max(1, inputTokensPerMinute / nodes))
-                    .outputTokensPerMinute(outputTokensPerMinute == 0 ? 0 : Math.max(1, outputTokensPerMinute / nodes))
-                    .policy(policy)
-                    .idleTimeout(Duration.ofMillis(idleMs))
-                    .contentionTimeout(Duration.ofMillis(contentionMs))
-                    .maxRetryAfter(maxRetryAfter)
-                    .backoff(backoffMin, backoffMax)
-                    .random(random)
+                    .settings(settings.share(nodes))
+                    .bucketWidth(FALLBACK_BUCKET_WIDTH)
                     .clock(() -> clock.millis() * 1_000_000L)
                     .build();
             fallbackNodes = nodes;
@@ -1765,30 +1753,21 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
     }
 
-    /** Builds a {@link RedisRateLimiter}; every setter validates its argument. */
-    public static final class Builder {
+    /**
+     * Builds a {@link RedisRateLimiter}: the options every store shares ({@link RateLimiterSettings.Builder})
+     * and those of Redis; every setter validates its argument.
+     */
+    public static final class Builder extends RateLimiterSettings.Builder<Builder> {
         private String uri = "redis://127.0.0.1:6379";
         private RedisClient client;
         private String keyPrefix = "fairway";
         private String nodeId;
-        private long requestsPerMinute = 4_500;
-        private long tokensPerMinute = 1_800_000;
-        private FairSharePolicy policy = FairSharePolicy.MAX_MIN;
         private int lease = 10;
         private Duration leaseTtl = Duration.ofSeconds(2);
         private Duration pacingBurst = Duration.ofSeconds(1);
         private Duration commandTimeout = Duration.ofMillis(100);
         private Duration connectTimeout = Duration.ofSeconds(1);
-        private Duration idleTimeout = Duration.ofMinutes(5);
-        private Duration contentionTimeout = Duration.ofSeconds(5);
         private Duration syncInterval = Duration.ofSeconds(1);
-        private Duration bucketWidth = Duration.ofMillis(100);
-        private long inputTokensPerMinute;
-        private long outputTokensPerMinute;
-        private Duration maxRetryAfter = RateLimitPause.DEFAULT_MAX_RETRY_AFTER;
-        private Duration backoffMin = RateLimitPause.DEFAULT_BACKOFF_MIN;
-        private Duration backoffMax = RateLimitPause.DEFAULT_BACKOFF_MAX;
-        private RandomGenerator random;
         private Duration probeBackoffMin = Duration.ofMillis(100);
         private Duration probeBackoffMax = Duration.ofSeconds(5);
         private int fallbackNodes = 1;
@@ -1859,33 +1838,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
 
         /**
-         * @param value requests admitted by all nodes in any 60 s window, 1 to 2^31-1 (default 4,500)
-         * @return this builder
-         */
-        public Builder requestsPerMinute(long value) {
-            requestsPerMinute = limit("requestsPerMinute", value, FairShareRateLimiter.MAX_REQUESTS_PER_MINUTE);
-            return this;
-        }
-
-        /**
-         * @param value tokens admitted by all nodes in any 60 s window, 1 to 2^31-1 (default 1,800,000)
-         * @return this builder
-         */
-        public Builder tokensPerMinute(long value) {
-            tokensPerMinute = limit("tokensPerMinute", value, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE);
-            return this;
-        }
-
-        /**
-         * @param value how sessions share the limits (default {@link FairSharePolicy#MAX_MIN})
-         * @return this builder
-         */
-        public Builder policy(FairSharePolicy value) {
-            policy = Objects.requireNonNull(value, "policy");
-            return this;
-        }
-
-        /**
          * Permits taken from Redis per call: the node hands them out locally. A window can admit up to
          * {@code nodes * lease} more than the limit; 0 turns leasing off (a Redis call per permit, no
          * overshoot). Default 10.
@@ -1951,25 +1903,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
 
         /**
-         * @param value how long a session that asks nothing stays registered (default 5 minutes), the
-         *     range of {@link FairShareRateLimiter#checkIdleTimeout}, whose limiter serves a degraded node
-         * @return this builder
-         */
-        public Builder idleTimeout(Duration value) {
-            idleTimeout = FairShareRateLimiter.checkIdleTimeout(value);
-            return this;
-        }
-
-        /**
-         * @param value how long after a refusal a session still contends under max-min (default 5 s)
-         * @return this builder
-         */
-        public Builder contentionTimeout(Duration value) {
-            contentionTimeout = positive("contentionTimeout", value);
-            return this;
-        }
-
-        /**
          * @param value how often a busy node tells Redis its contention and sessions even when its lease
          *     lasts (default 1 s)
          * @return this builder
@@ -1980,78 +1913,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
 
         /**
-         * @param value the global window's bucket; usage is held up to this much longer than 60 s; it
-         *     must divide one minute (default 100 ms, 10 ms to 3 s)
-         * @return this builder
+         * {@inheritDoc} The width must be 10 ms to 3 s, in whole milliseconds, and divide one minute.
          */
-        public Builder bucketWidth(Duration value) {
+        @Override
+        protected void checkBucketWidth(Duration value) {
             if (value == null || value.toMillis() < 10 || value.toMillis() > 3_000
                     || WINDOW_MS % value.toMillis() != 0 || value.toNanos() % 1_000_000 != 0) {
                 throw new IllegalArgumentException("bucketWidth must be 10 ms to 3 s and divide one minute, was " + value);
             }
-            bucketWidth = value;
-            return this;
-        }
-
-        /**
-         * Input (prompt) tokens admitted by all nodes in any 60 s window, for a provider that limits
-         * them apart from output tokens (Anthropic).
-         *
-         * @param value 0 (default: not limited apart) to 2^31-1
-         * @return this builder
-         */
-        public Builder inputTokensPerMinute(long value) {
-            inputTokensPerMinute = value == 0 ? 0
-                    : limit("inputTokensPerMinute", value, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE);
-            return this;
-        }
-
-        /**
-         * Output (completion) tokens admitted by all nodes in any 60 s window, for a provider that limits
-         * them apart from input tokens (Anthropic).
-         *
-         * @param value 0 (default: not limited apart) to 2^31-1
-         * @return this builder
-         */
-        public Builder outputTokensPerMinute(long value) {
-            outputTokensPerMinute = value == 0 ? 0
-                    : limit("outputTokensPerMinute", value, FairShareRateLimiter.MAX_TOKENS_PER_MINUTE);
-            return this;
-        }
-
-        /**
-         * @param value the longest pause a provider's retry-after can impose on every node (default 60 s),
-         *     {@link RateLimitPause#MIN_MAX_RETRY_AFTER} to {@link RateLimitPause#MAX_MAX_RETRY_AFTER}
-         * @return this builder
-         */
-        public Builder maxRetryAfter(Duration value) {
-            maxRetryAfter = RateLimitPause.checkMaxRetryAfter(value);
-            return this;
-        }
-
-        /**
-         * The pause after a 429 without retry-after: {@code min} after this node's first, doubling per
-         * consecutive 429 up to {@code max}, each less up to a quarter at random (default 500 ms, 8 s).
-         *
-         * @param min the first pause, > 0
-         * @param max the longest pause, >= min
-         * @return this builder
-         */
-        public Builder backoff(Duration min, Duration max) {
-            RateLimitPause.checkBackoff(min, max);
-            backoffMin = min;
-            backoffMax = max;
-            return this;
-        }
-
-        /**
-         * @param value the source of the back-off's jitter (default a new {@link SplittableRandom}); tests
-         *     give a seeded one
-         * @return this builder
-         */
-        public Builder random(RandomGenerator value) {
-            random = Objects.requireNonNull(value, "random");
-            return this;
         }
 
         /**
@@ -2120,18 +1989,5 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             return new RedisRateLimiter(this);
         }
 
-        private static long limit(String field, long value, int max) {
-            if (value < 1 || value > max) {
-                throw new IllegalArgumentException(field + " must be 1 to " + max + ", was " + value);
-            }
-            return value;
-        }
-
-        private static Duration positive(String field, Duration value) {
-            if (value == null || value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(field + " must be positive, was " + value);
-            }
-            return value;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.fairway.limiter.redis;
 
+import dev.fairway.limiter.tck.FakeClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.core.limiter.FairSharePolicy;
@@ -46,7 +47,7 @@ class CrossNodeFairShareTest {
             // 3 minutes in steps of 10 ms: a session keeps to its share's pace while the other contends,
             // so a caller that looked only every 50 ms would lose the part of each interval it slept.
             for (int step = 0; step < 18_000; step++) {
-                clock.advance(10);
+                clock.advanceMillis(10);
                 boolean measure = step >= 12_000;
                 lastMinute[0] += askUntilRefused(a, sa, measure);
                 lastMinute[1] += askUntilRefused(b, sb, measure);

@@ -1,5 +1,6 @@
 package dev.fairway.limiter.redis;
 
+import dev.fairway.limiter.tck.FakeClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.api.limit.RateLimiter;
@@ -279,7 +280,7 @@ class FinalsUnderBindingLimitTest {
             for (Node node : nodes) {
                 node.dispatch(t);
             }
-            clock.advance(STEP_MS);
+            clock.advanceMillis(STEP_MS);
         }
         List<Long> finals = new ArrayList<>();
         List<Long> partials = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.fairway.limiter.redis;
 
+import dev.fairway.limiter.tck.FakeClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -58,7 +59,7 @@ class RedisFaultTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!node.maybeProbe().get(10, TimeUnit.SECONDS)) {
             assertTrue(System.nanoTime() < deadline, "the node never went back to Redis");
-            clock.advance(250);
+            clock.advanceMillis(250);
             // Lettuce reconnects in the background (backoff up to 1 s): give it a moment between probes.
             LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
@@ -87,7 +88,7 @@ class RedisFaultTest {
             // Healthy: the two nodes share the limit.
             long shared = 0;
             for (int step = 0; step < 100; step++) {
-                clock.advance(100);
+                clock.advanceMillis(100);
                 shared += greedy(a, sa) + greedy(b, sb);
             }
             assertTrue(shared >= RPM - 10 && shared <= RPM, "shared " + shared);
@@ -95,12 +96,12 @@ class RedisFaultTest {
             assertEquals(2, a.knownNodes());
 
             redis.kill();
-            clock.advance(60_200); // the shared window would be empty again
+            clock.advanceMillis(60_200); // the shared window would be empty again
             long callsBefore = a.redisCalls();
             long degradedA = 0;
             long degradedB = 0;
             for (int step = 0; step < 300; step++) { // 30 s without Redis
-                clock.advance(100);
+                clock.advanceMillis(100);
                 degradedA += greedy(a, sa);
                 degradedB += greedy(b, sb);
             }
@@ -116,7 +117,7 @@ class RedisFaultTest {
             awaitRecovery(a);
             awaitRecovery(b);
             assertEquals(0, gauge(reader));
-            clock.advance(100);
+            clock.advanceMillis(100);
             greedy(a, sa);
             greedy(b, sb);
             // What the fallbacks admitted in the last minute was charged to the (new, empty) shared window.
@@ -132,16 +133,16 @@ class RedisFaultTest {
     void slowRedisTimesOutDegradesAndRecovers() throws Exception {
         try (TestRedis redis = TestRedis.start(); RedisRateLimiter a = node(redis.uri(), "slow").build()) {
             SessionId s = SessionId.of("s");
-            clock.advance(100);
+            clock.advanceMillis(100);
             assertTrue(greedy(a, s) > 0);
             redis.freeze(3_000);
-            clock.advance(61_000);
+            clock.advanceMillis(61_000);
             // The call waits at most the command timeout, then the node serves locally.
             long calls = a.redisCalls();
             assertTrue(greedy(a, s) > 0);
             assertTrue(a.isDegraded(), "calls " + calls + " -> " + a.redisCalls());
             awaitRecovery(a);
-            clock.advance(61_000);
+            clock.advanceMillis(61_000);
             assertTrue(greedy(a, s) > 0);
             assertFalse(a.isDegraded());
         } finally {
@@ -155,12 +156,12 @@ class RedisFaultTest {
         try (RedisRateLimiter a = node("redis://127.0.0.1:" + port, "late").fallbackNodes(3).build()) {
             assertTrue(a.isDegraded());
             SessionId s = SessionId.of("s");
-            clock.advance(100);
+            clock.advanceMillis(100);
             assertEquals(RPM / 3, greedy(a, s), "a third of the limit until the others are known");
             try (TestRedis redis = TestRedis.notStarted(port)) {
                 redis.restart();
                 awaitRecovery(a);
-                clock.advance(100);
+                clock.advanceMillis(100);
                 greedy(a, s);
                 assertTrue(a.redisCalls() > 0);
                 assertFalse(a.isDegraded());

@@ -1,5 +1,6 @@
 package dev.fairway.limiter.redis;
 
+import dev.fairway.limiter.tck.FakeClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 
@@ -76,7 +77,7 @@ public final class RedisLimiterMeasure {
             long steps = 5 * 6_000;
             double[] debt = new double[3];
             for (long step = 0; step < steps; step++) {
-                clock.advance(10);
+                clock.advanceMillis(10);
                 long now = clock.millis();
                 List<Future<?>> work = new ArrayList<>();
                 for (int n = 0; n < 3; n++) {

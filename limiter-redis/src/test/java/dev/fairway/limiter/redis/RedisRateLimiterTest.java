@@ -1,5 +1,6 @@
 package dev.fairway.limiter.redis;
 
+import dev.fairway.limiter.tck.FakeClock;
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
@@ -57,7 +58,7 @@ class RedisRateLimiterTest {
             long admitted = 0;
             long longestWait = 0;
             for (int step = 0; step < 1_000; step++) { // 10 s in steps of 10 ms
-                clock.advance(10);
+                clock.advanceMillis(10);
                 for (int n = 0; n < nodes.size(); n++) {
                     long permit = nodes.get(n).tryAcquire(SessionId.of("s" + n), 10);
                     if (Permits.isGranted(permit)) {
@@ -87,9 +88,9 @@ class RedisRateLimiterTest {
             assertFalse(Permits.isGranted(refusal));
             // Everything was charged to one bucket: it leaves 60 s + one bucket later.
             assertEquals(Duration.ofMillis(60_100), Permits.waitTime(refusal));
-            clock.advance(60_099);
+            clock.advanceMillis(60_099);
             assertFalse(Permits.isGranted(limiter.tryAcquire(s, 10)));
-            clock.advance(1);
+            clock.advanceMillis(1);
             assertTrue(Permits.isGranted(limiter.tryAcquire(s, 10)));
             assertFalse(limiter.isDegraded());
         }
@@ -99,11 +100,11 @@ class RedisRateLimiterTest {
     void noFixedWindowDoublingAcrossAMinuteMark() {
         try (RedisRateLimiter limiter = limiter(0).build()) {
             SessionId s = SessionId.of("edge");
-            clock.advance(59_000);
+            clock.advanceMillis(59_000);
             for (int i = 0; i < 100; i++) {
                 assertTrue(Permits.isGranted(limiter.tryAcquire(s, 1)));
             }
-            clock.advance(2_000); // past a minute mark: a fixed window would admit 100 more
+            clock.advanceMillis(2_000); // past a minute mark: a fixed window would admit 100 more
             assertFalse(Permits.isGranted(limiter.tryAcquire(s, 1)));
         }
     }
@@ -156,7 +157,7 @@ class RedisRateLimiterTest {
             SessionId s = SessionId.of("bounded");
             for (int i = 0; i < 3_000; i++) {
                 limiter.tryAcquire(s, 1);
-                clock.advance(50); // 150 s: the window slides over more than two minutes
+                clock.advanceMillis(50); // 150 s: the window slides over more than two minutes
             }
             List<String> keys = admin.keys("{" + prefix + "}:*");
             assertEquals(5, keys.size(), keys.toString());
@@ -193,7 +194,7 @@ class RedisRateLimiterTest {
             b.tryAcquire(SessionId.of("b2"), 1);
             assertEquals("2", admin.hget(weights, "#"), "b1 closed, b2 registered with weight 1");
 
-            clock.advance(31_000);
+            clock.advanceMillis(31_000);
             a.tryAcquire(SessionId.of("a2"), 1);
             assertEquals("1", admin.hget(weights, "#"), "a1 and b2 idle for 31 s: only a2 is left");
         }
@@ -226,13 +227,13 @@ class RedisRateLimiterTest {
                 assertTrue(System.nanoTime() < deadline, "the pause never reached Redis");
                 Thread.onSpinWait();
             }
-            clock.advance(1_000);
+            clock.advanceMillis(1_000);
             assertTrue(a.stats().rateLimited());
             // b learns it with its next call.
             long first = b.tryAcquire(sb, 1);
             long second = b.tryAcquire(sb, 1);
             assertTrue(!Permits.isGranted(first) || !Permits.isGranted(second), "b is paused too");
-            clock.advance(2_001);
+            clock.advanceMillis(2_001);
             assertTrue(Permits.isGranted(b.tryAcquire(sb, 1)));
         }
     }

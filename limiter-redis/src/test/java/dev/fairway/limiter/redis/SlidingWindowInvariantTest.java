@@ -1,5 +1,6 @@
 package dev.fairway.limiter.redis;
 
+import dev.fairway.limiter.tck.FakeClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.TokenUsage;
 import dev.fairway.api.limit.Permits;
@@ -111,7 +112,7 @@ class SlidingWindowInvariantTest {
             for (int round = 0; round < rounds; round++) {
                 // Mostly small steps; now and then a jump to just before or after a window edge.
                 long step = random.nextInt(50) == 0 ? 59_900 + random.nextInt(200) : random.nextInt(400);
-                clock.advance(step);
+                clock.advanceMillis(step);
                 long now = clock.millis();
                 List<Future<?>> work = new ArrayList<>();
                 for (int n = 0; n < NODES; n++) {

@@ -22,7 +22,7 @@ import dev.fairway.core.archfixture.CycleA;
 import dev.fairway.provider.archfixture.CycleB;
 import dev.fairway.provider.archfixture.ProviderUsingCore;
 import dev.fairway.provider.support.archfixture.ProviderSupportUsingProvider;
-import dev.fairway.test.support.archfixture.TestSupportUsingCore;
+import dev.fairway.test.archfixture.TestSupportUsingCore;
 import dev.fairway.transport.archfixture.TransportUsingProviderSupport;
 import dev.fairway.transport.archfixture.TransportUsingSdk;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,9 +100,10 @@ class ArchitectureTest {
             .because("test-support is shared by every module's tests and may know none of them");
 
     static final ArchRule TEST_SUPPORT_ONLY_IN_TESTS = noClasses()
-            .that().resideOutsideOfPackage("dev.fairway.test..")
+            .that().resideOutsideOfPackages("dev.fairway.test..", "dev.fairway.provider.tck..")
             .should().dependOnClassesThat().resideInAPackage("dev.fairway.test..")
-            .because("test-support is a test-scope library: no module's main code may use it");
+            .because("test-support is a test-scope library: only tests and the provider kit, itself a test"
+                    + " library, may use it");
 
     static final ArchRule LIMITER_STORES_DEPEND_ONLY_ON_API_AND_CORE_LIMITER = classes()
             .that().resideInAPackage("dev.fairway.limiter..")

@@ -1,6 +1,6 @@
 package dev.fairway.core.archfixture;
 
-import dev.fairway.test.support.archfixture.TestSupportUsingCore;
+import dev.fairway.test.archfixture.TestSupportUsingCore;
 
 /** Architecture fixture: main code of a "core" that uses test-support. */
 public final class CoreUsingTestSupport {

@@ -1,4 +1,4 @@
-package dev.fairway.test.support.archfixture;
+package dev.fairway.test.archfixture;
 
 import dev.fairway.core.archfixture.CoreUsingApp;
 

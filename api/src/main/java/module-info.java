@@ -5,16 +5,14 @@
  * <p>This module knows nothing of implementations. It depends on the JDK and the OpenTelemetry API
  * only; the OpenTelemetry API is transitive because {@link dev.fairway.api.spi.ProviderContext} and
  * {@link dev.fairway.api.spi.TransportContext} hand an {@code OpenTelemetry} instance to plugins.
+ * It looks up no service itself: the application, which loads the plugins, declares the {@code uses}.
+ * What HTTP providers share (prompts, token budgets, settings, HTTP glue) is in
+ * {@code dev.fairway.provider.support}, not here.
  */
 module dev.fairway.api {
     requires transitive io.opentelemetry.api;
-    // ProviderMessages recognises the HTTP client's timeout exceptions.
-    requires java.net.http;
 
     exports dev.fairway.api;
     exports dev.fairway.api.spi;
     exports dev.fairway.api.limit;
-
-    uses dev.fairway.api.spi.TranslationProviderFactory;
-    uses dev.fairway.api.spi.TransportFactory;
 }

@@ -13,6 +13,7 @@
 module dev.fairway.provider.tck {
     requires transitive dev.fairway.api;
     requires org.junit.jupiter.api;
+    requires dev.fairway.test.support;
     requires java.logging;
     requires jdk.httpserver;
 

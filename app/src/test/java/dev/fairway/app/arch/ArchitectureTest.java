@@ -17,9 +17,13 @@ import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import dev.fairway.api.archfixture.ApiUsingProvider;
 import dev.fairway.core.archfixture.CoreUsingApp;
 import dev.fairway.core.archfixture.CoreUsingMicronaut;
+import dev.fairway.core.archfixture.CoreUsingTestSupport;
 import dev.fairway.core.archfixture.CycleA;
 import dev.fairway.provider.archfixture.CycleB;
 import dev.fairway.provider.archfixture.ProviderUsingCore;
+import dev.fairway.provider.support.archfixture.ProviderSupportUsingProvider;
+import dev.fairway.test.archfixture.TestSupportUsingCore;
+import dev.fairway.transport.archfixture.TransportUsingProviderSupport;
 import dev.fairway.transport.archfixture.TransportUsingSdk;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +51,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The module rule of DESIGN.md: the API knows no implementation, cores know only the API, plugins
- * know only the API (and their own libraries), only the app knows Micronaut, Commons Configuration
+ * know only the API (and their own libraries; providers also provider-support, which knows only the
+ * API), test-support is known by tests only, only the app knows Micronaut, Commons Configuration
  * and the OpenTelemetry SDK, and no two modules depend on each other. Each rule is checked against
  * every Fairway module's real classes and, as a negative control, against a fixture that breaks it.
  */
@@ -70,11 +75,35 @@ class ArchitectureTest {
             .because("cores know only the API, the JDK and the OpenTelemetry API: no providers, transports,"
                     + " configuration files or DI");
 
-    static final ArchRule PLUGINS_DEPEND_ONLY_ON_API = classes()
-            .that().resideInAnyPackage("dev.fairway.provider..", "dev.fairway.transport..")
+    static final ArchRule PROVIDERS_DEPEND_ONLY_ON_API_AND_PROVIDER_SUPPORT = classes()
+            .that().resideInAPackage("dev.fairway.provider..")
+            .should(dependOnNoFairwayModuleBut("dev.fairway.api", "dev.fairway.provider.support"))
+            .allowEmptyShould(true)
+            .because("providers know only the API and the helpers HTTP providers share (and their own libraries)");
+
+    static final ArchRule PROVIDER_SUPPORT_DEPENDS_ONLY_ON_API = classes()
+            .that().resideInAPackage("dev.fairway.provider.support..")
             .should(dependOnNoFairwayModuleBut("dev.fairway.api"))
             .allowEmptyShould(true)
-            .because("plugins know only the API (and their own libraries)");
+            .because("provider-support serves every provider and may know none of them");
+
+    static final ArchRule TRANSPORTS_DEPEND_ONLY_ON_API = classes()
+            .that().resideInAPackage("dev.fairway.transport..")
+            .should(dependOnNoFairwayModuleBut("dev.fairway.api"))
+            .allowEmptyShould(true)
+            .because("transports know only the API (and their own libraries)");
+
+    static final ArchRule TEST_SUPPORT_DEPENDS_ONLY_ON_API = classes()
+            .that().resideInAPackage("dev.fairway.test..")
+            .should(dependOnNoFairwayModuleBut("dev.fairway.api"))
+            .allowEmptyShould(true)
+            .because("test-support is shared by every module's tests and may know none of them");
+
+    static final ArchRule TEST_SUPPORT_ONLY_IN_TESTS = noClasses()
+            .that().resideOutsideOfPackages("dev.fairway.test..", "dev.fairway.provider.tck..")
+            .should().dependOnClassesThat().resideInAPackage("dev.fairway.test..")
+            .because("test-support is a test-scope library: only tests and the provider kit, itself a test"
+                    + " library, may use it");
 
     static final ArchRule LIMITER_STORES_DEPEND_ONLY_ON_API_AND_CORE_LIMITER = classes()
             .that().resideInAPackage("dev.fairway.limiter..")
@@ -158,8 +187,16 @@ class ArchitectureTest {
                 Arguments.of("cores", CORES_DEPEND_ONLY_ON_API, List.of(CoreUsingApp.class), CoreUsingApp.class),
                 Arguments.of("cores (libraries)", CORES_DEPEND_ONLY_ON_API, List.of(CoreUsingMicronaut.class),
                         CoreUsingMicronaut.class),
-                Arguments.of("plugins", PLUGINS_DEPEND_ONLY_ON_API, List.of(ProviderUsingCore.class),
-                        ProviderUsingCore.class),
+                Arguments.of("providers", PROVIDERS_DEPEND_ONLY_ON_API_AND_PROVIDER_SUPPORT,
+                        List.of(ProviderUsingCore.class), ProviderUsingCore.class),
+                Arguments.of("provider-support", PROVIDER_SUPPORT_DEPENDS_ONLY_ON_API,
+                        List.of(ProviderSupportUsingProvider.class), ProviderSupportUsingProvider.class),
+                Arguments.of("transports", TRANSPORTS_DEPEND_ONLY_ON_API, List.of(TransportUsingProviderSupport.class),
+                        TransportUsingProviderSupport.class),
+                Arguments.of("test-support", TEST_SUPPORT_DEPENDS_ONLY_ON_API, List.of(TestSupportUsingCore.class),
+                        TestSupportUsingCore.class),
+                Arguments.of("test-support in main code", TEST_SUPPORT_ONLY_IN_TESTS,
+                        List.of(CoreUsingTestSupport.class), CoreUsingTestSupport.class),
                 Arguments.of("limiter stores", LIMITER_STORES_DEPEND_ONLY_ON_API_AND_CORE_LIMITER,
                         List.of(dev.fairway.limiter.archfixture.LimiterUsingQueue.class),
                         dev.fairway.limiter.archfixture.LimiterUsingQueue.class),
@@ -202,8 +239,9 @@ class ArchitectureTest {
                 .collect(Collectors.toCollection(TreeSet::new));
 
         assertTrue(found.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.core.limiter",
-                "dev.fairway.core.queue", "dev.fairway.limiter.redis", "dev.fairway.limiter.tck", "dev.fairway.provider.anthropic",
-                "dev.fairway.provider.fake", "dev.fairway.provider.openai",
+                "dev.fairway.core.queue", "dev.fairway.limiter.redis", "dev.fairway.limiter.tck",
+                "dev.fairway.provider.anthropic", "dev.fairway.provider.fake", "dev.fairway.provider.openai",
+                "dev.fairway.provider.support",
                 "dev.fairway.transport.websocket")), found.toString());
         assertTrue(modules.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.provider.fake")),
                 modules.toString());

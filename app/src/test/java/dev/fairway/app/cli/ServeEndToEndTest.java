@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fairway.api.spi.Transport;
 import dev.fairway.app.config.ConfigSources;
 import dev.fairway.app.testing.GatedProviderFactory;
-import dev.fairway.app.testing.WsTestClient;
 import dev.fairway.app.wiring.Plugins;
 import dev.fairway.app.wiring.Wiring;
+import dev.fairway.test.support.WsClient;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
@@ -64,8 +64,8 @@ class ServeEndToEndTest {
         return server;
     }
 
-    private WsTestClient client(Server server) throws Exception {
-        WsTestClient client = WsTestClient.connect(http, server.transport().address());
+    private WsClient client(Server server) throws Exception {
+        WsClient client = WsClient.connect(http, server.transport().address());
         closeLater.add(client);
         return client;
     }
@@ -73,8 +73,8 @@ class ServeEndToEndTest {
     @Test
     void twoSessionsEachReceiveOnlyTheirOwnTranslationsInOrder() throws Exception {
         Server server = start(FAST_FAKE, Plugins.discover(), List.of());
-        WsTestClient alice = client(server);
-        WsTestClient bob = client(server);
+        WsClient alice = client(server);
+        WsClient bob = client(server);
         alice.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\",\"label\":\"alice\"}");
         bob.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"de\",\"label\":\"bob\"}");
         String aliceId = alice.next("ready").path("session").asText();
@@ -85,7 +85,7 @@ class ServeEndToEndTest {
             alice.send(segment(seq, "alice says good morning number " + seq));
             bob.send(segment(seq, "bob says good evening number " + seq));
         }
-        for (WsTestClient c : List.of(alice, bob)) {
+        for (WsClient c : List.of(alice, bob)) {
             String who = c == alice ? "alice" : "bob";
             long last = 0;
             for (int finals = 0; finals < 3;) {
@@ -113,7 +113,7 @@ class ServeEndToEndTest {
     @Test
     void statusServesQueueAndLimiterStatsOfTheOriginal() throws Exception {
         Server server = start(FAST_FAKE, Plugins.discover(), List.of());
-        WsTestClient c = client(server);
+        WsClient c = client(server);
         c.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"es\"}");
         String id = c.next("ready").path("session").asText();
         c.send("{\"type\":\"final\",\"seq\":1,\"text\":\"Hello there.\"}");
@@ -140,7 +140,7 @@ class ServeEndToEndTest {
     @Test
     void badInputGetsAClearErrorAndLosesNothingAccepted() throws Exception {
         Server server = start(FAST_FAKE, Plugins.discover(), List.of());
-        WsTestClient c = client(server);
+        WsClient c = client(server);
         c.send("{\"type\":\"partial\",\"seq\":1,\"text\":\"too early\"}");
         assertEquals("not_started", c.next("error").path("code").asText());
         c.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\"}");
@@ -171,7 +171,7 @@ class ServeEndToEndTest {
         GatedProviderFactory gated = new GatedProviderFactory();
         Server server = start(Map.of("fairway.provider", "gated", "fairway.transport.websocket.port", "0"),
                 Plugins.of(List.of(gated), Plugins.discover().transports()), List.of());
-        WsTestClient c = client(server);
+        WsClient c = client(server);
         c.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\"}");
         c.next("ready");
         c.send("{\"type\":\"final\",\"seq\":1,\"text\":\"Keep me.\"}");
@@ -200,9 +200,9 @@ class ServeEndToEndTest {
         GatedProviderFactory gated = new GatedProviderFactory();
         Server server = start(Map.of("fairway.provider", "gated", "fairway.transport.websocket.port", "0"),
                 Plugins.of(List.of(gated), Plugins.discover().transports()), List.of());
-        List<WsTestClient> clients = new ArrayList<>();
+        List<WsClient> clients = new ArrayList<>();
         for (int c = 0; c < 3; c++) {
-            WsTestClient client = client(server);
+            WsClient client = client(server);
             clients.add(client);
             client.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\"}");
             client.next("ready");
@@ -220,7 +220,7 @@ class ServeEndToEndTest {
         gated.gate.countDown();                                     // the provider answers, too late
         server.scheduler().awaitTermination(Duration.ofSeconds(60));
 
-        for (WsTestClient client : clients) {
+        for (WsClient client : clients) {
             assertEquals(1001, client.awaitClose());
             int[] answers = new int[7];
             for (JsonNode m : client.takeAll()) {
@@ -243,7 +243,7 @@ class ServeEndToEndTest {
         InMemorySpanExporter spans = InMemorySpanExporter.create();
         InMemoryMetricReader metrics = InMemoryMetricReader.create();
         Server server = start(FAST_FAKE, Plugins.discover(), List.of(SimpleSpanProcessor.create(spans), metrics));
-        WsTestClient c = client(server);
+        WsClient c = client(server);
         c.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"es\"}");
         String id = c.next("ready").path("session").asText();
         c.send("{\"type\":\"final\",\"seq\":7,\"text\":\"Trace me please.\"}");

@@ -6,8 +6,7 @@ import dev.fairway.api.ProviderException;
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.RateLimitedException;
 import dev.fairway.api.TransientProviderException;
-import dev.fairway.api.spi.PluginConfig;
-import dev.fairway.api.spi.ProviderMessages;
+import dev.fairway.provider.support.ExchangeFailures;
 
 import java.net.http.HttpHeaders;
 import java.util.Locale;
@@ -15,9 +14,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Turns Anthropic's answers and I/O failures into the API's exceptions, with messages that say what
- * to do and never carry a credential: every text that came from the server passes through
- * {@link #redact}.
+ * Turns Anthropic's answers into the API's exceptions. The wording that every HTTP provider shares
+ * (redaction, {@code x-should-retry}, redirects, unreadable answers, failed exchanges) is
+ * {@link ExchangeFailures}'.
  *
  * <p>The error's {@code type} decides first ({@code rate_limit_error}, {@code overloaded_error},
  * {@code api_error}, {@code timeout_error}, {@code authentication_error}, {@code permission_error},
@@ -34,18 +33,19 @@ final class Failures {
             "not_found_error", "request_too_large");
 
     private final AnthropicSettings settings;
+    private final ExchangeFailures shared;
     private final String server;
     private final String keyHint;
 
-    Failures(AnthropicSettings settings) {
+    Failures(AnthropicSettings settings, ExchangeFailures shared) {
         this.settings = settings;
-        this.server = settings.serverName();
-        this.keyHint = "check " + AnthropicSettings.API_KEY_ENV + " or "
-                + PluginConfig.empty(AnthropicSettings.PREFIX).fullKey("api-key");
+        this.shared = shared;
+        this.server = shared.server();
+        this.keyHint = shared.keyHint();
     }
 
     /**
-     * The exception for an answer that is not 2xx.
+     * The exception for an answer that is not 2xx, after {@code x-should-retry}.
      *
      * @param status the HTTP status
      * @param headers the response headers
@@ -54,37 +54,16 @@ final class Failures {
      * @return the exception to throw
      */
     ProviderException forStatus(int status, HttpHeaders headers, String body, RateLimitFeedback feedback) {
-        return obeyShouldRetry(headers, byType(status, headers, body, feedback));
-    }
-
-    /**
-     * Applies {@code x-should-retry}, which Anthropic's official SDKs obey before they look at the
-     * status: {@code true} makes any failure retryable, {@code false} makes even a 429 or a 529 final.
-     *
-     * @param headers the response headers
-     * @param failure what the error type and status mean
-     * @return the failure, or its retryable or final counterpart when the header says otherwise
-     */
-    static ProviderException obeyShouldRetry(HttpHeaders headers, ProviderException failure) {
-        String said = headers.firstValue("x-should-retry").map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("");
-        if (said.equals("true") && !failure.retryable()) {
-            return new TransientProviderException(failure.getMessage()
-                    + "; retryable all the same: the server answered x-should-retry: true");
-        }
-        if (said.equals("false") && failure.retryable()) {
-            return new PermanentProviderException(Kind.OTHER, failure.getMessage()
-                    + "; not retried: the server answered x-should-retry: false");
-        }
-        return failure;
+        return ExchangeFailures.obeyShouldRetry(headers, byType(status, headers, body, feedback));
     }
 
     private ProviderException byType(int status, HttpHeaders headers, String body, RateLimitFeedback feedback) {
         MessagesJson.ErrorBody error = MessagesJson.error(body);
         String type = error.type().toLowerCase(Locale.ROOT);
-        String said = said(error, body);
+        String said = shared.said(error.message(), body);
         String id = headers.firstValue("request-id").orElse(error.requestId());
-        String requestId = id.isEmpty() ? "" : " [request " + redact(id) + "]";
-        String answer = "HTTP " + status + (type.isEmpty() ? "" : ", " + redact(type));
+        String requestId = shared.requestId(id);
+        String answer = "HTTP " + status + (type.isEmpty() ? "" : ", " + shared.redact(type));
         // A type Anthropic has not documented (yet) is judged by the status, like an answer without one.
         String kind = KNOWN_TYPES.contains(type) ? type : byStatus(status);
         return switch (kind) {
@@ -97,21 +76,19 @@ final class Failures {
                     server + " rejected the API key (" + answer + ")" + said + "; " + keyHint + requestId);
             case "permission_error" -> new PermanentProviderException(Kind.AUTHENTICATION,
                     server + " refused the API key for this request (" + answer + ")" + said + "; " + keyHint
-                            + " and the key's access to model '" + settings.model() + "'" + requestId);
+                            + " and the key's access to model '" + settings.http().model() + "'" + requestId);
             case "billing_error" -> quota(answer, said, requestId);
             case "invalid_request_error" -> CREDIT.matcher(error.message()).find()
                     ? quota(answer, said, requestId)
                     : new PermanentProviderException(Kind.BAD_REQUEST,
                             server + " rejected the request (" + answer + ")" + said + requestId);
             case "not_found_error" -> new PermanentProviderException(Kind.BAD_REQUEST,
-                    server + ": model '" + settings.model() + "' or " + settings.messagesUri() + " was not found ("
+                    server + ": model '" + settings.http().model() + "' or " + settings.messagesUri() + " was not found ("
                             + answer + ")" + said + "; check " + AnthropicSettings.PREFIX + ".model and .base-url"
                             + requestId);
             case "request_too_large" -> new PermanentProviderException(Kind.BAD_REQUEST,
                     server + " rejected the request as too large (" + answer + ")" + said + requestId);
-            case "redirect" -> new PermanentProviderException(Kind.OTHER, server + " redirected the request (" + answer
-                    + headers.firstValue("location").map(l -> " to " + redact(l)).orElse("")
-                    + "); set " + AnthropicSettings.PREFIX + ".base-url to the final address" + requestId);
+            case "redirect" -> shared.redirected(answer, headers, requestId);
             default -> new PermanentProviderException(Kind.OTHER,
                     server + " refused the request (" + answer + ")" + said + requestId);
         };
@@ -136,61 +113,5 @@ final class Failures {
     private PermanentProviderException quota(String answer, String said, String requestId) {
         return new PermanentProviderException(Kind.QUOTA_EXHAUSTED, server + ": the account cannot pay for the request ("
                 + answer + ")" + said + "; add credit or fix billing, waiting for a rate window will not help" + requestId);
-    }
-
-    /**
-     * The exception for an answer whose body is not the expected JSON.
-     *
-     * @param status the HTTP status
-     * @param body the body
-     * @param what what was wrong with it
-     * @return a transient exception: a proxy's error page or a truncated body may not happen again
-     */
-    TransientProviderException malformed(int status, String body, String what) {
-        return new TransientProviderException(server + " answered HTTP " + status
-                + " with a body that is not a message (" + redact(what) + "): " + excerpt(body));
-    }
-
-    /**
-     * The exception for a failed exchange: timeouts, refused or reset connections.
-     *
-     * @param failure the I/O failure
-     * @return a transient exception
-     */
-    TransientProviderException forIo(Throwable failure) {
-        return ProviderMessages.exchangeFailed(server, AnthropicSettings.PREFIX, settings.connectTimeout(),
-                settings.requestTimeout(), settings.apiKey(), failure);
-    }
-
-    /**
-     * The exception for an answer that did not come in time.
-     *
-     * @param cause the timeout, or null when the caller's own deadline passed
-     * @return a transient exception
-     */
-    TransientProviderException timedOut(Throwable cause) {
-        return ProviderMessages.timedOut(server, AnthropicSettings.PREFIX, settings.requestTimeout(), cause);
-    }
-
-    /**
-     * Removes anything that could be a credential from a server's text, collapses white space and
-     * control characters, and shortens it.
-     *
-     * @param text text from the server
-     * @return text fit for an exception message or a log
-     */
-    String redact(String text) {
-        return ProviderMessages.redact(text, settings.apiKey());
-    }
-
-    private String excerpt(String body) {
-        return ProviderMessages.excerpt(body, settings.apiKey());
-    }
-
-    private String said(MessagesJson.ErrorBody error, String body) {
-        if (!error.message().isBlank()) {
-            return ": " + redact(error.message());
-        }
-        return body.isBlank() ? "" : ": " + excerpt(body);
     }
 }

@@ -1,22 +1,20 @@
 package dev.fairway.provider.anthropic;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fairway.api.FinishReason;
 import dev.fairway.api.TokenUsage;
+import dev.fairway.provider.support.ProviderJson;
 
 import java.util.Optional;
 
+import static dev.fairway.provider.support.ProviderJson.text;
+
 /**
- * The JSON of the Messages API: the request body, a message and an error body. Uses Jackson's tree
- * model, so nothing needs to be opened for reflection, and reads leniently: the fields Fairway needs
- * are checked, unknown fields are ignored.
+ * The JSON of the Messages API: the request body, a message and an error body. Reads leniently: the
+ * fields Fairway needs are checked, unknown fields are ignored.
  */
 final class MessagesJson {
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private MessagesJson() {
     }
@@ -63,17 +61,13 @@ final class MessagesJson {
      * @return UTF-8 JSON
      */
     static byte[] requestBody(String model, String systemPrompt, String text, double temperature, int maxTokens) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = ProviderJson.object();
         root.put("model", model);
         root.put("max_tokens", maxTokens);
         root.put("system", systemPrompt);
         root.putArray("messages").addObject().put("role", "user").put("content", text);
         root.put("temperature", temperature);
-        try {
-            return MAPPER.writeValueAsBytes(root);
-        } catch (JacksonException e) {
-            throw new IllegalStateException("cannot write a JSON tree of strings and numbers", e);
-        }
+        return ProviderJson.write(root);
     }
 
     /**
@@ -109,13 +103,8 @@ final class MessagesJson {
      * @return what it says
      */
     static ErrorBody error(String body) {
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(body);
-        } catch (JacksonException e) {
-            return ErrorBody.EMPTY;
-        }
-        if (root == null || !root.isObject()) {
+        JsonNode root = ProviderJson.objectOrEmpty(body).orElse(null);
+        if (root == null) {
             return ErrorBody.EMPTY;
         }
         JsonNode error = root.path("error");
@@ -137,15 +126,7 @@ final class MessagesJson {
      * @throws NotAMessage when it is not JSON
      */
     static JsonNode tree(String json) throws NotAMessage {
-        try {
-            JsonNode node = MAPPER.readTree(json);
-            if (node == null) {
-                throw new NotAMessage("an empty body");
-            }
-            return node;
-        } catch (JacksonException e) {
-            throw new NotAMessage("not JSON");
-        }
+        return ProviderJson.tree(json, NotAMessage::new);
     }
 
     /**
@@ -184,9 +165,5 @@ final class MessagesJson {
             case "refusal" -> FinishReason.CONTENT_FILTER;
             default -> FinishReason.OTHER;
         };
-    }
-
-    private static String text(JsonNode node) {
-        return node.isValueNode() && !node.isNull() ? node.asText() : "";
     }
 }

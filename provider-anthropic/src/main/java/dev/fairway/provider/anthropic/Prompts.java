@@ -1,6 +1,6 @@
 package dev.fairway.provider.anthropic;
 
-import dev.fairway.api.spi.TranslationPrompts;
+import dev.fairway.provider.support.TranslationPrompts;
 
 
 /**
@@ -45,7 +45,7 @@ final class Prompts {
     }
 
     static TranslationPrompts.Budget of(AnthropicSettings settings) {
-        return budget(settings.maxTokensFactor(), settings.maxTokensMin(), settings.maxTokensMax());
+        return settings.http().budget(ASCII_CHARS_PER_TOKEN_TENTHS, FRAMING_TOKENS);
     }
 
     /**

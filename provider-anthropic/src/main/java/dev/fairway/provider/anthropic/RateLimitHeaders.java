@@ -2,18 +2,18 @@ package dev.fairway.provider.anthropic;
 
 import dev.fairway.api.RateLimitFeedback;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.regex.Pattern;
+
+import static dev.fairway.provider.support.RateLimitHeaderValues.count;
+import static dev.fairway.provider.support.RateLimitHeaderValues.retryAfter;
+import static dev.fairway.provider.support.RateLimitHeaderValues.until;
 
 /**
  * Reads Anthropic's rate-limit headers into {@link RateLimitFeedback}.
@@ -31,8 +31,7 @@ import java.util.regex.Pattern;
  *       would believe almost the whole combined budget spent. Nothing else fills the combined fields.</li>
  *   <li>Resets are RFC 3339 timestamps ({@code 2026-10-21T07:28:30Z}), turned into the time from now
  *       until then (zero when already past).</li>
- *   <li>The wait of a refusal: {@code retry-after-ms} (milliseconds) first, then {@code retry-after}
- *       (seconds, or an HTTP date). The cap on a long wait is the limiter's business, not the provider's.</li>
+ *   <li>The wait of a refusal: {@link dev.fairway.provider.support.RateLimitHeaderValues#retryAfter}.</li>
  * </ul>
  * A value that cannot be read is left out: the feedback is advice, and a malformed header must not
  * fail a translation that succeeded.
@@ -40,7 +39,6 @@ import java.util.regex.Pattern;
 final class RateLimitHeaders {
 
     static final String PREFIX = "anthropic-ratelimit-";
-    private static final Pattern DECIMAL = Pattern.compile("\\d+(?:\\.\\d+)?");
 
     private RateLimitHeaders() {
     }
@@ -84,35 +82,6 @@ final class RateLimitHeaders {
     }
 
     /**
-     * The wait a response asks for: {@code retry-after-ms} (milliseconds, as Anthropic's SDKs read it)
-     * first, then {@code retry-after} in seconds, or an HTTP date measured from {@code now} (a past date
-     * is zero).
-     *
-     * @param headers the response headers
-     * @param now the wall-clock time
-     * @return the wait when a header said one
-     */
-    static Optional<Duration> retryAfter(HttpHeaders headers, Instant now) {
-        Optional<String> millis = headers.firstValue("retry-after-ms").map(String::trim);
-        if (millis.isPresent() && DECIMAL.matcher(millis.get()).matches()) {
-            return Optional.of(fromDecimal(millis.get(), 1_000_000L));
-        }
-        Optional<String> value = headers.firstValue("retry-after").map(String::trim);
-        if (value.isEmpty()) {
-            return Optional.empty();
-        }
-        if (DECIMAL.matcher(value.get()).matches()) {
-            return Optional.of(fromDecimal(value.get(), 1_000_000_000L));
-        }
-        try {
-            Instant at = ZonedDateTime.parse(value.get(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            return Optional.of(until(now, at));
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
-    }
-
-    /**
      * The time from {@code now} until an RFC 3339 timestamp.
      *
      * @param text for example {@code 2026-10-21T07:28:30Z} or {@code 2026-10-21T09:28:30.5+02:00}
@@ -130,24 +99,5 @@ final class RateLimitHeaders {
     private static Triple triple(HttpHeaders headers, String kind, Instant now) {
         return new Triple(count(headers, PREFIX + kind + "-limit"), count(headers, PREFIX + kind + "-remaining"),
                 headers.firstValue(PREFIX + kind + "-reset").flatMap(v -> reset(v, now)));
-    }
-
-    private static OptionalLong count(HttpHeaders headers, String name) {
-        Optional<String> value = headers.firstValue(name).map(String::trim);
-        if (value.isEmpty() || !DECIMAL.matcher(value.get()).matches()) {
-            return OptionalLong.empty();
-        }
-        return OptionalLong.of(new BigDecimal(value.get()).min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue());
-    }
-
-    private static Duration fromDecimal(String amount, long nanosPerUnit) {
-        BigDecimal nanos = new BigDecimal(amount).multiply(BigDecimal.valueOf(nanosPerUnit));
-        BigDecimal capped = nanos.min(BigDecimal.valueOf(Long.MAX_VALUE));
-        return Duration.ofNanos(capped.setScale(0, RoundingMode.HALF_UP).longValueExact());
-    }
-
-    private static Duration until(Instant now, Instant at) {
-        Duration wait = Duration.between(now, at);
-        return wait.isNegative() ? Duration.ZERO : wait;
     }
 }

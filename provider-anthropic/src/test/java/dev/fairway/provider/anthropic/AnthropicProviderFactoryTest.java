@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fairway.provider.support.HttpVersionChoice;
 import dev.fairway.api.InvalidConfigurationException;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
@@ -52,14 +53,14 @@ class AnthropicProviderFactoryTest {
             assertEquals("anthropic", provider.name());
             assertEquals("claude-haiku-4-5", provider.model(), "a current model; claude-3-5-haiku-latest is retired");
             assertEquals(URI.create("https://api.anthropic.com/v1/messages"), s.messagesUri());
-            assertEquals(KEY, s.apiKey());
+            assertEquals(KEY, s.http().apiKey());
             assertEquals("2023-06-01", s.anthropicVersion());
-            assertEquals(Duration.ofSeconds(30), s.requestTimeout());
-            assertEquals(Duration.ofSeconds(10), s.connectTimeout());
-            assertEquals(0.0, s.partialTemperature());
-            assertEquals(0.2, s.finalTemperature());
-            assertEquals(64, s.maxTokensMin());
-            assertEquals(64_000, s.maxTokensMax(), "Claude Haiku 4.5's output limit");
+            assertEquals(Duration.ofSeconds(30), s.http().requestTimeout());
+            assertEquals(Duration.ofSeconds(10), s.http().connectTimeout());
+            assertEquals(0.0, s.http().partialTemperature());
+            assertEquals(0.2, s.http().finalTemperature());
+            assertEquals(64, s.http().maxTokensMin());
+            assertEquals(64_000, s.http().maxTokensMax(), "Claude Haiku 4.5's output limit");
         }
     }
 
@@ -77,17 +78,17 @@ class AnthropicProviderFactoryTest {
         "claude-3-haiku-20240307, 4096",
         "some-model-from-the-future, 4096"})
     void maxTokensCapFollowsTheModel(String model, int max) {
-        assertEquals(max, settings(Map.of("model", model), Map.of("ANTHROPIC_API_KEY", KEY)).maxTokensMax());
+        assertEquals(max, settings(Map.of("model", model), Map.of("ANTHROPIC_API_KEY", KEY)).http().maxTokensMax());
     }
 
     @Test
     void configuredCapWinsBelowTheModelsLimitAndIsClampedAboveIt() {
         Map<String, String> env = Map.of("ANTHROPIC_API_KEY", KEY);
         assertEquals(2_000, settings(Map.of("model", "claude-3-5-haiku-latest", "max-tokens.max", "2000"), env)
-                .maxTokensMax());
+                .http().maxTokensMax());
         assertEquals(8_192, settings(Map.of("model", "claude-3-5-haiku-latest", "max-tokens.max", "16384"), env)
-                .maxTokensMax());
-        assertEquals(16_384, settings(Map.of("model", "claude-next", "max-tokens.max", "16384"), env).maxTokensMax(),
+                .http().maxTokensMax());
+        assertEquals(16_384, settings(Map.of("model", "claude-next", "max-tokens.max", "16384"), env).http().maxTokensMax(),
                 "whoever names a model Fairway does not know knows its limit");
         assertEquals("fairway.provider.anthropic.max-tokens.max = 16384 is above the output limit of model"
                 + " 'claude-3-5-haiku-latest' (8192 tokens): 8192 is used, since Anthropic refuses a larger max_tokens",
@@ -104,7 +105,7 @@ class AnthropicProviderFactoryTest {
 
     @Test
     void configuredKeyWinsOverTheEnvironment() {
-        assertEquals("k-configured", settings(Map.of("api-key", "k-configured"), Map.of("ANTHROPIC_API_KEY", KEY)).apiKey());
+        assertEquals("k-configured", settings(Map.of("api-key", "k-configured"), Map.of("ANTHROPIC_API_KEY", KEY)).http().apiKey());
     }
 
     @Test
@@ -123,16 +124,16 @@ class AnthropicProviderFactoryTest {
                 Map.entry("http-version", "http1.1")), Map.of("ANTHROPIC_API_KEY", KEY));
 
         assertEquals(URI.create("http://localhost:8080/v1/messages"), s.messagesUri());
-        assertEquals("claude-sonnet-4-0", s.model());
+        assertEquals("claude-sonnet-4-0", s.http().model());
         assertEquals("2024-01-01", s.anthropicVersion());
-        assertEquals(Duration.ofSeconds(5), s.requestTimeout());
-        assertEquals(Duration.ofMillis(250), s.connectTimeout());
-        assertEquals(0.1, s.partialTemperature());
-        assertEquals(0.5, s.finalTemperature());
-        assertEquals(3.0, s.maxTokensFactor());
-        assertEquals(16, s.maxTokensMin());
-        assertEquals(512, s.maxTokensMax());
-        assertEquals(AnthropicSettings.HttpVersionChoice.HTTP1_1, s.httpVersion());
+        assertEquals(Duration.ofSeconds(5), s.http().requestTimeout());
+        assertEquals(Duration.ofMillis(250), s.http().connectTimeout());
+        assertEquals(0.1, s.http().partialTemperature());
+        assertEquals(0.5, s.http().finalTemperature());
+        assertEquals(3.0, s.http().maxTokensFactor());
+        assertEquals(16, s.http().maxTokensMin());
+        assertEquals(512, s.http().maxTokensMax());
+        assertEquals(HttpVersionChoice.HTTP1_1, s.http().httpVersion());
     }
 
     @Test

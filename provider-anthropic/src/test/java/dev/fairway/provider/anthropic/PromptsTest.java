@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fairway.api.SegmentKind;
-import dev.fairway.api.spi.TranslationPrompts;
+import dev.fairway.provider.support.TranslationPrompts;
 import org.junit.jupiter.api.Test;
 
 class PromptsTest {

@@ -1,23 +1,21 @@
 package dev.fairway.provider.openai;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fairway.api.FinishReason;
 import dev.fairway.api.TokenUsage;
+import dev.fairway.provider.support.ProviderJson;
 
 import java.util.Optional;
 
+import static dev.fairway.provider.support.ProviderJson.text;
+
 /**
  * The JSON of Chat Completions: the request body, a completion, a streamed chunk and an error body.
- * Uses Jackson's tree model, so nothing needs to be opened for reflection, and reads leniently: the
- * fields Fairway needs are checked, unknown fields are ignored.
+ * Reads leniently: the fields Fairway needs are checked, unknown fields are ignored.
  */
 final class ChatJson {
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private ChatJson() {
     }
@@ -110,7 +108,7 @@ final class ChatJson {
      */
     static byte[] requestBody(String model, String systemPrompt, String text, double temperature,
                               String maxTokensParameter, int maxTokens, boolean stream, boolean includeUsage) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = ProviderJson.object();
         root.put("model", model);
         ArrayNode messages = root.putArray("messages");
         messages.addObject().put("role", "system").put("content", systemPrompt);
@@ -123,11 +121,7 @@ final class ChatJson {
                 root.putObject("stream_options").put("include_usage", true);
             }
         }
-        try {
-            return MAPPER.writeValueAsBytes(root);
-        } catch (JacksonException e) {
-            throw new IllegalStateException("cannot write a JSON tree of strings and numbers", e);
-        }
+        return ProviderJson.write(root);
     }
 
     /**
@@ -183,13 +177,8 @@ final class ChatJson {
      * @return what it says
      */
     static ErrorBody error(String body) {
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(body);
-        } catch (JacksonException e) {
-            return ErrorBody.EMPTY;
-        }
-        if (root == null || !root.isObject()) {
+        JsonNode root = ProviderJson.objectOrEmpty(body).orElse(null);
+        if (root == null) {
             return ErrorBody.EMPTY;
         }
         JsonNode error = root.path("error");
@@ -216,15 +205,7 @@ final class ChatJson {
      * @throws NotAChatCompletion when it is not JSON
      */
     static JsonNode tree(String json) throws NotAChatCompletion {
-        try {
-            JsonNode node = MAPPER.readTree(json);
-            if (node == null) {
-                throw new NotAChatCompletion("an empty body");
-            }
-            return node;
-        } catch (JacksonException e) {
-            throw new NotAChatCompletion("not JSON");
-        }
+        return ProviderJson.tree(json, NotAChatCompletion::new);
     }
 
     private static JsonNode parseObject(String body) throws NotAChatCompletion {
@@ -261,9 +242,5 @@ final class ChatJson {
             case "content_filter" -> FinishReason.CONTENT_FILTER;
             default -> FinishReason.OTHER;
         });
-    }
-
-    private static String text(JsonNode node) {
-        return node.isValueNode() && !node.isNull() ? node.asText() : "";
     }
 }

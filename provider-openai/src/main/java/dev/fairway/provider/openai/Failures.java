@@ -6,16 +6,16 @@ import dev.fairway.api.ProviderException;
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.RateLimitedException;
 import dev.fairway.api.TransientProviderException;
-import dev.fairway.api.spi.PluginConfig;
-import dev.fairway.api.spi.ProviderMessages;
+import dev.fairway.provider.support.ExchangeFailures;
 
 import java.net.http.HttpHeaders;
 import java.util.Locale;
 import java.util.Set;
 
 /**
- * Turns HTTP answers and I/O failures into the API's exceptions, with messages that say what to do
- * and never carry a credential: every text that came from the server passes through {@link #redact}.
+ * Turns OpenAI's answers into the API's exceptions: by HTTP status, and by error code or type for an
+ * error event inside a stream. The wording that every HTTP provider shares (redaction, {@code x-should-retry},
+ * redirects, unreadable answers, failed exchanges) is {@link ExchangeFailures}'.
  */
 final class Failures {
 
@@ -24,14 +24,13 @@ final class Failures {
             "billing_not_active");
 
     private final OpenAiSettings settings;
+    private final ExchangeFailures shared;
     private final String server;
-    private final String keyHint;
 
-    Failures(OpenAiSettings settings) {
+    Failures(OpenAiSettings settings, ExchangeFailures shared) {
         this.settings = settings;
-        this.server = settings.serverName();
-        PluginConfig names = PluginConfig.empty(OpenAiSettings.PREFIX);
-        this.keyHint = "check " + OpenAiSettings.API_KEY_ENV + " or " + names.fullKey("api-key");
+        this.shared = shared;
+        this.server = shared.server();
     }
 
     /**
@@ -44,7 +43,7 @@ final class Failures {
      * @return the exception to throw
      */
     ProviderException forStatus(int status, HttpHeaders headers, String body, RateLimitFeedback feedback) {
-        return obeyShouldRetry(headers, byStatus(status, "HTTP " + status, headers, body, feedback));
+        return ExchangeFailures.obeyShouldRetry(headers, byStatus(status, "HTTP " + status, headers, body, feedback));
     }
 
     /**
@@ -66,10 +65,10 @@ final class Failures {
             status = statusOf(error.type());
         }
         if (status == 0 && !QUOTA_CODES.contains(error.code()) && !QUOTA_CODES.contains(error.type())) {
-            return obeyShouldRetry(headers, new TransientProviderException(server + " sent an error event in the stream"
-                    + (error.label().isEmpty() ? "" : " (" + redact(error.label()) + ")") + said(error, event)));
+            return ExchangeFailures.obeyShouldRetry(headers, new TransientProviderException(server + " sent an error event in the stream"
+                    + (error.label().isEmpty() ? "" : " (" + shared.redact(error.label()) + ")") + said(error, event)));
         }
-        return obeyShouldRetry(headers, byStatus(status == 0 ? 429 : status, "an error event in an HTTP 200 stream",
+        return ExchangeFailures.obeyShouldRetry(headers, byStatus(status == 0 ? 429 : status, "an error event in an HTTP 200 stream",
                 headers, event, feedback));
     }
 
@@ -88,34 +87,13 @@ final class Failures {
         };
     }
 
-    /**
-     * Applies {@code x-should-retry}, which OpenAI's and Anthropic's official SDKs obey before they look
-     * at the status: {@code true} makes any failure retryable, {@code false} makes even a 429 or a 5xx final.
-     *
-     * @param headers the response headers
-     * @param failure what the status and body mean
-     * @return the failure, or its retryable or final counterpart when the header says otherwise
-     */
-    static ProviderException obeyShouldRetry(HttpHeaders headers, ProviderException failure) {
-        String said = headers.firstValue("x-should-retry").map(v -> v.trim().toLowerCase(Locale.ROOT)).orElse("");
-        if (said.equals("true") && !failure.retryable()) {
-            return new TransientProviderException(failure.getMessage()
-                    + "; retryable all the same: the server answered x-should-retry: true");
-        }
-        if (said.equals("false") && failure.retryable()) {
-            return new PermanentProviderException(Kind.OTHER, failure.getMessage()
-                    + "; not retried: the server answered x-should-retry: false");
-        }
-        return failure;
-    }
-
     private ProviderException byStatus(int status, String answered, HttpHeaders headers, String body,
                                        RateLimitFeedback feedback) {
         ChatJson.ErrorBody error = ChatJson.error(body);
         String label = error.label();
         String said = said(error, body);
-        String requestId = headers.firstValue("x-request-id").map(id -> " [request " + redact(id) + "]").orElse("");
-        String status0 = answered + (label.isEmpty() ? "" : ", " + redact(label));
+        String requestId = shared.requestId(headers.firstValue("x-request-id").orElse(""));
+        String status0 = answered + (label.isEmpty() ? "" : ", " + shared.redact(label));
         if (QUOTA_CODES.contains(error.code()) || QUOTA_CODES.contains(error.type())) {
             return new PermanentProviderException(Kind.QUOTA_EXHAUSTED, server + ": the account's quota is exhausted ("
                     + status0 + ")" + said + "; add credit or raise the usage limit, waiting for a rate window will not help"
@@ -129,12 +107,12 @@ final class Failures {
                     server + " rejected the request (" + status0 + ")" + said + requestId);
             case 401 -> new PermanentProviderException(Kind.AUTHENTICATION,
                     // OpenAI's 401 message quotes part of the key: not passed on.
-                    server + " rejected the API key (" + status0 + "); " + keyHint + requestId);
+                    server + " rejected the API key (" + status0 + "); " + shared.keyHint() + requestId);
             case 403 -> new PermanentProviderException(Kind.AUTHENTICATION,
                     server + " refused the API key for this request (" + status0 + ")" + said
-                            + "; " + keyHint + " and the key's access to model '" + settings.model() + "'" + requestId);
+                            + "; " + shared.keyHint() + " and the key's access to model '" + settings.http().model() + "'" + requestId);
             case 404 -> new PermanentProviderException(Kind.BAD_REQUEST,
-                    server + ": model '" + settings.model() + "' or " + settings.endpoint("/chat/completions")
+                    server + ": model '" + settings.http().model() + "' or " + settings.endpoint("/chat/completions")
                             + " was not found (" + status0 + ")" + said
                             + "; check " + OpenAiSettings.PREFIX + ".model and .base-url" + requestId);
             case 408, 409, 425 -> new TransientProviderException(server + " answered " + status0 + said + requestId);
@@ -143,9 +121,7 @@ final class Failures {
                     yield new TransientProviderException(server + " answered " + status0 + said + requestId);
                 }
                 if (status >= 300 && status < 400) {
-                    yield new PermanentProviderException(Kind.OTHER, server + " redirected the request (" + status0
-                            + headers.firstValue("location").map(l -> " to " + redact(l)).orElse("")
-                            + "); set " + OpenAiSettings.PREFIX + ".base-url to the final address" + requestId);
+                    yield shared.redirected(status0, headers, requestId);
                 }
                 yield new PermanentProviderException(Kind.OTHER, server + " refused the request (" + status0 + ")"
                         + said + requestId);
@@ -153,59 +129,7 @@ final class Failures {
         };
     }
 
-    /**
-     * The exception for an answer whose body is not the expected JSON.
-     *
-     * @param status the HTTP status
-     * @param body the body
-     * @param what what was wrong with it
-     * @return a transient exception: a proxy's error page or a truncated body may not happen again
-     */
-    TransientProviderException malformed(int status, String body, String what) {
-        return new TransientProviderException(server + " answered HTTP " + status
-                + " with a body that is not a chat completion (" + redact(what) + "): " + excerpt(body));
-    }
-
-    /**
-     * The exception for a failed exchange: timeouts, refused or reset connections.
-     *
-     * @param failure the I/O failure
-     * @return a transient exception
-     */
-    TransientProviderException forIo(Throwable failure) {
-        return ProviderMessages.exchangeFailed(server, OpenAiSettings.PREFIX, settings.connectTimeout(),
-                settings.requestTimeout(), settings.apiKey(), failure);
-    }
-
-    /**
-     * The exception for an answer that did not come in time.
-     *
-     * @param cause the timeout, or null when the caller's own deadline passed
-     * @return a transient exception
-     */
-    TransientProviderException timedOut(Throwable cause) {
-        return ProviderMessages.timedOut(server, OpenAiSettings.PREFIX, settings.requestTimeout(), cause);
-    }
-
-    /**
-     * Removes anything that could be a credential from a server's text, collapses white space and
-     * control characters, and shortens it.
-     *
-     * @param text text from the server
-     * @return text fit for an exception message or a log
-     */
-    String redact(String text) {
-        return ProviderMessages.redact(text, settings.apiKey());
-    }
-
-    private String excerpt(String body) {
-        return ProviderMessages.excerpt(body, settings.apiKey());
-    }
-
     private String said(ChatJson.ErrorBody error, String body) {
-        if (!error.message().isBlank()) {
-            return ": " + redact(error.message());
-        }
-        return body.isBlank() ? "" : ": " + excerpt(body);
+        return shared.said(error.message(), body);
     }
 }

@@ -9,11 +9,12 @@ import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
 import dev.fairway.api.spi.ProviderContext;
-import dev.fairway.api.spi.TranslationPrompts;
 import dev.fairway.api.spi.TranslationProvider;
+import dev.fairway.provider.support.ExchangeFailures;
+import dev.fairway.provider.support.ProviderHttp;
+import dev.fairway.provider.support.TranslationPrompts;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -23,23 +24,16 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
  * Translates through an OpenAI or OpenAI-compatible Chat Completions endpoint
  * ({@code POST {base-url}/chat/completions}). Made by {@link OpenAiProviderFactory}.
  *
- * <p>One instance holds one JDK {@link HttpClient}: its connections are kept alive and shared by
- * every call (HTTP/2 streams over one connection where the server offers HTTP/2, a pool of HTTP/1.1
- * connections otherwise), and can be opened ahead of the first translation ({@code warm-up}).
- * Calls block the calling (virtual) thread without pinning it; an interrupt cancels the HTTP
- * exchange and surfaces as {@link InterruptedException}.
+ * <p>One instance holds one {@link ProviderHttp} client, whose kept-alive connections every call
+ * shares and which can open them ahead of the first translation ({@code warm-up}). Calls block the
+ * calling (virtual) thread without pinning it; an interrupt cancels the HTTP exchange and surfaces as
+ * {@link InterruptedException}.
  *
  * <p>{@link #translate(TranslationRequest, Consumer)} streams the answer (server-sent events) and
  * hands the growing text to a callback, for transports that forward a translation as it grows.
@@ -52,41 +46,26 @@ public final class OpenAiProvider implements TranslationProvider {
     private static final System.Logger LOG = System.getLogger(OpenAiProvider.class.getName());
     private static final Consumer<String> IGNORE = text -> {
     };
-    /**
-     * The client's own tasks (completing futures, body delivery) run on virtual threads started on
-     * demand: the client then keeps no pool of platform threads of its own.
-     */
-    private static final Executor VIRTUAL_THREADS = task -> Thread.ofVirtual().name("fairway-openai-http").start(task);
 
     private final OpenAiSettings settings;
     private final NanoClock clock;
-    /** {@code fairway/0.1.0 (provider-openai)}: which Fairway, for the provider's logs and support. */
-    private final String userAgent;
     private final InstantSource wallClock;
     private final TranslationPrompts.Budget prompts;
+    private final ExchangeFailures shared;
     private final Failures failures;
     private final URI chatUri;
-    private final HttpClient client;
+    private final ProviderHttp http;
     private final CompletableFuture<Void> warmUp;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private OpenAiProvider(OpenAiSettings settings, ProviderContext context, InstantSource wallClock) {
         this.settings = settings;
         this.clock = context.clock();
-        this.userAgent = "fairway/" + context.fairwayVersion() + " (provider-openai)";
         this.wallClock = wallClock;
         this.prompts = Prompts.of(settings);
-        this.failures = new Failures(settings);
+        this.shared = new ExchangeFailures(settings.http(), "a chat completion");
+        this.failures = new Failures(settings, shared);
         this.chatUri = settings.endpoint("/chat/completions");
-        this.client = HttpClient.newBuilder()
-                .version(httpVersion(settings))
-                .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                // The application's choice (HTTPS_PROXY, NO_PROXY, fairway.http.proxy): the JDK's
-                // client reads no environment variable itself.
-                .proxy(context.proxySelector())
-                .executor(VIRTUAL_THREADS)
-                .build();
+        this.http = ProviderHttp.create(settings.http(), context, shared);
         this.warmUp = startWarmUp();
     }
 
@@ -111,7 +90,7 @@ public final class OpenAiProvider implements TranslationProvider {
 
     @Override
     public String model() {
-        return settings.model();
+        return settings.http().model();
     }
 
     /**
@@ -169,14 +148,12 @@ public final class OpenAiProvider implements TranslationProvider {
     /** Stops taking calls; calls in flight finish, then the client closes its connections. Idempotent. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            client.shutdown();
-        }
+        http.close();
     }
 
     @Override
     public String toString() {
-        return "OpenAiProvider[baseUrl=" + settings.baseUrl() + ", model=" + settings.model()
+        return "OpenAiProvider[baseUrl=" + settings.http().baseUrl() + ", model=" + settings.http().model()
                 + ", streamFinals=" + settings.streamFinals() + "]";
     }
 
@@ -195,27 +172,25 @@ public final class OpenAiProvider implements TranslationProvider {
     }
 
     private Call prepare(TranslationRequest request, boolean stream) {
-        if (closed.get()) {
-            throw new IllegalStateException("the openai provider is closed");
-        }
+        http.checkOpen();
         String system = TranslationPrompts.systemPrompt(request.kind(), request.sourceLanguage(), request.targetLanguage());
-        double temperature = request.isFinal() ? settings.finalTemperature() : settings.partialTemperature();
+        double temperature = settings.http().temperature(request.isFinal());
         int maxTokens = prompts.maxTokens(request.text());
-        byte[] body = ChatJson.requestBody(settings.model(), system, request.text(), temperature,
+        byte[] body = ChatJson.requestBody(settings.http().model(), system, request.text(), temperature,
                 settings.maxTokensParameter(), maxTokens, stream, settings.streamIncludeUsage());
-        HttpRequest http = authorized(HttpRequest.newBuilder(chatUri))
+        HttpRequest post = authorized(http.request(chatUri))
                 .header("Content-Type", "application/json")
                 .header("Accept", stream ? "text/event-stream" : "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
-        return new Call(http, prompts.promptTokens(request.kind(), request.text()), maxTokens);
+        return new Call(post, prompts.promptTokens(request.kind(), request.text()), maxTokens);
     }
 
     private HttpRequest.Builder authorized(HttpRequest.Builder builder) {
-        builder.timeout(settings.requestTimeout()).header("User-Agent", userAgent);
+        String apiKey = settings.http().apiKey();
         switch (settings.auth()) {
-            case BEARER -> builder.header("Authorization", "Bearer " + settings.apiKey());
-            case API_KEY -> builder.header("api-key", settings.apiKey());
+            case BEARER -> builder.header("Authorization", "Bearer " + apiKey);
+            case API_KEY -> builder.header("api-key", apiKey);
             case NONE -> {
                 // A local server without keys.
             }
@@ -232,8 +207,7 @@ public final class OpenAiProvider implements TranslationProvider {
     private TranslationResult complete(TranslationRequest request) throws InterruptedException {
         Call call = prepare(request, false);
         long start = clock.nanoTime();
-        CompletableFuture<HttpResponse<String>> future = client.sendAsync(call.http(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> response = await(future);
+        HttpResponse<String> response = http.send(call.http(), HttpResponse.BodyHandlers.ofString());
         Duration latency = since(start);
         RateLimitFeedback feedback = RateLimitHeaders.parse(response.headers(), wallClock.instant());
         int status = response.statusCode();
@@ -244,34 +218,20 @@ public final class OpenAiProvider implements TranslationProvider {
         try {
             completion = ChatJson.completion(response.body());
         } catch (ChatJson.NotAChatCompletion e) {
-            throw failures.malformed(status, response.body(), e.getMessage());
+            throw shared.malformed(status, response.body(), e.getMessage());
         }
         return result(call, completion.text(), completion.usage(), latency, feedback, completion.model(),
                 completion.finishReason());
-    }
-
-    private <T> T await(CompletableFuture<T> future) throws InterruptedException {
-        try {
-            return future.get(settings.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            throw e;
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw failures.timedOut(null);
-        } catch (ExecutionException e) {
-            throw failures.forIo(unwrap(e.getCause()));
-        }
     }
 
     private TranslationResult stream(TranslationRequest request, Consumer<String> onText) throws InterruptedException {
         Call call = prepare(request, true);
         LineStream lines = new LineStream();
         long start = clock.nanoTime();
-        CompletableFuture<HttpResponse<Void>> future = client.sendAsync(call.http(), lines);
+        CompletableFuture<HttpResponse<Void>> future = http.sendAsync(call.http(), lines);
         future.whenComplete((response, failure) -> {
             if (failure != null) {
-                lines.fail(unwrap(failure));
+                lines.fail(ProviderHttp.unwrap(failure));
             }
         });
         boolean finished = false;
@@ -291,7 +251,7 @@ public final class OpenAiProvider implements TranslationProvider {
             throws InterruptedException {
         LineStream.Head head = switch (take(lines)) {
             case LineStream.Head h -> h;
-            case LineStream.Failed f -> throw failures.forIo(f.error());
+            case LineStream.Failed f -> throw shared.forIo(f.error());
             default -> throw new IllegalStateException("the response's head must come first");
         };
         RateLimitFeedback feedback = RateLimitHeaders.parse(head.headers(), wallClock.instant());
@@ -304,7 +264,7 @@ public final class OpenAiProvider implements TranslationProvider {
             try {
                 completion = ChatJson.completion(body);
             } catch (ChatJson.NotAChatCompletion e) {
-                throw failures.malformed(head.status(), body, e.getMessage());
+                throw shared.malformed(head.status(), body, e.getMessage());
             }
             if (!completion.text().isEmpty()) {
                 onText.accept(completion.text());
@@ -323,7 +283,7 @@ public final class OpenAiProvider implements TranslationProvider {
             String line = switch (item) {
                 case LineStream.Line l -> l.text();
                 case LineStream.End e -> null;
-                case LineStream.Failed f -> throw failures.forIo(f.error());
+                case LineStream.Failed f -> throw shared.forIo(f.error());
                 case LineStream.Head h -> throw new IllegalStateException("a second response head");
             };
             if (line != null && !line.isEmpty()) {
@@ -345,7 +305,7 @@ public final class OpenAiProvider implements TranslationProvider {
                     try {
                         chunk = ChatJson.chunk(event);
                     } catch (ChatJson.NotAChatCompletion e) {
-                        throw failures.malformed(head.status(), event, e.getMessage());
+                        throw shared.malformed(head.status(), event, e.getMessage());
                     } catch (ChatJson.ErrorEvent e) {
                         throw failures.forStreamError(e.error(), event, head.headers(), feedback);
                     }
@@ -366,7 +326,7 @@ public final class OpenAiProvider implements TranslationProvider {
             }
         }
         if (!done && finish.isEmpty()) {
-            throw new TransientProviderException(settings.serverName()
+            throw new TransientProviderException(shared.server()
                     + " ended the stream before the translation was complete (no finish_reason, no [DONE])");
         }
         return result(call, text.toString().trim(), usage, since(start), feedback, model,
@@ -374,9 +334,9 @@ public final class OpenAiProvider implements TranslationProvider {
     }
 
     private LineStream.Item take(LineStream lines) throws InterruptedException {
-        LineStream.Item item = lines.next(settings.requestTimeout().toNanos());
+        LineStream.Item item = lines.next(settings.http().requestTimeout().toNanos());
         if (item == null) {
-            throw failures.timedOut(null);
+            throw shared.timedOut(null);
         }
         return item;
     }
@@ -389,7 +349,7 @@ public final class OpenAiProvider implements TranslationProvider {
                 case LineStream.End e -> {
                     return body.toString();
                 }
-                case LineStream.Failed f -> throw failures.forIo(f.error());
+                case LineStream.Failed f -> throw shared.forIo(f.error());
                 case LineStream.Head h -> throw new IllegalStateException("a second response head");
             }
         }
@@ -405,7 +365,7 @@ public final class OpenAiProvider implements TranslationProvider {
             LOG.log(System.Logger.Level.DEBUG, () -> "translation cut short at max_tokens=" + call.maxTokens()
                     + "; raise " + OpenAiSettings.PREFIX + ".max-tokens.factor or .max-tokens.min");
         }
-        return new TranslationResult(text, tokens, latency, feedback, model.isEmpty() ? settings.model() : model, finish);
+        return new TranslationResult(text, tokens, latency, feedback, model.isEmpty() ? settings.http().model() : model, finish);
     }
 
     private CompletableFuture<Void> startWarmUp() {
@@ -413,12 +373,12 @@ public final class OpenAiProvider implements TranslationProvider {
             return CompletableFuture.completedFuture(null);
         }
         HttpRequest request = settings.warmUp() == OpenAiSettings.WarmUp.MODELS
-                ? authorized(HttpRequest.newBuilder(settings.endpoint("/models"))).GET().build()
-                : authorized(HttpRequest.newBuilder(settings.endpoint(""))).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+                ? authorized(http.request(settings.endpoint("/models"))).GET().build()
+                : authorized(http.request(settings.endpoint(""))).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
         String what = "warm-up " + request.method() + " " + request.uri();
         CompletableFuture<?>[] calls = new CompletableFuture<?>[settings.warmUpConnections()];
         for (int i = 0; i < calls.length; i++) {
-            calls[i] = client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+            calls[i] = http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
                     .handle((response, failure) -> {
                         logWarmUp(what, response, failure);
                         return null;
@@ -430,7 +390,7 @@ public final class OpenAiProvider implements TranslationProvider {
     private void logWarmUp(String what, HttpResponse<Void> response, Throwable failure) {
         if (failure != null) {
             LOG.log(System.Logger.Level.WARNING, () -> what + " failed, connections will open on first use: "
-                    + failures.forIo(unwrap(failure)).getMessage());
+                    + shared.forIo(ProviderHttp.unwrap(failure)).getMessage());
         } else if (response.statusCode() == 401 || response.statusCode() == 403) {
             LOG.log(System.Logger.Level.WARNING, () -> what + " answered HTTP " + response.statusCode()
                     + ": the API key was rejected; check " + OpenAiSettings.API_KEY_ENV + " or "
@@ -447,24 +407,5 @@ public final class OpenAiProvider implements TranslationProvider {
 
     private Duration since(long start) {
         return Duration.ofNanos(Math.max(0, clock.nanoTime() - start));
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
-
-    private static HttpClient.Version httpVersion(OpenAiSettings settings) {
-        return switch (settings.httpVersion()) {
-            case HTTP2 -> HttpClient.Version.HTTP_2;
-            case HTTP1_1 -> HttpClient.Version.HTTP_1_1;
-            // HTTP/2 is negotiated by TLS (ALPN) and falls back to HTTP/1.1; over plain http the JDK
-            // would try an h2c upgrade, which some local servers mishandle.
-            case AUTO -> "https".equalsIgnoreCase(settings.baseUrl().getScheme())
-                    ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1;
-        };
     }
 }

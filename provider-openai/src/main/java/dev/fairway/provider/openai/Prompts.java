@@ -1,6 +1,6 @@
 package dev.fairway.provider.openai;
 
-import dev.fairway.api.spi.TranslationPrompts;
+import dev.fairway.provider.support.TranslationPrompts;
 
 
 /**
@@ -46,7 +46,7 @@ final class Prompts {
     }
 
     static TranslationPrompts.Budget of(OpenAiSettings settings) {
-        return budget(settings.maxTokensFactor(), settings.maxTokensMin(), settings.maxTokensMax());
+        return settings.http().budget(ASCII_CHARS_PER_TOKEN_TENTHS, FRAMING_TOKENS);
     }
 
     /**

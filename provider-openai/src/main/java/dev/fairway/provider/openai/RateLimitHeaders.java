@@ -2,32 +2,30 @@ package dev.fairway.provider.openai;
 
 import dev.fairway.api.RateLimitFeedback;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static dev.fairway.provider.support.RateLimitHeaderValues.count;
+import static dev.fairway.provider.support.RateLimitHeaderValues.fromDecimal;
+import static dev.fairway.provider.support.RateLimitHeaderValues.isDecimal;
+import static dev.fairway.provider.support.RateLimitHeaderValues.retryAfter;
 
 /**
  * Reads OpenAI's rate-limit headers into {@link RateLimitFeedback}: {@code x-ratelimit-limit-requests},
  * {@code x-ratelimit-limit-tokens}, {@code x-ratelimit-remaining-requests},
  * {@code x-ratelimit-remaining-tokens}, {@code x-ratelimit-reset-requests},
- * {@code x-ratelimit-reset-tokens}, and the wait of a refusal from {@code retry-after-ms} or
- * {@code Retry-After} (seconds or an HTTP date). A value that cannot be read is left out: the
- * feedback is advice, and a malformed header must not fail a translation that succeeded.
+ * {@code x-ratelimit-reset-tokens} (Go-style durations), and the wait of a refusal
+ * ({@link dev.fairway.provider.support.RateLimitHeaderValues#retryAfter}). A value that cannot be read is
+ * left out: the feedback is advice, and a malformed header must not fail a translation that succeeded.
  */
 final class RateLimitHeaders {
 
     /** One part of a Go-style duration such as {@code 1m30.5s}; {@code ms} before {@code m} and {@code s}. */
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|us|µs|ns|h|m|s|d)");
-    private static final Pattern DECIMAL = Pattern.compile("\\d+(?:\\.\\d+)?");
 
     private RateLimitHeaders() {
     }
@@ -52,35 +50,6 @@ final class RateLimitHeaders {
     }
 
     /**
-     * The wait a response asks for: {@code retry-after-ms} (milliseconds) first, then
-     * {@code Retry-After} (seconds, or an HTTP date measured from {@code now}; a past date is zero).
-     *
-     * @param headers the response headers
-     * @param now the wall-clock time
-     * @return the wait when a header said one
-     */
-    static Optional<Duration> retryAfter(HttpHeaders headers, Instant now) {
-        Optional<String> millis = headers.firstValue("retry-after-ms").map(String::trim);
-        if (millis.isPresent() && DECIMAL.matcher(millis.get()).matches()) {
-            return Optional.of(fromDecimal(millis.get(), 1_000_000L));
-        }
-        Optional<String> value = headers.firstValue("retry-after").map(String::trim);
-        if (value.isEmpty()) {
-            return Optional.empty();
-        }
-        if (DECIMAL.matcher(value.get()).matches()) {
-            return Optional.of(fromDecimal(value.get(), 1_000_000_000L));
-        }
-        try {
-            Instant at = ZonedDateTime.parse(value.get(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            Duration wait = Duration.between(now, at);
-            return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
-    }
-
-    /**
      * Parses a duration as OpenAI sends it: Go syntax ({@code 6m0s}, {@code 1s}, {@code 20ms},
      * {@code 1m30.5s}, {@code 1h2m}) or plain seconds ({@code 30}, {@code 0.5}).
      *
@@ -92,7 +61,7 @@ final class RateLimitHeaders {
         if (t.isEmpty()) {
             return Optional.empty();
         }
-        if (DECIMAL.matcher(t).matches()) {
+        if (isDecimal(t)) {
             return Optional.of(fromDecimal(t, 1_000_000_000L));
         }
         Matcher m = DURATION_PART.matcher(t);
@@ -121,25 +90,7 @@ final class RateLimitHeaders {
         return end == t.length() && end > 0 ? Optional.of(Duration.ofNanos(nanos)) : Optional.empty();
     }
 
-    private static OptionalLong count(HttpHeaders headers, String name) {
-        Optional<String> value = headers.firstValue(name).map(String::trim);
-        if (value.isEmpty() || !DECIMAL.matcher(value.get()).matches()) {
-            return OptionalLong.empty();
-        }
-        try {
-            return OptionalLong.of(new BigDecimal(value.get()).min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue());
-        } catch (NumberFormatException | ArithmeticException e) {
-            return OptionalLong.empty();
-        }
-    }
-
     private static Optional<Duration> duration(HttpHeaders headers, String name) {
         return headers.firstValue(name).flatMap(RateLimitHeaders::parseDuration);
-    }
-
-    private static Duration fromDecimal(String amount, long nanosPerUnit) {
-        BigDecimal nanos = new BigDecimal(amount).multiply(BigDecimal.valueOf(nanosPerUnit));
-        BigDecimal capped = nanos.min(BigDecimal.valueOf(Long.MAX_VALUE));
-        return Duration.ofNanos(capped.setScale(0, RoundingMode.HALF_UP).longValueExact());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fairway.provider.support.HttpVersionChoice;
 import dev.fairway.api.InvalidConfigurationException;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
@@ -79,12 +80,12 @@ class OpenAiProviderFactoryTest {
             OpenAiSettings s = ((OpenAiProvider) provider).settings();
             assertEquals("openai", provider.name());
             assertEquals("gpt-4o-mini", provider.model());
-            assertEquals(URI.create("https://api.openai.com/v1"), s.baseUrl());
-            assertEquals(KEY, s.apiKey());
-            assertEquals(Duration.ofSeconds(30), s.requestTimeout());
-            assertEquals(Duration.ofSeconds(10), s.connectTimeout());
-            assertEquals(0.0, s.partialTemperature());
-            assertEquals(0.2, s.finalTemperature());
+            assertEquals(URI.create("https://api.openai.com/v1"), s.http().baseUrl());
+            assertEquals(KEY, s.http().apiKey());
+            assertEquals(Duration.ofSeconds(30), s.http().requestTimeout());
+            assertEquals(Duration.ofSeconds(10), s.http().connectTimeout());
+            assertEquals(0.0, s.http().partialTemperature());
+            assertEquals(0.2, s.http().finalTemperature());
             assertEquals("max_tokens", s.maxTokensParameter());
             assertFalse(s.streamFinals());
             assertEquals(OpenAiSettings.WarmUp.OFF, s.warmUp());
@@ -94,7 +95,7 @@ class OpenAiProviderFactoryTest {
 
     @Test
     void configuredKeyWinsOverTheEnvironment() {
-        assertEquals("sk-configured", settings(Map.of("api-key", "sk-configured"), Map.of("OPENAI_API_KEY", KEY)).apiKey());
+        assertEquals("sk-configured", settings(Map.of("api-key", "sk-configured"), Map.of("OPENAI_API_KEY", KEY)).http().apiKey());
     }
 
     @Test
@@ -116,22 +117,22 @@ class OpenAiProviderFactoryTest {
                 Map.entry("warm-up.connections", "4"),
                 Map.entry("http-version", "http1.1")), Map.of("OPENAI_API_KEY", KEY));
 
-        assertEquals(URI.create("http://localhost:8000/v1"), s.baseUrl());
+        assertEquals(URI.create("http://localhost:8000/v1"), s.http().baseUrl());
         assertEquals(URI.create("http://localhost:8000/v1/chat/completions"), s.endpoint("/chat/completions"));
-        assertEquals("Qwen/Qwen2.5-7B-Instruct", s.model());
+        assertEquals("Qwen/Qwen2.5-7B-Instruct", s.http().model());
         assertEquals("org-1", s.organization());
         assertEquals("proj-1", s.project());
-        assertEquals(Duration.ofSeconds(5), s.requestTimeout());
-        assertEquals(Duration.ofMillis(250), s.connectTimeout());
-        assertEquals(0.1, s.partialTemperature());
-        assertEquals(0.5, s.finalTemperature());
-        assertEquals(3.0, s.maxTokensFactor());
-        assertEquals(16, s.maxTokensMin());
-        assertEquals(512, s.maxTokensMax());
+        assertEquals(Duration.ofSeconds(5), s.http().requestTimeout());
+        assertEquals(Duration.ofMillis(250), s.http().connectTimeout());
+        assertEquals(0.1, s.http().partialTemperature());
+        assertEquals(0.5, s.http().finalTemperature());
+        assertEquals(3.0, s.http().maxTokensFactor());
+        assertEquals(16, s.http().maxTokensMin());
+        assertEquals(512, s.http().maxTokensMax());
         assertTrue(s.streamFinals());
         assertEquals(OpenAiSettings.WarmUp.HEAD, s.warmUp());
         assertEquals(4, s.warmUpConnections());
-        assertEquals(OpenAiSettings.HttpVersionChoice.HTTP1_1, s.httpVersion());
+        assertEquals(HttpVersionChoice.HTTP1_1, s.http().httpVersion());
     }
 
     @Test
@@ -189,7 +190,7 @@ class OpenAiProviderFactoryTest {
 
     @Test
     void noAuthNeedsNoKey() {
-        assertEquals("", settings(Map.of("auth", "none"), Map.of()).apiKey());
+        assertEquals("", settings(Map.of("auth", "none"), Map.of()).http().apiKey());
     }
 
     @Test

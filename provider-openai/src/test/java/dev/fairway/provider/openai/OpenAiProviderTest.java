@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fairway.provider.support.HttpProviderSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fairway.api.FinishReason;
 import dev.fairway.api.PermanentProviderException;
@@ -24,7 +25,7 @@ import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
-import dev.fairway.api.spi.TranslationPrompts;
+import dev.fairway.provider.support.TranslationPrompts;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -188,7 +189,7 @@ class OpenAiProviderTest {
         assertEquals("user", body.path("messages").path(1).path("role").asText());
         assertEquals("Good morning", body.path("messages").path(1).path("content").asText());
         assertEquals(0.3, body.path("temperature").asDouble());
-        assertEquals(provider.settings().maxTokensMin(), body.path("max_tokens").asInt());
+        assertEquals(provider.settings().http().maxTokensMin(), body.path("max_tokens").asInt());
         assertTrue(body.path("stream").isMissingNode());
     }
 
@@ -203,7 +204,7 @@ class OpenAiProviderTest {
         String system = body.path("messages").path(0).path("content").asText();
         assertTrue(system.contains("Do not complete, extend or guess the rest of the sentence"), system);
         assertEquals(0.1, body.path("temperature").asDouble());
-        int expected = (int) Math.ceil(Prompts.textTokens(text) * OpenAiSettings.DEFAULT_MAX_TOKENS_FACTOR);
+        int expected = (int) Math.ceil(Prompts.textTokens(text) * HttpProviderSettings.DEFAULT_MAX_TOKENS_FACTOR);
         assertEquals(expected, body.path("max_tokens").asInt());
         assertTrue(expected < 1000, "max_tokens follows the text, was " + expected);
     }
@@ -214,7 +215,7 @@ class OpenAiProviderTest {
 
         JsonNode body = server.take().json();
         assertTrue(body.path("max_tokens").isMissingNode());
-        assertEquals(OpenAiSettings.DEFAULT_MAX_TOKENS_MIN, body.path("max_completion_tokens").asInt());
+        assertEquals(HttpProviderSettings.DEFAULT_MAX_TOKENS_MIN, body.path("max_completion_tokens").asInt());
     }
 
     @Test

@@ -84,27 +84,4 @@ class RateLimitHeadersTest {
     void noHeadersSayNothing() {
         assertEquals(RateLimitFeedback.NONE, RateLimitHeaders.parse(headers(Map.of()), NOW));
     }
-
-    @Test
-    void retryAfterMsWinsOverRetryAfter() {
-        assertEquals(Optional.of(Duration.ofMillis(1250)),
-                RateLimitHeaders.retryAfter(headers(Map.of("retry-after-ms", "1250", "retry-after", "9")), NOW));
-    }
-
-    @Test
-    void retryAfterInSecondsWithAFraction() {
-        assertEquals(Optional.of(Duration.ofMillis(2500)), RateLimitHeaders.retryAfter(headers(Map.of("retry-after", "2.5")), NOW));
-    }
-
-    @Test
-    void retryAfterAsAnHttpDate() {
-        assertEquals(Optional.of(Duration.ofSeconds(90)),
-                RateLimitHeaders.retryAfter(headers(Map.of("retry-after", "Wed, 21 Oct 2026 07:29:30 GMT")), NOW));
-    }
-
-    @Test
-    void retryAfterDateInThePastIsNoWait() {
-        assertEquals(Optional.of(Duration.ZERO),
-                RateLimitHeaders.retryAfter(headers(Map.of("retry-after", "Wed, 21 Oct 2026 07:00:00 GMT")), NOW));
-    }
 }

@@ -16,6 +16,7 @@ import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
 import dev.fairway.api.spi.TranslationProviderFactory;
+import dev.fairway.test.support.ManualClock;
 import io.opentelemetry.api.OpenTelemetry;
 
 import java.io.BufferedReader;
@@ -110,7 +111,12 @@ public abstract class TranslationProviderContract {
     /** Length of the pieces of the credential's random part that count as a leak. */
     private static final int LEAK_WINDOW = 8;
 
-    private final TickingClock clock = new TickingClock();
+    /**
+     * The clock the kit hands to providers: every reading is one millisecond after the previous one, so a
+     * provider that measures its latency on the context's clock reports one above zero however fast the
+     * script answers, without the test depending on the machine's speed.
+     */
+    private final ManualClock clock = ManualClock.ticking(1_000_000_000_000L, Duration.ofMillis(1));
     private final String credentialSecret = newSecret();
     private final String credential = "fairway-canary-" + credentialSecret;
     private final List<TranslationProvider> providers = new CopyOnWriteArrayList<>();

@@ -1,5 +1,6 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fairway.api.SegmentKind;
 import dev.fairway.api.TranslationRequest;
@@ -187,7 +188,7 @@ class AbuseTest {
         fixture = Fixture.start(TestScheduler.echo(), Map.of("outbound-max-bytes", "16384", "close-timeout", "100ms",
                 "max-messages-per-second", "100000", "max-messages-burst", "1000000"));
         String id = "i".repeat(Settings.MAX_PING_ID_BYTES - 2);          // 128 bytes of JSON with its quotes
-        try (RawWsClient attacker = RawWsClient.connect(fixture.transport.address())) {
+        try (WsClient attacker = WsClient.raw(fixture.transport.address())) {
             attacker.start("en", "fr");
             for (int i = 0; i < 2_000_000 && fixture.transport.stats().closedOverBudget.sum() == 0; i++) {
                 try {

@@ -1,5 +1,6 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,7 +151,7 @@ class BadInputTest {
     void binaryFrameIsRefusedAndTheConnectionStaysUsable() throws Exception {
         WsClient client = fixture.connect();
         client.start("en", "fr");
-        client.socket.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true).join();
+        client.socket().sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), true).join();
         client.expectError("binary_not_supported");
         client.sendJson("type", "partial", "seq", 1, "text", "ok");
         client.expect("translation");
@@ -174,12 +175,12 @@ class BadInputTest {
         WsClient client = fixture.connect();
         client.start("en", "fr");
         for (int i = 0; i < 4; i++) {
-            client.socket.sendText("x".repeat(400), false).join();
+            client.socket().sendText("x".repeat(400), false).join();
         }
-        client.socket.sendText("x", true).join();
+        client.socket().sendText("x", true).join();
         client.expectError("frame_too_large");
-        client.socket.sendText("{\"type\":\"partial\",", false).join();
-        client.socket.sendText("\"seq\":9,\"text\":\"joined\"}", true).join();
+        client.socket().sendText("{\"type\":\"partial\",", false).join();
+        client.socket().sendText("\"seq\":9,\"text\":\"joined\"}", true).join();
         assertEquals("fr: joined", client.expect("translation").path("text").asText());
         client.close();
     }
@@ -192,7 +193,7 @@ class BadInputTest {
         client.send("x".repeat(1024 * Settings.HARD_FRAME_FACTOR + 1));
         assertEquals(1009, client.expectClose());
         session.awaitClosed();
-        assertEquals("UP", WsClient.JSON.readTree(fixture.get("/health").body()).path("status").asText());
+        assertEquals("UP", Fixture.JSON.readTree(fixture.get("/health").body()).path("status").asText());
     }
 
     @Test
@@ -202,7 +203,7 @@ class BadInputTest {
         assertEquals(1, client.expect("pong").path("id").path("n").asInt());
         client.sendJson("type", "ping");
         assertFalse(client.expect("pong").has("id"));
-        client.socket.sendPing(ByteBuffer.wrap("are you there".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        client.socket().sendPing(ByteBuffer.wrap("are you there".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .join();
         assertEquals("are you there", client.expect("_pong").path("payload").asText());
         client.close();

@@ -1,5 +1,6 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fairway.api.NanoClock;
 import io.opentelemetry.api.common.AttributeKey;
@@ -122,6 +123,6 @@ class ConnectionCapTest {
     }
 
     private JsonNode readiness() throws Exception {
-        return WsClient.JSON.readTree(fixture.get("/ready").body());
+        return Fixture.JSON.readTree(fixture.get("/ready").body());
     }
 }

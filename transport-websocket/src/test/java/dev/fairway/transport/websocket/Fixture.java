@@ -1,6 +1,8 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.fairway.api.NanoClock;
 import dev.fairway.api.spi.Admission;
 import dev.fairway.api.spi.PluginConfig;
@@ -20,6 +22,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A started transport on loopback, an ephemeral port, a scheduler double and the clients connected to it. */
 final class Fixture implements AutoCloseable {
+
+    /** Reads the JSON of HTTP answers ({@code /health}, {@code /status}, {@code /ready}). */
+    static final JsonMapper JSON = JsonMapper.builder().build();
 
     final TestScheduler scheduler;
     final WebSocketTransport transport;
@@ -99,7 +104,7 @@ final class Fixture implements AutoCloseable {
             throw new AssertionError("/status answered " + response.statusCode() + ": " + response.body());
         }
         try {
-            return WsClient.JSON.readTree(response.body());
+            return Fixture.JSON.readTree(response.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

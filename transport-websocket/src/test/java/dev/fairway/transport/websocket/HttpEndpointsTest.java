@@ -1,5 +1,6 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class HttpEndpointsTest {
         HttpResponse<String> health = fixture.get("/health");
         assertEquals(200, health.statusCode());
         assertEquals("application/json", health.headers().firstValue("content-type").orElse(""));
-        assertEquals("UP", WsClient.JSON.readTree(health.body()).path("status").asText());
+        assertEquals("UP", Fixture.JSON.readTree(health.body()).path("status").asText());
     }
 
     @Test

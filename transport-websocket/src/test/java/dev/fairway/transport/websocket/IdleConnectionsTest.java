@@ -1,5 +1,6 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,7 @@ class IdleConnectionsTest {
             assertEquals(CONNECTIONS, fixture.status().path("websocket").path("sessionsOpen").asInt());
 
             for (WsClient client : clients) {
-                client.socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
+                client.socket().sendClose(WebSocket.NORMAL_CLOSURE, "done");
             }
             for (TestScheduler.TestSession session : fixture.scheduler.sessions) {
                 session.awaitClosed();

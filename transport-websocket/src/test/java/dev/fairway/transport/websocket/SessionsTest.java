@@ -1,5 +1,6 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fairway.api.FailureReason;
 import dev.fairway.api.SegmentKind;
@@ -205,7 +206,7 @@ class SessionsTest {
         WsClient client = fixture.connect();
         client.start("en", "fr");
         TestScheduler.TestSession session = fixture.scheduler.nextOpened();
-        client.socket.abort();
+        client.socket().abort();
         session.awaitClosed();
     }
 
@@ -215,7 +216,7 @@ class SessionsTest {
         WsClient client = fixture.connect();
         client.start("en", "fr");
         TestScheduler.TestSession session = fixture.scheduler.nextOpened();
-        client.socket.sendClose(1000, "bye").join();
+        client.socket().sendClose(1000, "bye").join();
         session.awaitClosed();
         assertFalse(fixture.transport.stats().sessionsOpen.get() > 0);
     }

@@ -1,5 +1,6 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -123,11 +124,11 @@ class ShutdownTest {
     void graceRunningOutAnswersEveryUnansweredFinalWithFailedThenClosesWithGoingAway() throws Exception {
         // The scheduler is slower than the grace: it answers finals 1 and 2 of each session, never 3 to 6.
         fixture = Fixture.start(TestScheduler.holding(), Map.of("close-timeout", "1m"));
-        List<RawWsClient> clients = new ArrayList<>();
+        List<WsClient> clients = new ArrayList<>();
         List<TestScheduler.TestSession> sessions = new ArrayList<>();
         try {
             for (int c = 0; c < 3; c++) {
-                RawWsClient client = RawWsClient.connect(fixture.transport.address());
+                WsClient client = WsClient.raw(fixture.transport.address());
                 clients.add(client);
                 client.start("en", "fr");
                 sessions.add(fixture.scheduler.nextOpened());
@@ -143,7 +144,7 @@ class ShutdownTest {
 
             CompletableFuture<Void> shutdown = shutdownInBackground(Duration.ofMillis(50));
 
-            for (RawWsClient client : clients) {
+            for (WsClient client : clients) {
                 assertEquals(1, client.expect("translation").path("seq").asInt());
                 assertEquals(2, client.expect("translation").path("seq").asInt());
                 client.expect("closing");
@@ -153,7 +154,7 @@ class ShutdownTest {
                     assertEquals("final", failed.path("kind").asText());
                     assertEquals("shutdown", failed.path("reason").asText());
                 }
-                assertEquals(1001, client.expectCloseCode(), "a close frame, then the socket");
+                assertEquals(1001, client.expectClose(), "a close frame, then the socket");
                 client.sendClose(1001);
                 client.awaitEndOfStream();
             }
@@ -165,7 +166,7 @@ class ShutdownTest {
                 session.release();
             }
         } finally {
-            for (RawWsClient client : clients) {
+            for (WsClient client : clients) {
                 client.close();
             }
         }
@@ -175,11 +176,11 @@ class ShutdownTest {
     void translationsRacingTheEndOfTheGraceAnswerEveryFinalExactlyOnce() throws Exception {
         int finals = 60;
         fixture = Fixture.start(TestScheduler.holding(), Map.of("close-timeout", "1m"));
-        List<RawWsClient> clients = new ArrayList<>();
+        List<WsClient> clients = new ArrayList<>();
         List<TestScheduler.TestSession> sessions = new ArrayList<>();
         try {
             for (int c = 0; c < 3; c++) {
-                RawWsClient client = RawWsClient.connect(fixture.transport.address());
+                WsClient client = WsClient.raw(fixture.transport.address());
                 clients.add(client);
                 client.start("en", "fr");
                 sessions.add(fixture.scheduler.nextOpened());
@@ -200,7 +201,7 @@ class ShutdownTest {
             });
             CompletableFuture<Void> shutdown = shutdownInBackground(Duration.ZERO);
 
-            for (RawWsClient client : clients) {
+            for (WsClient client : clients) {
                 int[] answers = new int[finals + 1];
                 JsonNode frame;
                 while (!(frame = client.next()).path("type").asText().equals("_close")) {
@@ -221,7 +222,7 @@ class ShutdownTest {
             releasing.join();
             shutdown.get(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } finally {
-            for (RawWsClient client : clients) {
+            for (WsClient client : clients) {
                 client.close();
             }
         }
@@ -251,8 +252,8 @@ class ShutdownTest {
     @Test
     void closeStopsAtOnceAndClosesSessions() throws Exception {
         fixture = Fixture.start(TestScheduler.holding());
-        // The cut comes without a close frame, which the JDK's client sometimes misses (see RawWsClient).
-        try (RawWsClient client = RawWsClient.connect(fixture.transport.address())) {
+        // The cut comes without a close frame, which the JDK's client sometimes misses (see WsClient).
+        try (WsClient client = WsClient.raw(fixture.transport.address())) {
             client.start("en", "fr");
             TestScheduler.TestSession session = fixture.scheduler.nextOpened();
             client.sendJson("type", "final", "seq", 1, "text", "pending");

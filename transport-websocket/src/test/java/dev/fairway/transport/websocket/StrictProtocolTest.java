@@ -1,5 +1,6 @@
 package dev.fairway.transport.websocket;
 
+import dev.fairway.test.support.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,15 +44,15 @@ class StrictProtocolTest {
         System.arraycopy(json, json.length - 3, bad, json.length - 1, 3);   // ..."ab" + FF FE + "}
         bad[json.length - 3] = (byte) 0xFF;
         bad[json.length - 2] = (byte) 0xFE;
-        assertClosedWith(1007, client -> client.sendFrame(true, RawWsClient.TEXT, bad));
+        assertClosedWith(1007, client -> client.sendFrame(true, WsClient.TEXT, bad));
     }
 
     @Test
     void invalidUtf8SplitAcrossFragmentsClosesWith1007() throws Exception {
         assertClosedWith(1007, client -> client
-                .sendFrame(false, RawWsClient.TEXT, "{\"type\":\"ping\",\"id\":\"".getBytes(StandardCharsets.UTF_8))
-                .sendFrame(false, RawWsClient.CONTINUATION, new byte[] {(byte) 0xE2, (byte) 0x82})   // € cut short
-                .sendFrame(true, RawWsClient.CONTINUATION, "\"}".getBytes(StandardCharsets.UTF_8)));
+                .sendFrame(false, WsClient.TEXT, "{\"type\":\"ping\",\"id\":\"".getBytes(StandardCharsets.UTF_8))
+                .sendFrame(false, WsClient.CONTINUATION, new byte[] {(byte) 0xE2, (byte) 0x82})   // € cut short
+                .sendFrame(true, WsClient.CONTINUATION, "\"}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -61,43 +62,43 @@ class StrictProtocolTest {
 
     @Test
     void continuationWithoutAStartedMessageClosesWith1002() throws Exception {
-        assertClosedWith(1002, client -> client.sendFrame(true, RawWsClient.CONTINUATION,
+        assertClosedWith(1002, client -> client.sendFrame(true, WsClient.CONTINUATION,
                 "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void newTextFrameInsideAFragmentedMessageClosesWith1002() throws Exception {
         assertClosedWith(1002, client -> client
-                .sendFrame(false, RawWsClient.TEXT, "{\"type\":".getBytes(StandardCharsets.UTF_8))
-                .sendFrame(true, RawWsClient.TEXT, "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8)));
+                .sendFrame(false, WsClient.TEXT, "{\"type\":".getBytes(StandardCharsets.UTF_8))
+                .sendFrame(true, WsClient.TEXT, "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     void fragmentedPingClosesWith1002() throws Exception {
-        assertClosedWith(1002, client -> client.sendFrame(false, RawWsClient.PING, new byte[] {1, 2, 3}));
+        assertClosedWith(1002, client -> client.sendFrame(false, WsClient.PING, new byte[] {1, 2, 3}));
     }
 
     @Test
     void pingOver125BytesClosesWith1002() throws Exception {
-        assertClosedWith(1002, client -> client.sendFrame(true, RawWsClient.PING, new byte[200]));
+        assertClosedWith(1002, client -> client.sendFrame(true, WsClient.PING, new byte[200]));
     }
 
     @Test
     void unmaskedClientFrameClosesWith1002() throws Exception {
-        assertClosedWith(1002, client -> client.sendFrame(0x80 | RawWsClient.TEXT,
+        assertClosedWith(1002, client -> client.sendFrame(0x80 | WsClient.TEXT,
                 "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8), false));
     }
 
     @Test
     void reservedBitWithoutAnExtensionClosesWith1002() throws Exception {
-        assertClosedWith(1002, client -> client.sendFrame(0x80 | 0x40 | RawWsClient.TEXT,
+        assertClosedWith(1002, client -> client.sendFrame(0x80 | 0x40 | WsClient.TEXT,
                 "{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8), true));
     }
 
     @Test
     void halfSentRequestHeadIsDroppedAfterTheRequestHeadTimeoutButAnIdleSessionIsNot() throws Exception {
         URI uri = fixture.transport.address();
-        RawWsClient upgraded = RawWsClient.connect(uri);
+        WsClient upgraded = WsClient.raw(uri);
         upgraded.start("en", "fr");
         fixture.scheduler.nextOpened();
         try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
@@ -120,7 +121,7 @@ class StrictProtocolTest {
 
     /** Opens a session on a raw connection, breaks the protocol, and expects this close code, the end of the stream and a closed session. */
     private static void assertClosedWith(int code, Breach breach) throws Exception {
-        try (RawWsClient client = RawWsClient.connect(fixture.transport.address())) {
+        try (WsClient client = WsClient.raw(fixture.transport.address())) {
             client.start("en", "fr");
             TestScheduler.TestSession session = fixture.scheduler.nextOpened();
             breach.commit(client);
@@ -132,6 +133,6 @@ class StrictProtocolTest {
     }
 
     private interface Breach {
-        void commit(RawWsClient client) throws IOException;
+        void commit(WsClient client) throws IOException;
     }
 }

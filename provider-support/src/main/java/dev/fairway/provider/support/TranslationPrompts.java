@@ -1,4 +1,4 @@
-package dev.fairway.api.spi;
+package dev.fairway.provider.support;
 
 import dev.fairway.api.SegmentKind;
 

@@ -1,4 +1,4 @@
-package dev.fairway.api.spi;
+package dev.fairway.provider.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,7 @@
-package dev.fairway.api.spi;
+package dev.fairway.provider.support;
 
 import dev.fairway.api.TransientProviderException;
+import dev.fairway.api.spi.PluginConfig;
 
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,0 +1,6 @@
+/**
+ * Building blocks for HTTP translation providers: prompts and token budgets, the shared settings keys,
+ * the JDK HTTP client glue, failure wording, rate-limit header values and JSON helpers. Every type here
+ * serves {@link dev.fairway.api.spi.TranslationProvider} implementations; none of it is part of the API.
+ */
+package dev.fairway.provider.support;

@@ -40,8 +40,10 @@ class LoadCommandTest {
             public void stopped() {
             }
         };
+        // No scheduling-lag signal: a busy test machine would turn sessions away (OverloadEndToEndTest covers it).
         Map<String, String> env = Map.of("FAIRWAY_PROVIDER_FAKE_LATENCY_BASE", "0",
-                "FAIRWAY_PROVIDER_FAKE_LATENCY_PER_TOKEN", "0", "FAIRWAY_PROVIDER_FAKE_LATENCY_JITTER", "0");
+                "FAIRWAY_PROVIDER_FAKE_LATENCY_PER_TOKEN", "0", "FAIRWAY_PROVIDER_FAKE_LATENCY_JITTER", "0",
+                "FAIRWAY_OVERLOAD_SCHEDULING_LAG", "0");
         Launch launch = new Launch(env, Map.of(), Plugins.discover(), new PrintWriter(out, true),
                 new PrintWriter(err, true), signal, List.of());
         return new Result(Cli.run(args, launch), out.toString(), err.toString());

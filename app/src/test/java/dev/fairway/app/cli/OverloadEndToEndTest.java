@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fairway.app.config.ConfigSources;
 import dev.fairway.app.overload.OverloadMonitor;
-import dev.fairway.app.testing.WsTestClient;
+import dev.fairway.test.support.WsClient;
 import dev.fairway.app.wiring.Plugins;
 import dev.fairway.app.wiring.Wiring;
 import java.net.URI;
@@ -68,8 +68,8 @@ class OverloadEndToEndTest {
         return server;
     }
 
-    private WsTestClient session(Server server) throws Exception {
-        WsTestClient client = WsTestClient.connect(http, server.transport().address());
+    private WsClient session(Server server) throws Exception {
+        WsClient client = WsClient.connect(http, server.transport().address());
         closeLater.add(client);
         client.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\"}");
         client.next("ready");
@@ -99,8 +99,9 @@ class OverloadEndToEndTest {
 
     @Test
     void deliveredTranslationsFeedTheQueueWaitSignalShownInStatus() throws Exception {
-        Server server = start(Map.of());
-        WsTestClient client = session(server);
+        // Not the lag signal: a busy test machine could saturate it and refuse the session.
+        Server server = start(Map.of("fairway.overload.scheduling-lag", "0"));
+        WsClient client = session(server);
         int finals = (int) OverloadMonitor.QUEUE_WAIT_MIN_SAMPLES + 5;
         for (int seq = 1; seq <= finals; seq++) {
             client.send("{\"type\":\"final\",\"seq\":" + seq + ",\"text\":\"sentence number " + seq + ".\"}");
@@ -113,7 +114,6 @@ class OverloadEndToEndTest {
         JsonNode overload = status.path("overload");
         assertFalse(overload.path("saturated").asBoolean(), overload.toString());
         assertEquals(1000, overload.path("queueWaitP95").path("threshold").asLong(), "the default, 1 s");
-        assertEquals(250, overload.path("schedulingLag").path("threshold").asLong(), "the default, 250 ms");
         assertEquals(90, overload.path("heapAfterGcPercent").path("threshold").asLong(), "the default, 90%");
         assertEquals(200, get(server, "/ready").statusCode());
     }
@@ -123,7 +123,7 @@ class OverloadEndToEndTest {
         // Only the queue-wait signal, fed below by hand: the probe then rolls the window and evaluates it.
         Server server = start(Map.of("fairway.overload.scheduling-lag", "0", "fairway.overload.heap-percent", "0",
                 "fairway.overload.queue-wait", "100ms"));
-        WsTestClient open = session(server);
+        WsClient open = session(server);
         OverloadMonitor monitor = wiring.bean(OverloadMonitor.class);
         for (int i = 0; i < 100; i++) {
             monitor.queueWait(Duration.ofSeconds(3).toNanos());

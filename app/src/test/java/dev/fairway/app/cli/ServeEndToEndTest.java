@@ -41,6 +41,8 @@ class ServeEndToEndTest {
             "fairway.provider.fake.latency.base", "0",
             "fairway.provider.fake.latency.per-token", "0",
             "fairway.provider.fake.latency.jitter", "0",
+            // A busy test machine's scheduling lag would turn sessions away; OverloadEndToEndTest covers it.
+            "fairway.overload.scheduling-lag", "0",
             "fairway.transport.websocket.port", "0");
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -169,7 +171,8 @@ class ServeEndToEndTest {
     @Test
     void gracefulShutdownDeliversAnAcceptedFinal() throws Exception {
         GatedProviderFactory gated = new GatedProviderFactory();
-        Server server = start(Map.of("fairway.provider", "gated", "fairway.transport.websocket.port", "0"),
+        Server server = start(Map.of("fairway.provider", "gated", "fairway.transport.websocket.port", "0",
+                "fairway.overload.scheduling-lag", "0"),
                 Plugins.of(List.of(gated), Plugins.discover().transports()), List.of());
         WsClient c = client(server);
         c.send("{\"type\":\"start\",\"v\":1,\"source\":\"en\",\"target\":\"fr\"}");
@@ -198,7 +201,8 @@ class ServeEndToEndTest {
     void graceRunningOutAnswersEveryAcceptedFinalExactlyOnceThenClosesWithGoingAway() throws Exception {
         // A provider slower than the grace: it answers only after the transport has given up.
         GatedProviderFactory gated = new GatedProviderFactory();
-        Server server = start(Map.of("fairway.provider", "gated", "fairway.transport.websocket.port", "0"),
+        Server server = start(Map.of("fairway.provider", "gated", "fairway.transport.websocket.port", "0",
+                "fairway.overload.scheduling-lag", "0"),
                 Plugins.of(List.of(gated), Plugins.discover().transports()), List.of());
         List<WsClient> clients = new ArrayList<>();
         for (int c = 0; c < 3; c++) {

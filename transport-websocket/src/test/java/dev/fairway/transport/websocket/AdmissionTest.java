@@ -1,6 +1,8 @@
 package dev.fairway.transport.websocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fairway.test.support.WsClient;
 import dev.fairway.api.NanoClock;
 import dev.fairway.api.spi.Admission;
 import io.opentelemetry.api.common.AttributeKey;
@@ -37,6 +39,8 @@ class AdmissionTest {
             "this node is saturated (queue wait p95 1500 ms over 1000 ms): try again later or another node",
             Duration.ofMillis(2500));
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @AutoClose
     private Fixture fixture;
 
@@ -60,11 +64,11 @@ class AdmissionTest {
         assertEquals("3", response.headers().firstValue("retry-after").orElse(""), "2.5 s rounds up");
         String raw = rawUpgrade();
         assertTrue(raw.startsWith("HTTP/1.1 503"), raw);
-        JsonNode body = WsClient.JSON.readTree(raw.substring(raw.indexOf("\r\n\r\n") + 4));
+        JsonNode body = JSON.readTree(raw.substring(raw.indexOf("\r\n\r\n") + 4));
         assertEquals("overloaded", body.path("code").asText());
         assertEquals(SATURATED.message(), body.path("message").asText());
 
-        JsonNode ready = WsClient.JSON.readTree(fixture.get("/ready").body());
+        JsonNode ready = JSON.readTree(fixture.get("/ready").body());
         assertEquals(503, fixture.get("/ready").statusCode());
         assertEquals("saturated", ready.path("reason").asText());
         assertEquals(SATURATED.message(), ready.path("message").asText());

@@ -15,4 +15,5 @@ module dev.fairway.api {
     exports dev.fairway.api;
     exports dev.fairway.api.spi;
     exports dev.fairway.api.limit;
+    exports dev.fairway.api.session;
 }

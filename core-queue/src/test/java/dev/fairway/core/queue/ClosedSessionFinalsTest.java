@@ -6,7 +6,7 @@ import dev.fairway.api.SessionId;
 import dev.fairway.api.SessionOptions;
 import dev.fairway.core.limiter.FairShareRateLimiter;
 import dev.fairway.provider.fake.FakeProvider;
-import dev.fairway.provider.fake.ManualClock;
+import dev.fairway.test.support.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -24,7 +24,7 @@ class ClosedSessionFinalsTest {
     @Test
     void finalsWaitingForTheLimiterAreDeliveredAfterTheirSessionCloses() {
         ManualClock clock = ManualClock.create();
-        FakeProvider provider = FakeProvider.builder().clock(clock).sleeper(clock.sleeper()).seed(3).build();
+        FakeProvider provider = FakeProvider.builder().clock(clock).sleeper(clock::sleep).seed(3).build();
         FairShareRateLimiter rate = FairShareRateLimiter.builder().clock(clock).requestsPerMinute(20).build();
         FairScheduler scheduler = FairScheduler.builder().provider(provider).rateLimiter(rate).clock(clock)
                 .executor(Runnable::run).manualDispatch().build();

@@ -11,7 +11,7 @@ import dev.fairway.core.limiter.AimdConcurrencyPolicy;
 import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
 import dev.fairway.core.limiter.FairShareRateLimiter;
 import dev.fairway.provider.fake.FakeProvider;
-import dev.fairway.provider.fake.ManualClock;
+import dev.fairway.test.support.ManualClock;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -98,7 +98,7 @@ class FinalsNeverLostTest {
 
         Run(double faultRate, long seed) {
             random = new Random(seed);
-            provider = FakeProvider.builder().clock(clock).sleeper(clock.sleeper()).seed(seed).rate5xx(faultRate)
+            provider = FakeProvider.builder().clock(clock).sleeper(clock::sleep).seed(seed).rate5xx(faultRate)
                     .build();
             FairShareRateLimiter rate = FairShareRateLimiter.builder().clock(clock).build();
             limiterConcurrency = BoundedConcurrencyLimiter.builder().clock(clock)

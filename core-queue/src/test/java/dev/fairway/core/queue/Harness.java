@@ -3,7 +3,7 @@ package dev.fairway.core.queue;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.SessionOptions;
 import dev.fairway.api.spi.TranslationProvider;
-import dev.fairway.provider.fake.ManualClock;
+import dev.fairway.test.support.ManualClock;
 
 import java.util.concurrent.Executor;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fairway.api.PermanentProviderException;
 import dev.fairway.api.PermanentProviderException.Kind;
-import dev.fairway.provider.fake.ManualClock;
+import dev.fairway.test.support.ManualClock;
 
 import java.time.Duration;
 import java.util.List;

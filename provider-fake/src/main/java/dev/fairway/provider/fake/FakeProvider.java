@@ -654,7 +654,8 @@ public final class FakeProvider implements TranslationProvider {
         }
 
         /**
-         * How latency is spent; with a {@link ManualClock}, use its {@link ManualClock#sleeper()}.
+         * How latency is spent; with a clock driven by hand (test-support's {@code ManualClock}), its
+         * {@code clock::sleep}.
          *
          * @param value the sleeper; default {@link Sleeper#SYSTEM}
          * @return this builder

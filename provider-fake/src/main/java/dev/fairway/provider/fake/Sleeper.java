@@ -2,8 +2,8 @@ package dev.fairway.provider.fake;
 
 /**
  * How the fake provider spends its simulated latency. The default, {@link #SYSTEM}, really sleeps;
- * tests use {@link ManualClock#sleeper()}, which advances a hand-driven clock at once, so simulated
- * time passes without wall time passing.
+ * tests pass the {@code sleep} of a hand-driven clock (test-support's {@code ManualClock::sleep}), which
+ * advances it at once, so simulated time passes without wall time passing.
  *
  * <p>Implementations must be thread-safe and must not hold a monitor while they wait, so that
  * virtual threads are not pinned.

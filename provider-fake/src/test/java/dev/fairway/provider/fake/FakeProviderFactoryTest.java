@@ -1,5 +1,6 @@
 package dev.fairway.provider.fake;
 
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -78,7 +79,7 @@ class FakeProviderFactoryTest {
         ManualClock clock = ManualClock.create();
         PluginConfig config = PluginConfig.of(PREFIX, Map.of(
                 "latency.base", "150ms", "latency.per-token", "3ms", "latency.jitter", "0"));
-        FakeProvider provider = FakeProvider.builder().clock(clock).sleeper(clock.sleeper()).config(config).build();
+        FakeProvider provider = FakeProvider.builder().clock(clock).sleeper(clock::sleep).config(config).build();
         TranslationResult result = provider.translate(HELLO);
         assertEquals(Duration.ofMillis(150 + 3L * result.usage().completionTokens()), result.providerLatency());
     }

@@ -1,5 +1,6 @@
 package dev.fairway.provider.fake;
 
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -46,7 +47,7 @@ class FakeProviderTest {
     private final ManualClock clock = ManualClock.create();
 
     private FakeProvider.Builder instant() {
-        return FakeProvider.builder().clock(clock).sleeper(clock.sleeper()).zeroLatency();
+        return FakeProvider.builder().clock(clock).sleeper(clock::sleep).zeroLatency();
     }
 
     private static TranslationRequest request(String text, String target) {
@@ -91,7 +92,7 @@ class FakeProviderTest {
 
     @Test
     void latencyWithoutJitterIsBasePlusPerCompletionToken() throws InterruptedException {
-        FakeProvider provider = FakeProvider.builder().clock(clock).sleeper(clock.sleeper())
+        FakeProvider provider = FakeProvider.builder().clock(clock).sleeper(clock::sleep)
                 .latencyBase(Duration.ofMillis(200)).latencyPerToken(Duration.ofMillis(2))
                 .latencyJitter(Duration.ZERO).build();
         for (String text : SENTENCES) {
@@ -119,7 +120,7 @@ class FakeProviderTest {
     /** The random part of each call's latency: measured latency minus base and per-token parts. */
     private List<Long> jitters(long seed, int calls) throws InterruptedException {
         ManualClock own = ManualClock.create();
-        FakeProvider provider = FakeProvider.builder().clock(own).sleeper(own.sleeper()).seed(seed).unlimited()
+        FakeProvider provider = FakeProvider.builder().clock(own).sleeper(own::sleep).seed(seed).unlimited()
                 .latencyBase(Duration.ofMillis(100)).latencyPerToken(Duration.ofMillis(1))
                 .latencyJitter(Duration.ofMillis(30)).build();
         List<Long> jitters = new ArrayList<>();
@@ -133,7 +134,7 @@ class FakeProviderTest {
 
     @Test
     void defaultsTakeAboutAQuarterSecondForAShortPartial() throws InterruptedException {
-        FakeProvider provider = FakeProvider.builder().clock(clock).sleeper(clock.sleeper()).unlimited().build();
+        FakeProvider provider = FakeProvider.builder().clock(clock).sleeper(clock::sleep).unlimited().build();
         long sum = 0;
         int calls = 1000;
         for (int i = 0; i < calls; i++) {
@@ -300,7 +301,7 @@ class FakeProviderTest {
 
     private List<String> outcomes(long seed, int calls) throws InterruptedException {
         ManualClock own = ManualClock.create();
-        FakeProvider provider = FakeProvider.builder().clock(own).sleeper(own.sleeper()).seed(seed).unlimited()
+        FakeProvider provider = FakeProvider.builder().clock(own).sleeper(own::sleep).seed(seed).unlimited()
                 .rate429(0.1).rate5xx(0.1).rateTimeout(0.1).rateGarbage(0.1).build();
         List<String> outcomes = new ArrayList<>();
         for (int i = 0; i < calls; i++) {

@@ -1,8 +1,8 @@
 package dev.fairway.core.limiter;
 
 /**
- * How {@link FairShareRateLimiter} divides the global budget between sessions. Every policy keeps the
- * global sliding-window invariant; they differ only in what one session may take.
+ * How a rate limiter divides the global budget between sessions. Every policy keeps the global
+ * sliding-window invariant; they differ only in what one session may take, which {@link #cap} computes.
  */
 public enum FairSharePolicy {
 
@@ -40,6 +40,37 @@ public enum FairSharePolicy {
             case "static-split" -> STATIC_SPLIT;
             case "none" -> NONE;
             default -> throw new IllegalArgumentException("policy must be max-min, static-split or none, was " + name);
+        };
+    }
+
+    /**
+     * What one session may use in the window, in one dimension (requests or tokens). Under
+     * {@link #MAX_MIN} it is the session's water level, counting it as contending: what the sessions
+     * that do not contend leave, shared by weight among the contending ones and this one.
+     *
+     * @param limit the window's limit
+     * @param weight the session's weight
+     * @param contending whether the session contends (its weight and usage are already counted so)
+     * @param used the session's usage in the window
+     * @param satisfied the usage of the sessions that do not contend (including this one's if it does not)
+     * @param totalWeight the weight of every session ({@link #STATIC_SPLIT})
+     * @param contendingWeight the weight of the contending sessions ({@link #MAX_MIN})
+     * @return the cap, {@code >= 0}
+     */
+    public long cap(long limit, long weight, boolean contending, long used, long satisfied, long totalWeight,
+            long contendingWeight) {
+        return switch (this) {
+            case STATIC_SPLIT -> limit * weight / totalWeight;
+            case MAX_MIN -> {
+                long sharing = contendingWeight;
+                long others = satisfied;
+                if (!contending) {
+                    sharing += weight;
+                    others -= used;
+                }
+                yield Math.max(0, limit - Math.max(0, others)) * weight / Math.max(1, sharing);
+            }
+            case NONE -> limit;
         };
     }
 }

@@ -1,6 +1,7 @@
 package dev.fairway.core.limiter;
 
 import dev.fairway.api.limit.RateLimiterStoreContext;
+import dev.fairway.core.limiter.internal.PermitLayout;
 
 import java.time.Duration;
 import java.util.SplittableRandom;
@@ -52,9 +53,89 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
         }
     }
 
-    /** Whether input or output tokens have windows of their own. */
-    boolean split() {
+    /**
+     * Whether input or output tokens have windows of their own.
+     *
+     * @return {@code true} when either {@link #inputTokensPerMinute} or {@link #outputTokensPerMinute} is set
+     */
+    public boolean split() {
         return inputTokensPerMinute > 0 || outputTokensPerMinute > 0;
+    }
+
+    /**
+     * Checks an estimate asked for without a split ({@code tryAcquire(session, tokens)}): 1 to the
+     * tokens-per-minute limit and, with separate input and output windows, where the whole estimate
+     * is reserved in each (as much of it as that window can ever hold), at most what a permit's part
+     * holds and at most the larger of the two limits.
+     *
+     * @param estimatedTokens the estimate
+     * @throws IllegalArgumentException when a store cannot admit it
+     */
+    public void checkEstimate(int estimatedTokens) {
+        if (estimatedTokens <= 0 || estimatedTokens > tokensPerMinute) {
+            throw new IllegalArgumentException("estimatedTokens must be 1 to the tokens-per-minute limit "
+                    + tokensPerMinute + ", was " + estimatedTokens);
+        }
+        if (split()) {
+            if (estimatedTokens > PermitLayout.PART_MAX) {
+                throw new IllegalArgumentException("estimatedTokens must be at most " + PermitLayout.PART_MAX
+                        + " with separate input and output budgets, was " + estimatedTokens);
+            }
+            if (Math.max(inputPart(estimatedTokens), outputPart(estimatedTokens)) != estimatedTokens) {
+                throw new IllegalArgumentException("estimatedTokens must be at most the larger of the input and"
+                        + " output tokens-per-minute limits, was " + estimatedTokens);
+            }
+        }
+    }
+
+    /**
+     * The part of an estimate asked for without a split that the input window reserves.
+     *
+     * @param estimatedTokens the estimate, checked by {@link #checkEstimate(int)}
+     * @return the estimate, at most the input limit
+     */
+    public int inputPart(int estimatedTokens) {
+        return (int) Math.min(estimatedTokens, capOf(inputTokensPerMinute));
+    }
+
+    /**
+     * The part of an estimate asked for without a split that the output window reserves.
+     *
+     * @param estimatedTokens the estimate, checked by {@link #checkEstimate(int)}
+     * @return the estimate, at most the output limit
+     */
+    public int outputPart(int estimatedTokens) {
+        return (int) Math.min(estimatedTokens, capOf(outputTokensPerMinute));
+    }
+
+    /**
+     * Checks a split estimate ({@code tryAcquire(session, in, out)}) with separate input and output
+     * windows: each part {@code >= 0} and at most its own limit and what a permit's part holds, their
+     * sum 1 to the tokens-per-minute limit.
+     *
+     * @param estimatedInputTokens the input part
+     * @param estimatedOutputTokens the output part
+     * @throws IllegalArgumentException when a store cannot admit it
+     */
+    public void checkEstimate(int estimatedInputTokens, int estimatedOutputTokens) {
+        long sum = (long) estimatedInputTokens + estimatedOutputTokens;
+        if (estimatedInputTokens < 0 || estimatedOutputTokens < 0 || sum <= 0 || sum > tokensPerMinute
+                || estimatedInputTokens > Math.min(PermitLayout.PART_MAX, capOf(inputTokensPerMinute))
+                || estimatedOutputTokens > Math.min(PermitLayout.PART_MAX, capOf(outputTokensPerMinute))) {
+            throw new IllegalArgumentException("estimated input and output tokens must be >= 0, each at most its"
+                    + " own limit (input " + limitText(inputTokensPerMinute) + ", output "
+                    + limitText(outputTokensPerMinute) + ", " + PermitLayout.PART_MAX + " at most), with a sum of 1"
+                    + " to the tokens-per-minute limit " + tokensPerMinute + ", were " + estimatedInputTokens
+                    + " and " + estimatedOutputTokens);
+        }
+    }
+
+    private static long capOf(long limit) {
+        return limit > 0 ? limit : PermitLayout.PART_MAX;
+    }
+
+    private static String limitText(long limit) {
+        return limit > 0 ? Long.toString(limit) : "not limited apart";
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.fairway.core.limiter;
 
 import dev.fairway.api.SessionId;
+import dev.fairway.core.limiter.internal.BucketRing;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -65,24 +66,72 @@ final class SessionState {
         this.lastSeen = now;
     }
 
-    long pending() {
-        return (long) PENDING.getVolatile(this);
+    /**
+     * Adds a lock-free admission (or charge) of coarse tick {@code coarse} to the pending word.
+     *
+     * @return false when the word holds another tick or would overflow: the lock-holder must settle it
+     */
+    boolean addPending(long coarse, int requests, long tokens) {
+        long tickBits = (coarse & 0xFFFF) << 48;
+        long p = (long) PENDING.getVolatile(this);
+        while (true) {
+            long next;
+            if (p == 0) {
+                next = tickBits | ((long) requests << 32) | tokens;
+            } else if ((p & (0xFFFFL << 48)) == tickBits && ((p >>> 32) & 0xFFFF) + requests <= 0xFFFF
+                    && (p & 0xFFFF_FFFFL) + tokens <= 0xFFFF_FFFFL) {
+                next = p + ((long) requests << 32) + tokens;
+            } else {
+                return false;
+            }
+            long witness = (long) PENDING.compareAndExchange(this, p, next);
+            if (witness == p) {
+                return true;
+            }
+            p = witness;
+        }
     }
 
-    long compareAndExchangePending(long expected, long value) {
-        return (long) PENDING.compareAndExchange(this, expected, value);
+    /** The low 16 bits of the coarse tick of a pending word. */
+    static long pendingTick(long pending) {
+        return pending >>> 48;
+    }
+
+    static long pendingRequests(long pending) {
+        return (pending >>> 32) & 0xFFFF;
+    }
+
+    static long pendingTokens(long pending) {
+        return pending & 0xFFFF_FFFFL;
     }
 
     long takePending() {
         return (long) PENDING.getAndSet(this, 0L);
     }
 
-    long refund() {
-        return (long) REFUND.getVolatile(this);
-    }
-
-    long compareAndExchangeRefund(long expected, long value) {
-        return (long) REFUND.compareAndExchange(this, expected, value);
+    /**
+     * Adds a refund of {@code tokens} to the permit's fine tick {@code tick} (its low 32 bits) in the
+     * refund word; refunds of one tick add up.
+     *
+     * @return false when a refund of another tick is waiting, or the sum would overflow
+     */
+    boolean addRefund(long tick, long tokens) {
+        long p = (long) REFUND.getVolatile(this);
+        while (true) {
+            long next;
+            if (p == 0) {
+                next = (tick << 32) | tokens;
+            } else if ((p >>> 32) == tick && (p & 0xFFFF_FFFFL) + tokens <= 0xFFFF_FFFFL) {
+                next = p + tokens;
+            } else {
+                return false;
+            }
+            long witness = (long) REFUND.compareAndExchange(this, p, next);
+            if (witness == p) {
+                return true;
+            }
+            p = witness;
+        }
     }
 
     long takeRefund() {

@@ -1,6 +1,7 @@
 package dev.fairway.limiter.redis;
 
 import dev.fairway.api.SessionId;
+import dev.fairway.core.limiter.internal.BucketRing;
 
 /** What a node knows of one of its own sessions; guarded by the limiter's lock. */
 final class LocalSession {
@@ -19,12 +20,13 @@ final class LocalSession {
     long pacedUntil = Long.MIN_VALUE;
     /** The pace interval (ms) its last share check found, 0 when none applies; the admission uses it. */
     long paceInterval;
-    final UsageRing usage;
+    /** Its requests and tokens in the last window, in 20 coarse buckets of 3 s. */
+    final BucketRing usage;
 
     LocalSession(SessionId id, int weight, long now, long coarseTick) {
         this.id = id;
         this.weight = weight;
         this.lastSeen = now;
-        this.usage = new UsageRing(coarseTick);
+        this.usage = new BucketRing(20, coarseTick);
     }
 }

@@ -12,6 +12,9 @@ import dev.fairway.core.limiter.FairSharePolicy;
 import dev.fairway.core.limiter.FairShareRateLimiter;
 import dev.fairway.core.limiter.RateLimitPause;
 import dev.fairway.core.limiter.RateLimiterSettings;
+import dev.fairway.core.limiter.internal.BucketRing;
+import dev.fairway.core.limiter.internal.Calibration;
+import dev.fairway.core.limiter.internal.PermitLayout;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -121,20 +124,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     public static final int MAX_FALLBACK_NODES = 1_000;
 
     private static final long WINDOW_MS = 60_000;
-    private static final long COARSE_MS = WINDOW_MS / 20;
+    private static final int COARSE_BUCKETS = 20;
+    private static final long COARSE_MS = WINDOW_MS / COARSE_BUCKETS;
     private static final long REDIS_PERMIT = 1L << 62;
-    private static final int TOKEN_BITS = 31;
-    private static final long MASK_31 = (1L << 31) - 1;
+    /** The bits of the tick a permit without a split keeps: bit 62 stays clear for {@link #REDIS_PERMIT}. */
+    private static final long PERMIT_TICK_MASK = (1L << 31) - 1;
     private static final int MAX_SESSION_OPS = 256;
     private static final int MAX_PENDING_CLOSES = 100_000;
     private static final int FIXED_ARGS = 49;
-    // A permit with separate input and output budgets: REDIS_PERMIT, the tick's low 19 bits, a flag (the
-    // combined estimate is the larger part: asked for without a split), 21 bits each of input and output.
-    private static final int PART_BITS = 21;
-    private static final long PART_MAX = (1L << PART_BITS) - 1;
-    private static final int WHOLE_FLAG_SHIFT = 2 * PART_BITS;
-    private static final int SPLIT_TICK_SHIFT = WHOLE_FLAG_SHIFT + 1;
-    private static final long SPLIT_TICK_MASK = (1L << (62 - SPLIT_TICK_SHIFT)) - 1;
     private static final long NONE = Long.MIN_VALUE;
     private static final Duration FALLBACK_BUCKET_WIDTH = Duration.ofMillis(100);
 
@@ -197,7 +194,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      * or stopping to contend, an admission, a reconcile), so that a share decided between two Redis
      * calls never counts a contender's usage as satisfied.
      */
-    private UsageRing contendingUsage = new UsageRing(0);
+    private BucketRing contendingUsage = new BucketRing(COARSE_BUCKETS, 0);
     private long localContendingRequests;
     private long localContendingTokens;
     private long lastNow;
@@ -254,9 +251,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private long degradedSince;
     private FairShareRateLimiter fallback;
     private long fallbackNodes;
-    private UsageRing fallbackUsage;
+    private BucketRing fallbackUsage;
     /** Input tokens (as requests) and output tokens (as tokens) the fallback admitted. */
-    private UsageRing fallbackIo;
+    private BucketRing fallbackIo;
     private long nextProbeAt;
     private long probeBackoffMs;
     private long recoveredUntil = NONE;
@@ -272,7 +269,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         this.tokensPerMinute = settings.tokensPerMinute();
         this.inputTokensPerMinute = settings.inputTokensPerMinute();
         this.outputTokensPerMinute = settings.outputTokensPerMinute();
-        this.split = inputTokensPerMinute > 0 || outputTokensPerMinute > 0;
+        this.split = settings.split();
         this.policy = settings.policy();
         this.lease = b.lease;
         this.leaseTtlMs = b.leaseTtl.toMillis();
@@ -404,24 +401,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     @Override
     public long tryAcquire(SessionId session, int estimatedTokens) {
         requireSession(session);
-        if (estimatedTokens <= 0 || estimatedTokens > tokensPerMinute) {
-            throw new IllegalArgumentException("estimatedTokens must be 1 to the tokens-per-minute limit "
-                    + tokensPerMinute + ", was " + estimatedTokens);
-        }
+        settings.checkEstimate(estimatedTokens);
         if (split) {
             // Without a split, the whole estimate is reserved in each separate window (as much of it as
             // that window can ever hold); the reconcile corrects each with the usage's parts.
-            if (estimatedTokens > PART_MAX) {
-                throw new IllegalArgumentException("estimatedTokens must be at most " + PART_MAX
-                        + " with separate input and output budgets, was " + estimatedTokens);
-            }
-            int in = (int) Math.min(estimatedTokens, capOf(inputTokensPerMinute));
-            int out = (int) Math.min(estimatedTokens, capOf(outputTokensPerMinute));
-            if (Math.max(in, out) != estimatedTokens) {
-                throw new IllegalArgumentException("estimatedTokens must be at most the larger of the input and"
-                        + " output tokens-per-minute limits, was " + estimatedTokens);
-            }
-            return acquireAndProbe(session, estimatedTokens, in, out, true);
+            return acquireAndProbe(session, estimatedTokens, settings.inputPart(estimatedTokens),
+                    settings.outputPart(estimatedTokens), true);
         }
         return acquireAndProbe(session, estimatedTokens, 0, 0, false);
     }
@@ -437,25 +422,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             return RateLimiter.super.tryAcquire(session, estimatedInputTokens, estimatedOutputTokens);
         }
         requireSession(session);
-        long sum = (long) estimatedInputTokens + estimatedOutputTokens;
-        if (estimatedInputTokens < 0 || estimatedOutputTokens < 0 || sum <= 0 || sum > tokensPerMinute
-                || estimatedInputTokens > Math.min(PART_MAX, capOf(inputTokensPerMinute))
-                || estimatedOutputTokens > Math.min(PART_MAX, capOf(outputTokensPerMinute))) {
-            throw new IllegalArgumentException("estimated input and output tokens must be >= 0, each at most its"
-                    + " own limit (input " + limitText(inputTokensPerMinute) + ", output "
-                    + limitText(outputTokensPerMinute) + ", " + PART_MAX + " at most), with a sum of 1 to the"
-                    + " tokens-per-minute limit " + tokensPerMinute + ", were " + estimatedInputTokens + " and "
-                    + estimatedOutputTokens);
-        }
-        return acquireAndProbe(session, (int) sum, estimatedInputTokens, estimatedOutputTokens, false);
-    }
-
-    private static long capOf(long limit) {
-        return limit > 0 ? limit : PART_MAX;
-    }
-
-    private static String limitText(long limit) {
-        return limit > 0 ? Long.toString(limit) : "not limited apart";
+        settings.checkEstimate(estimatedInputTokens, estimatedOutputTokens);
+        return acquireAndProbe(session, estimatedInputTokens + estimatedOutputTokens, estimatedInputTokens,
+                estimatedOutputTokens, false);
     }
 
     private long acquireAndProbe(SessionId session, int tokens, int in, int out, boolean whole) {
@@ -717,20 +686,15 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
 
     /** The combined tokens a Redis permit reserved. */
     private long permitTokens(long permit) {
-        if (!split) {
-            return permit & MASK_31;
-        }
-        long in = (permit >>> PART_BITS) & PART_MAX;
-        long out = permit & PART_MAX;
-        return ((permit >>> WHOLE_FLAG_SHIFT) & 1) != 0 ? Math.max(in, out) : in + out;
+        return PermitLayout.tokens(permit, split);
     }
 
     private long permitInput(long permit) {
-        return split ? (permit >>> PART_BITS) & PART_MAX : 0;
+        return PermitLayout.inputTokens(permit, split);
     }
 
     private long permitOutput(long permit) {
-        return split ? permit & PART_MAX : 0;
+        return PermitLayout.outputTokens(permit, split);
     }
 
     @Override
@@ -761,8 +725,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             long phase = now - coarse * COARSE_MS;
             for (LocalSession s : sessions.values()) {
                 s.usage.advanceTo(coarse);
-                long used = Math.max(0, s.usage.requestsIn(phase, COARSE_MS));
-                long usedTokens = Math.max(0, s.usage.tokensIn(phase, COARSE_MS));
+                long used = Math.max(0, s.usage.requestsInterpolated(phase, COARSE_MS));
+                long usedTokens = Math.max(0, s.usage.tokensInterpolated(phase, COARSE_MS));
                 perSession.put(s.id, new SessionRateStats(used, usedTokens,
                         Math.max(0, Math.min(requestsPerMinute, cap(s, true, used))),
                         Math.max(0, Math.min(tokensPerMinute, cap(s, false, usedTokens)))));
@@ -864,7 +828,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                 sessions.clear();
                 contenders.clear();
                 localContendingWeight = 0;
-                contendingUsage = new UsageRing(now / COARSE_MS);
+                contendingUsage = new BucketRing(COARSE_BUCKETS, now / COARSE_MS);
                 boolean first = true;
                 do {
                     calls.add(prepare(now, false, first, 0, 0, 0, 0, 0));
@@ -951,7 +915,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private void stopContending(LocalSession s) {
         s.contending = false;
         localContendingWeight -= s.weight;
-        contendingUsage.addAll(s.usage, -1);
+        addContending(s.usage, -1);
     }
 
     private long admitted(LocalSession s, long tick, int tokens, long in, long out, boolean whole) {
@@ -967,11 +931,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             s.paceInterval = 0;
         }
         grants.increment();
-        if (split) {
-            return REDIS_PERMIT | ((tick & SPLIT_TICK_MASK) << SPLIT_TICK_SHIFT)
-                    | (whole ? 1L << WHOLE_FLAG_SHIFT : 0) | (in << PART_BITS) | out;
-        }
-        return REDIS_PERMIT | ((tick & MASK_31) << TOKEN_BITS) | tokens;
+        return REDIS_PERMIT | (split ? PermitLayout.split(tick, whole, in, out)
+                : PermitLayout.whole(tick, tokens, PERMIT_TICK_MASK));
     }
 
     /** Asks the fallback, split or not as this limiter is. */
@@ -1023,15 +984,15 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         long coarse = now / COARSE_MS;
         long phase = now - coarse * COARSE_MS;
         s.usage.advanceTo(coarse);
-        long usedRequests = s.usage.requestsIn(phase, COARSE_MS);
-        long usedTokens = s.usage.tokensIn(phase, COARSE_MS);
+        long usedRequests = s.usage.requestsInterpolated(phase, COARSE_MS);
+        long usedTokens = s.usage.tokensInterpolated(phase, COARSE_MS);
         long capRequests = cap(s, true, usedRequests);
         long capTokens = cap(s, false, usedTokens);
         if (usedRequests + 1 <= capRequests && usedTokens + tokens <= capTokens) {
             return policy == FairSharePolicy.MAX_MIN && pacingBurstMs > 0 ? paceRefusal(s, capRequests, now) : 0;
         }
         // The exact time its usage, counted as the check above counts it, has room again.
-        long wait = s.usage.timeUntilFitsInterpolated(1, tokens, capRequests, capTokens, phase, COARSE_MS);
+        long wait = s.usage.fineTicksUntilFitsInterpolated(1, tokens, capRequests, capTokens, phase, COARSE_MS);
         if (wait < 0) {
             // The cap itself is too small now; it grows when others stop contending: look again later.
             wait = (coarse + 1) * COARSE_MS - now;
@@ -1054,35 +1015,38 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         return 0;
     }
 
-    /** What the session may use in the window, in one dimension, under the policy. */
+    /**
+     * What the session may use in the window, in one dimension, under the policy: {@link FairSharePolicy#cap}
+     * with the registry's weights and the shared window as of the last call. The satisfied usage is the
+     * shared window less the contenders' usage (the others' as of the last call, this node's current)
+     * and less the unused rest of this node's lease, which the shared window holds but nobody used.
+     */
     private long cap(LocalSession s, boolean requests, long used) {
         long limit = requests ? requestsPerMinute : tokensPerMinute;
-        switch (policy) {
-            case STATIC_SPLIT: {
-                long weight = Math.max(globalWeight, s.weight);
-                return limit * s.weight / weight;
-            }
-            case MAX_MIN: {
-                long weight = othersContendingWeight + localContendingWeight;
-                long coarse = lastNow / COARSE_MS;
-                long phase = lastNow - coarse * COARSE_MS;
-                contendingUsage.advanceTo(coarse);
-                long contended = requests
-                        ? othersContendingRequests + contendingUsage.requestsIn(phase, COARSE_MS)
-                        : othersContendingTokens + contendingUsage.tokensIn(phase, COARSE_MS);
-                // The shared window holds this node's whole lease from the moment it was taken; what
-                // is still unused of it is nobody's usage.
-                long unusedLease = requests ? leaseRequests : leaseTokens;
-                long satisfied = (requests ? globalRequests : globalTokens) - unusedLease - contended;
-                if (!s.contending) {
-                    weight += s.weight;
-                    satisfied -= used;
-                }
-                return Math.max(0, limit - Math.max(0, satisfied)) * s.weight / Math.max(1, weight);
-            }
-            default:
-                return limit;
+        long satisfied = 0;
+        if (policy == FairSharePolicy.MAX_MIN) {
+            long coarse = lastNow / COARSE_MS;
+            long phase = lastNow - coarse * COARSE_MS;
+            contendingUsage.advanceTo(coarse);
+            long contended = requests
+                    ? othersContendingRequests + contendingUsage.requestsInterpolated(phase, COARSE_MS)
+                    : othersContendingTokens + contendingUsage.tokensInterpolated(phase, COARSE_MS);
+            long unusedLease = requests ? leaseRequests : leaseTokens;
+            satisfied = (requests ? globalRequests : globalTokens) - unusedLease - contended;
         }
+        return policy.cap(limit, s.weight, s.contending, used, satisfied, Math.max(globalWeight, s.weight),
+                othersContendingWeight + localContendingWeight);
+    }
+
+    /**
+     * Adds (sign 1) or takes away (sign -1) a session's usage to or from the contenders' ring, both
+     * moved to the newer of their heads first.
+     */
+    private void addContending(BucketRing usage, int sign) {
+        long tick = Math.max(contendingUsage.head(), usage.head());
+        contendingUsage.advanceTo(tick);
+        usage.advanceTo(tick);
+        contendingUsage.addAll(usage, sign);
     }
 
     private void contend(LocalSession s, long now, long waitMs) {
@@ -1093,7 +1057,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (!s.contending) {
             s.contending = true;
             localContendingWeight += s.weight;
-            contendingUsage.addAll(s.usage, 1);
+            addContending(s.usage, 1);
             contenders.add(s);
         }
     }
@@ -1118,13 +1082,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     private long permitTick(long permit, long now) {
-        long current = now / bucketMs;
-        if (split) {
-            long stored = (permit >>> SPLIT_TICK_SHIFT) & SPLIT_TICK_MASK;
-            return current - ((current - stored) & SPLIT_TICK_MASK);
-        }
-        long stored = (permit >>> TOKEN_BITS) & MASK_31;
-        return current - ((current - stored) & MASK_31);
+        return PermitLayout.tick(permit, split, now / bucketMs, PERMIT_TICK_MASK);
     }
 
     private void feedback(RateLimitFeedback feedback, boolean rateLimited) {
@@ -1188,22 +1146,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
     }
 
-    /**
-     * What the provider's feedback leaves to this limiter's budget, or -1 when it says nothing. With the
-     * provider's limit, {@code limit - remaining} is what the account used, and what is left is this
-     * limiter's own limit (the provider's less the safety margin) less that, never more than the
-     * provider's remaining.
-     */
+    /** What the provider's feedback leaves to this limiter's budget ({@link Calibration#left}), or -1 when it says nothing. */
     private static long left(OptionalLong providerLimit, OptionalLong remaining, long ourLimit) {
-        if (remaining.isEmpty()) {
-            return -1;
-        }
-        long left = remaining.getAsLong();
-        if (providerLimit.isPresent()) {
-            long accountUsed = Math.max(0, providerLimit.getAsLong() - left);
-            left = Math.min(left, Math.max(0, ourLimit - accountUsed));
-        }
-        return left;
+        return remaining.isEmpty() ? -1 : Calibration.left(providerLimit, remaining.getAsLong(), ourLimit);
     }
 
     private static long resetMs(Optional<Duration> reset) {
@@ -1406,8 +1351,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             }
         }
         contendingUsage.advanceTo(coarse);
-        localContendingRequests = contendingUsage.requestsIn(now - coarse * COARSE_MS, COARSE_MS);
-        localContendingTokens = contendingUsage.tokensIn(now - coarse * COARSE_MS, COARSE_MS);
+        localContendingRequests = contendingUsage.requestsInterpolated(now - coarse * COARSE_MS, COARSE_MS);
+        localContendingTokens = contendingUsage.tokensInterpolated(now - coarse * COARSE_MS, COARSE_MS);
         if (now - lastSweep >= 1_000) {
             lastSweep = now;
             sessions.values().removeIf(s -> {
@@ -1584,8 +1529,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                     .clock(() -> clock.millis() * 1_000_000L)
                     .build();
             fallbackNodes = nodes;
-            fallbackUsage = new UsageRing(now / COARSE_MS);
-            fallbackIo = new UsageRing(now / COARSE_MS);
+            fallbackUsage = new BucketRing(COARSE_BUCKETS, now / COARSE_MS);
+            fallbackIo = new BucketRing(COARSE_BUCKETS, now / COARSE_MS);
         }
         // What this node's share of the global window still allows, as of the last call: the rest of
         // the minute is not this node's to spend twice. It all leaves a minute after that call.
@@ -1687,8 +1632,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             carryOutput += fallbackIo.tokens();
             carryUntil = now + WINDOW_MS;
             recoveredUntil = now + WINDOW_MS + bucketMs;
-            fallbackUsage = new UsageRing(now / COARSE_MS);
-            fallbackIo = new UsageRing(now / COARSE_MS);
+            fallbackUsage = new BucketRing(COARSE_BUCKETS, now / COARSE_MS);
+            fallbackIo = new BucketRing(COARSE_BUCKETS, now / COARSE_MS);
             for (LocalSession s : sessions.values()) {
                 s.heartbeatAt = NONE;
                 queueHeartbeat(s);

@@ -1,15 +1,15 @@
-package dev.fairway.core.limiter;
+package dev.fairway.core.limiter.internal;
 
 /**
  * A ring of time buckets counting requests and tokens, with running sums, covering the
  * {@code span + 1} ticks {@code head - span .. head}. The oldest of them straddles the start of a
  * window of {@code span} ticks, so the sums count at least everything in any such window that ends in
- * the head tick. Not thread-safe: the limiter guards it with its lock.
+ * the head tick. Not thread-safe: the limiters guard it with their lock.
  *
  * <p>Buckets never go below zero: a refund larger than what a bucket holds (a permit reconciled
  * twice) empties it instead.
  */
-final class BucketRing {
+public final class BucketRing {
 
     private final int length;
     /** Bucket of tick {@code t} at {@code 2 * (t mod length)}: requests, then tokens. */
@@ -20,22 +20,29 @@ final class BucketRing {
     private long requests;
     private long tokens;
 
-    BucketRing(int span, long headTick) {
+    /**
+     * @param span the ticks of a window; the ring holds one more, the straddling bucket
+     * @param headTick the newest tick
+     */
+    public BucketRing(int span, long headTick) {
         this.length = span + 1;
         this.slots = new long[2 * length];
         this.head = headTick;
         this.headIndex = index(headTick);
     }
 
-    long head() {
+    /** @return the newest tick */
+    public long head() {
         return head;
     }
 
-    long requests() {
+    /** @return the requests of every bucket held */
+    public long requests() {
         return requests;
     }
 
-    long tokens() {
+    /** @return the tokens of every bucket held */
+    public long tokens() {
         return tokens;
     }
 
@@ -43,7 +50,7 @@ final class BucketRing {
      * Moves the head to {@code tick}, emptying the buckets that fall out: at most {@code span + 1}
      * buckets, and one per elapsed tick when the ring is touched every tick.
      */
-    void advanceTo(long tick) {
+    public void advanceTo(long tick) {
         if (tick <= head) {
             return;
         }
@@ -64,20 +71,23 @@ final class BucketRing {
         headIndex = index(tick);
     }
 
-    boolean contains(long tick) {
+    /** @return whether the bucket of {@code tick} is held */
+    public boolean contains(long tick) {
         return tick <= head && tick > head - length;
     }
 
-    long requestsAt(long tick) {
+    /** @return the requests in the bucket of {@code tick}, 0 when it is not held */
+    public long requestsAt(long tick) {
         return contains(tick) ? slots[index(tick)] : 0;
     }
 
-    long tokensAt(long tick) {
+    /** @return the tokens in the bucket of {@code tick}, 0 when it is not held */
+    public long tokensAt(long tick) {
         return contains(tick) ? slots[index(tick) + 1] : 0;
     }
 
     /** Adds to the bucket of {@code tick} if the ring holds it; a negative delta empties at most the bucket. */
-    void add(long tick, long deltaRequests, long deltaTokens) {
+    public void add(long tick, long deltaRequests, long deltaTokens) {
         int i;
         if (tick == head) {
             i = headIndex;
@@ -94,8 +104,11 @@ final class BucketRing {
         slots[i + 1] = t;
     }
 
-    /** Adds ({@code sign = 1}) or subtracts ({@code sign = -1}) every bucket of {@code other}, tick by tick. */
-    void addAll(BucketRing other, int sign) {
+    /**
+     * Adds ({@code sign = 1}) or subtracts ({@code sign = -1}) every bucket of {@code other}, tick by
+     * tick, into the buckets this ring holds (a bucket never goes below zero).
+     */
+    public void addAll(BucketRing other, int sign) {
         for (long t = other.head - other.length + 1; t <= other.head; t++) {
             long r = other.requestsAt(t);
             long k = other.tokensAt(t);
@@ -109,12 +122,12 @@ final class BucketRing {
      * Requests in the window, counting the straddling oldest bucket in proportion to the part of it
      * still inside: {@code phase} of {@code ratio} of it has already left.
      */
-    long requestsInterpolated(long phase, long ratio) {
+    public long requestsInterpolated(long phase, long ratio) {
         return requests - slots[index(head - length + 1)] * phase / ratio;
     }
 
     /** Tokens in the window, interpolated like {@link #requestsInterpolated}. */
-    long tokensInterpolated(long phase, long ratio) {
+    public long tokensInterpolated(long phase, long ratio) {
         return tokens - slots[index(head - length + 1) + 1] * phase / ratio;
     }
 
@@ -125,7 +138,7 @@ final class BucketRing {
      * @return 0 when they fit now; 1 to {@code span + 1} when they fit once enough buckets have left;
      *     1 when the need would not fit even an empty ring (look again soon)
      */
-    long ticksUntilFits(long needRequests, long needTokens, long capRequests, long capTokens) {
+    public long ticksUntilFits(long needRequests, long needTokens, long capRequests, long capTokens) {
         if (needRequests > capRequests || needTokens > capTokens) {
             return requests + needRequests <= capRequests && tokens + needTokens <= capTokens ? 0 : 1;
         }
@@ -147,7 +160,7 @@ final class BucketRing {
      *
      * @return the fine ticks, or -1 when the need alone exceeds a cap
      */
-    long fineTicksUntilFitsInterpolated(long needRequests, long needTokens, long capRequests,
+    public long fineTicksUntilFitsInterpolated(long needRequests, long needTokens, long capRequests,
             long capTokens, long phase, long ratio) {
         if (needRequests > capRequests || needTokens > capTokens) {
             return -1;

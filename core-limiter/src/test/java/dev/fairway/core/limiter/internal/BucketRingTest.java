@@ -1,4 +1,4 @@
-package dev.fairway.core.limiter;
+package dev.fairway.core.limiter.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,9 +1,11 @@
 package dev.fairway.api.spi;
 
 import dev.fairway.api.TranslationScheduler;
+import dev.fairway.api.session.DurableSessions;
 import io.opentelemetry.api.OpenTelemetry;
 
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -15,13 +17,16 @@ import java.util.function.Supplier;
  * @param status supplies the JSON-ready status document (queue status and limiter stats) for a
  *     status endpoint; nested maps, lists, strings, numbers and booleans only
  * @param admission whether a new session is welcome now (asked at each session handshake)
+ * @param durableSessions the session store and resume window when sessions are durable; empty: sessions
+ *     live and die with their connection. Set it with {@link #withDurableSessions(DurableSessions)}.
  */
 public record TransportContext(
         PluginConfig config,
         TranslationScheduler scheduler,
         OpenTelemetry openTelemetry,
         Supplier<Object> status,
-        Admission admission) {
+        Admission admission,
+        Optional<DurableSessions> durableSessions) {
 
     /** Validates every field. */
     public TransportContext {
@@ -30,6 +35,32 @@ public record TransportContext(
         Objects.requireNonNull(openTelemetry, "openTelemetry");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(admission, "admission");
+        Objects.requireNonNull(durableSessions, "durableSessions");
+    }
+
+    /**
+     * A context without durable sessions.
+     *
+     * @param config the transport's own keys
+     * @param scheduler the scheduler to open sessions with
+     * @param openTelemetry the application's OpenTelemetry
+     * @param status supplies the status document
+     * @param admission whether a new session is welcome now
+     */
+    public TransportContext(PluginConfig config, TranslationScheduler scheduler, OpenTelemetry openTelemetry,
+            Supplier<Object> status, Admission admission) {
+        this(config, scheduler, openTelemetry, status, admission, Optional.empty());
+    }
+
+    /**
+     * This context with durable sessions.
+     *
+     * @param durable the session store and resume window
+     * @return a copy that carries them
+     */
+    public TransportContext withDurableSessions(DurableSessions durable) {
+        Objects.requireNonNull(durable, "durable");
+        return new TransportContext(config, scheduler, openTelemetry, status, admission, Optional.of(durable));
     }
 
     /**

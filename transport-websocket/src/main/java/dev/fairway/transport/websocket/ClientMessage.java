@@ -30,6 +30,24 @@ sealed interface ClientMessage {
     }
 
     /**
+     * {@code resume} (version 2): carry on a session whose connection dropped.
+     *
+     * @param session the session's id as {@code ready} gave it
+     * @param token the resume token {@code ready} gave
+     * @param lastSeq the highest {@code seq} of a translation or failure the client received; -1 for none
+     */
+    record Resume(String session, String token, long lastSeq) implements ClientMessage {
+        /** Validates the fields. */
+        public Resume {
+            Objects.requireNonNull(session, "session");
+            Objects.requireNonNull(token, "token");
+            if (lastSeq < -1) {
+                throw new IllegalArgumentException("lastSeq must be >= -1, was " + lastSeq);
+            }
+        }
+    }
+
+    /**
      * {@code partial} or {@code final}: a transcript segment.
      *
      * @param kind partial or final

@@ -17,8 +17,12 @@ import java.util.OptionalLong;
  */
 final class ClientMessageParser {
 
-    /** The protocol version this server speaks. */
+    /** The first protocol version: sessions live and die with their connection. */
     static final int VERSION = 1;
+    /** The protocol version with resumable sessions ({@code resume}, {@code accepted}, {@code resumed}). */
+    static final int VERSION_2 = 2;
+    /** Longest resume token read (a real one is well under 200 characters). */
+    static final int MAX_TOKEN_CHARS = 512;
 
     private static final int MAX_ERROR_DETAIL = 160;
 
@@ -67,10 +71,11 @@ final class ClientMessageParser {
             case "start" -> start(root);
             case "partial" -> segment(root, SegmentKind.PARTIAL);
             case "final" -> segment(root, SegmentKind.FINAL);
+            case "resume" -> resume(root);
             case "ping" -> ping(root);
             case "end" -> new ClientMessage.End();
             default -> ClientMessage.Invalid.of(ErrorCode.UNKNOWN_TYPE, "unknown message type '"
-                    + abbreviate(type.textValue()) + "': expected start, partial, final, ping or end");
+                    + abbreviate(type.textValue()) + "': expected start, resume, partial, final, ping or end");
         };
     }
 
@@ -129,9 +134,9 @@ final class ClientMessageParser {
         if (!v.isIntegralNumber()) {
             return ClientMessage.Invalid.of(ErrorCode.WRONG_TYPE, "field 'v' must be an integer");
         }
-        if (!v.canConvertToInt() || v.intValue() != VERSION) {
+        if (!v.canConvertToInt() || (v.intValue() != VERSION && v.intValue() != VERSION_2)) {
             return ClientMessage.Invalid.of(ErrorCode.UNSUPPORTED_VERSION,
-                    "protocol version " + v.asText() + " is not supported: this server speaks version " + VERSION);
+                    "protocol version " + v.asText() + " is not supported: this server speaks versions 1 and 2");
         }
         StringField source = requiredString(root, "source");
         if (source.error() != null) {
@@ -165,7 +170,46 @@ final class ClientMessageParser {
             }
             weight = weightNode.intValue();
         }
-        return new ClientMessage.Start(VERSION, source.value(), target.value(), label, weight);
+        return new ClientMessage.Start(v.intValue(), source.value(), target.value(), label, weight);
+    }
+
+    private ClientMessage resume(JsonNode root) {
+        JsonNode v = root.get("v");
+        if (v == null || v.isNull()) {
+            return ClientMessage.Invalid.of(ErrorCode.MISSING_FIELD, "missing field 'v' (the protocol version, 2)");
+        }
+        if (!v.isIntegralNumber()) {
+            return ClientMessage.Invalid.of(ErrorCode.WRONG_TYPE, "field 'v' must be an integer");
+        }
+        if (!v.canConvertToInt() || v.intValue() != VERSION_2) {
+            return ClientMessage.Invalid.of(ErrorCode.UNSUPPORTED_VERSION,
+                    "resume needs protocol version 2, was " + abbreviate(v.asText()));
+        }
+        StringField session = requiredString(root, "session");
+        if (session.error() != null) {
+            return session.error();
+        }
+        StringField token = requiredString(root, "token");
+        if (token.error() != null) {
+            return token.error();
+        }
+        if (token.value().length() > MAX_TOKEN_CHARS) {
+            return ClientMessage.Invalid.of(ErrorCode.BAD_VALUE, "field 'token' is longer than " + MAX_TOKEN_CHARS
+                    + " characters");
+        }
+        JsonNode last = root.get("lastSeq");
+        if (last == null || last.isNull()) {
+            return ClientMessage.Invalid.of(ErrorCode.MISSING_FIELD, "missing field 'lastSeq' (-1 when nothing was"
+                    + " received)");
+        }
+        if (!last.isIntegralNumber()) {
+            return ClientMessage.Invalid.of(ErrorCode.WRONG_TYPE, "field 'lastSeq' must be an integer");
+        }
+        if (!last.canConvertToLong() || last.longValue() < -1) {
+            return ClientMessage.Invalid.of(ErrorCode.BAD_VALUE, "field 'lastSeq' must be -1 to " + Long.MAX_VALUE
+                    + ", was " + abbreviate(last.asText()));
+        }
+        return new ClientMessage.Resume(session.value(), token.value(), last.longValue());
     }
 
     private ClientMessage segment(JsonNode root, SegmentKind kind) {

@@ -1,24 +1,22 @@
 package dev.fairway.transport.websocket;
 
 import dev.fairway.api.FailureReason;
-import dev.fairway.api.SegmentFailure;
 import dev.fairway.api.SegmentKind;
 import dev.fairway.api.Session;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.SessionListener;
 import dev.fairway.api.SessionOptions;
+import dev.fairway.api.session.DurableSessions;
+import dev.fairway.api.session.StoredSession;
 import dev.fairway.api.SubmitOutcome;
-import dev.fairway.api.Translation;
-import dev.fairway.api.TranslationRequest;
 import org.eclipse.jetty.websocket.api.Callback;
 
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threads: Jetty calls the {@link JettyEndpoint}'s methods, which forward here, one at a time (each after
  * the previous one returned), on virtual threads; the fields marked "reader only" are
- * touched by them alone. The scheduler calls the {@link SessionListener} on its threads; those callbacks
- * only enqueue frames on the bounded {@link Outbound}, and never block.
+ * touched by them alone. The scheduler calls the session's {@link SessionLink} on its threads; it only
+ * enqueues frames on the bounded {@link Outbound}, and never blocks.
  *
  * <p>Answers to finals: every accepted final is answered exactly once. Its {@code seq} is recorded before it
  * is submitted; a translation or failure is sent only by whoever removes the {@code seq} from that record,
@@ -44,9 +42,6 @@ final class Connection {
 
     private static final System.Logger LOG = System.getLogger(Connection.class.getName());
     private static final Thread.Builder WATCHERS = Thread.ofVirtual().name("fairway-ws-close");
-    /** Failed partials the client hears of; superseded, stale and shut-down partials end silently. */
-    private static final Set<FailureReason> REPORTED_PARTIAL_FAILURES = EnumSet.of(
-            FailureReason.RETRIES_EXHAUSTED, FailureReason.PERMANENT_PROVIDER_ERROR, FailureReason.INTERNAL);
     /** RFC 6455 close codes used here. */
     static final int NORMAL_CLOSE = 1000;
     static final int GOING_AWAY = 1001;
@@ -59,7 +54,6 @@ final class Connection {
     private final ClientMessageParser parser;
     private final TokenBucket bucket;
     private final Outbound out;
-    private final SessionListener sessionListener = new Listener();
     private final CountDownLatch gone = new CountDownLatch(1);
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean sessionClosed = new AtomicBoolean();
@@ -72,6 +66,10 @@ final class Connection {
     private volatile org.eclipse.jetty.websocket.api.Session ws;
     private volatile Session session;
     private volatile SessionId sessionId;
+    /** The session's listener; journaled when the session is durable. */
+    private volatile SessionLink link;
+    /** The client said {@code end}: a durable session's journal goes with the connection. */
+    private volatile boolean endRequested;
 
     // Reader only.
     private long lastSeq = -1;
@@ -79,6 +77,7 @@ final class Connection {
     private long fragmentBytes;
     private boolean ended;
     private boolean throttled;
+    private int version = ClientMessageParser.VERSION;
 
     Connection(WebSocketTransport transport, Settings settings, TransportStats stats, ClientMessageParser parser,
             TokenBucket bucket, OutboundBudget budget) {
@@ -181,6 +180,7 @@ final class Connection {
         switch (message) {
             case ClientMessage.Invalid invalid -> refuse(invalid.code(), invalid.message(), invalid.seq());
             case ClientMessage.Start start -> start(start);
+            case ClientMessage.Resume resume -> resume(resume);
             case ClientMessage.Segment segment -> segment(segment);
             case ClientMessage.Ping ping -> send(ServerMessages.pong(ping.id()));
             case ClientMessage.End end -> end();
@@ -223,9 +223,20 @@ final class Connection {
             refuse(ErrorCode.BAD_VALUE, e.getMessage(), OptionalLong.empty());
             return;
         }
+        SessionId id = SessionId.random();
+        DurableSessions durable = start.version() >= ClientMessageParser.VERSION_2
+                ? transport.durableSessions().orElse(null) : null;
+        String token = null;
+        SessionLink opening;
+        if (durable != null) {
+            token = ResumeTokens.mint(durable.store().epoch());
+            opening = SessionLink.journaled(id, stats, durable, ResumeTokens.hash(token), this);
+        } else {
+            opening = SessionLink.direct(id, stats, this);
+        }
         Session opened;
         try {
-            opened = transport.scheduler().open(options, sessionListener);
+            opened = transport.scheduler().open(id, options, opening);
         } catch (IllegalStateException e) {
             refuse(ErrorCode.UNAVAILABLE, "the scheduler opens no session: " + e.getMessage(), OptionalLong.empty());
             return;
@@ -234,15 +245,70 @@ final class Connection {
             refuse(ErrorCode.INTERNAL, "opening the session failed", OptionalLong.empty());
             return;
         }
-        sessionId = opened.id();
+        if (durable != null) {
+            try {
+                Instant now = durable.clock().instant();
+                durable.store().create(new StoredSession(id, options, opening.tokenHash(),
+                        ResumeTokens.epochOf(token), now, now));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "the session store could not record a new session", e);
+                opened.close();
+                refuse(ErrorCode.UNAVAILABLE, "the session store is unavailable: " + e.getMessage(),
+                        OptionalLong.empty());
+                return;
+            }
+        }
+        opening.session(opened);
+        version = start.version();
+        sessionId = id;
         session = opened;
+        link = opening;
         stats.sessionsOpen.incrementAndGet();
         stats.sessionsTotal.increment();
+        if (durable != null) {
+            transport.adopt(opening);
+        }
         if (finished.get()) {
+            endRequested = true;
             closeSession();
+            finishLink();
             return;
         }
-        send(ServerMessages.ready(opened.id()));
+        send(ServerMessages.ready(start.version(), id, token, durable == null ? null : durable.resumeWindow()));
+    }
+
+    private void resume(ClientMessage.Resume resume) {
+        if (session != null) {
+            refuse(ErrorCode.ALREADY_STARTED, "session " + sessionId + " is already carried by this connection",
+                    OptionalLong.empty());
+            return;
+        }
+        if (!transport.accepting()) {
+            refuse(ErrorCode.SHUTTING_DOWN, "the server is shutting down and resumes no session", OptionalLong.empty());
+            return;
+        }
+        WebSocketTransport.Resumed resumed = transport.resume(this, resume);
+        switch (resumed) {
+            case WebSocketTransport.Resumed.Refused refused -> {
+                stats.error(ErrorCode.RESUME_REFUSED);
+                send(ServerMessages.resumeRefused(refused.reason(), refused.message()));
+                beginClose(POLICY_VIOLATION, "resume refused", false);
+            }
+            case WebSocketTransport.Resumed.Unavailable unavailable ->
+                    refuse(ErrorCode.UNAVAILABLE, unavailable.message(), OptionalLong.empty());
+            case WebSocketTransport.Resumed.Attached attached -> {
+                version = ClientMessageParser.VERSION_2;
+                lastSeq = attached.lastSeq();
+                SessionLink l = attached.link();
+                sessionId = l.id();
+                session = l.session();
+                link = l;
+                stats.sessionsOpen.incrementAndGet();
+                if (finished.get()) {
+                    ended();
+                }
+            }
+        }
     }
 
     private void segment(ClientMessage.Segment segment) {
@@ -256,26 +322,32 @@ final class Connection {
             refuse(ErrorCode.SHUTTING_DOWN, "the server is shutting down: this segment was not accepted", seq);
             return;
         }
+        boolean isFinal = segment.kind() == SegmentKind.FINAL;
+        SessionLink l = link;
+        if (isFinal && l.retryJournal(segment.seq())) {
+            // Sent again after 'unavailable': it is in the scheduler already, only its journal write is repeated.
+            return;
+        }
         if (segment.seq() <= lastSeq) {
             refuse(ErrorCode.OUT_OF_ORDER, (segment.seq() == lastSeq ? "seq " + segment.seq() + " was already sent"
                     : "seq " + segment.seq() + " is older than " + lastSeq)
                     + ": each segment needs a seq greater than the last accepted one", seq);
             return;
         }
-        boolean isFinal = segment.kind() == SegmentKind.FINAL;
         if (isFinal) {
             // Recorded before submit: the translation may arrive before submit returns.
             record(segment.seq());
+            l.expectFinal(segment.seq());
         }
         SubmitOutcome outcome;
         try {
             outcome = current.submit(segment.kind(), segment.seq(), segment.text());
         } catch (IllegalArgumentException e) {
-            settleIf(isFinal, segment.seq());
+            notAccepted(l, isFinal, segment.seq());
             refuse(ErrorCode.BAD_VALUE, e.getMessage(), seq);
             return;
         } catch (RuntimeException e) {
-            settleIf(isFinal, segment.seq());
+            notAccepted(l, isFinal, segment.seq());
             LOG.log(Level.ERROR, "submitting to session " + sessionId + " failed", e);
             refuse(ErrorCode.INTERNAL, "the segment could not be submitted", seq);
             return;
@@ -283,25 +355,39 @@ final class Connection {
         switch (outcome.status()) {
             case ACCEPTED -> {
                 lastSeq = segment.seq();
+                l.accepted(segment.seq());
                 (isFinal ? stats.finalsAccepted : stats.partialsAccepted).increment();
+                if (isFinal && l.isJournaled()) {
+                    // Submitted first, journaled second: a refusal (backpressure) leaves nothing in the journal.
+                    l.journalFinal(segment.seq(), segment.text());
+                } else if (isFinal && version >= ClientMessageParser.VERSION_2) {
+                    send(ServerMessages.accepted(segment.seq()));
+                }
             }
             case BACKPRESSURE -> {
-                settleIf(isFinal, segment.seq());
+                notAccepted(l, isFinal, segment.seq());
                 stats.backpressure.increment();
                 send(ServerMessages.backpressure(segment.seq(), outcome.message().isEmpty()
                         ? "the session's backlog is full: not accepted, send it again later" : outcome.message()));
             }
             case OUT_OF_ORDER -> {
-                settleIf(isFinal, segment.seq());
+                notAccepted(l, isFinal, segment.seq());
                 refuse(ErrorCode.OUT_OF_ORDER, outcome.message().isEmpty()
                         ? "seq " + segment.seq() + " is not greater than one already submitted" : outcome.message(), seq);
             }
             case CLOSED -> {
-                settleIf(isFinal, segment.seq());
+                notAccepted(l, isFinal, segment.seq());
                 refuse(ErrorCode.SESSION_CLOSED, outcome.message().isEmpty()
                         ? "the session is closed" : outcome.message(), seq);
             }
         }
+    }
+
+    private void notAccepted(SessionLink l, boolean isFinal, long seq) {
+        if (isFinal) {
+            l.cancelFinal(seq);
+        }
+        settleIf(isFinal, seq);
     }
 
     private void end() {
@@ -309,6 +395,7 @@ final class Connection {
             return;
         }
         ended = true;
+        endRequested = true;
         closeSession();
         drain(NORMAL_CLOSE, "session ended");
     }
@@ -351,9 +438,12 @@ final class Connection {
      */
     void expire() {
         List<Outbound.Offer> refused = new ArrayList<>();
+        SessionLink l = link;
+        boolean durable = l != null && l.isJournaled() && !endRequested;
         answers.lock();
         try {
-            for (long seq : unanswered) {
+            // A durable session's finals stay in the journal, translated again when the session resumes.
+            for (long seq : durable ? List.<Long>of() : unanswered) {
                 stats.error(ErrorCode.FAILED);
                 stats.finalsFailedAtShutdown.increment();
                 Outbound.Offer offer = out.offer(new Outbound.Text(ServerMessages.failure(seq, SegmentKind.FINAL,
@@ -391,11 +481,33 @@ final class Connection {
         transport.released();
         transport.unregister(this);
         closeSession();
+        SessionLink l = link;
+        if (l != null && l.isJournaled()) {
+            if (endRequested) {
+                finishLink();
+            } else if (sessionClosed.compareAndSet(false, true)) {
+                stats.sessionsOpen.decrementAndGet();
+                transport.detached(l, this);
+            }
+        }
         gone.countDown();
     }
 
+    private void finishLink() {
+        SessionLink l = link;
+        if (l != null && l.isJournaled()) {
+            l.ended();
+            transport.forget(l);
+        }
+    }
+
+    /** Closes the scheduler's session, unless it is durable and the client did not say {@code end}. */
     private void closeSession() {
         Session current = session;
+        SessionLink l = link;
+        if (l != null && l.isJournaled() && !endRequested) {
+            return;
+        }
         if (current != null && sessionClosed.compareAndSet(false, true)) {
             stats.sessionsOpen.decrementAndGet();
             try {
@@ -403,6 +515,44 @@ final class Connection {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "closing session " + current.id() + " failed", e);
             }
+        }
+    }
+
+    /** A final journaled here could not be made durable: the client sends it again. */
+    void refuseNotDurable(long seq) {
+        refuse(ErrorCode.UNAVAILABLE, "final " + seq + " was not accepted: the session store could not journal it;"
+                + " send it again with the same seq", OptionalLong.of(seq));
+    }
+
+    /** A final this connection owes no answer any more (a durable session's final, left to the journal). */
+    void forget(long seq) {
+        answers.lock();
+        try {
+            unanswered.remove(seq);
+        } finally {
+            answers.unlock();
+        }
+        closeIfDrained();
+    }
+
+    /** A resumed session's finals that are not answered yet: this connection owes their answers now. */
+    void owe(List<Long> seqs) {
+        answers.lock();
+        try {
+            unanswered.addAll(seqs);
+        } finally {
+            answers.unlock();
+        }
+    }
+
+    /** Another connection resumed this one's session: this one is closed with 1008 and owes nothing. */
+    void takenOver() {
+        answers.lock();
+        try {
+            unanswered.clear();
+            beginClose(POLICY_VIOLATION, "session resumed on another connection", false);
+        } finally {
+            answers.unlock();
         }
     }
 
@@ -434,7 +584,7 @@ final class Connection {
      *
      * @return whether this call answered it
      */
-    private boolean answerFinal(long seq, String json) {
+    boolean answerFinal(long seq, String json) {
         Outbound.Offer offer;
         answers.lock();
         try {
@@ -472,7 +622,7 @@ final class Connection {
         send(ServerMessages.error(code, message, seq));
     }
 
-    private void send(String json) {
+    void send(String json) {
         offer(new Outbound.Text(json));
     }
 
@@ -564,59 +714,5 @@ final class Connection {
             }
         }
         return bytes;
-    }
-
-    /** The scheduler's side: only enqueues. */
-    private final class Listener implements SessionListener {
-
-        @Override
-        public void onTranslation(Translation translation) {
-            try {
-                if (!ours(translation.request())) {
-                    return;
-                }
-                String json = ServerMessages.translation(translation);
-                if (translation.request().isFinal()) {
-                    if (answerFinal(translation.request().sequence(), json)) {
-                        stats.translations.increment();
-                    }
-                } else {
-                    stats.translations.increment();
-                    send(json);
-                }
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "delivering a translation to session " + sessionId + " failed", e);
-            }
-        }
-
-        @Override
-        public void onFailure(SegmentFailure failure) {
-            try {
-                if (!ours(failure.request())) {
-                    return;
-                }
-                if (failure.request().isFinal()) {
-                    if (answerFinal(failure.request().sequence(), ServerMessages.failure(failure))) {
-                        stats.error(ErrorCode.FAILED);
-                    }
-                } else if (REPORTED_PARTIAL_FAILURES.contains(failure.reason())) {
-                    stats.error(ErrorCode.FAILED);
-                    send(ServerMessages.failure(failure));
-                }
-            } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "reporting a failure to session " + sessionId + " failed", e);
-            }
-        }
-
-        private boolean ours(TranslationRequest request) {
-            SessionId id = sessionId;
-            if (id != null && id.equals(request.session())) {
-                return true;
-            }
-            stats.misrouted.increment();
-            LOG.log(Level.ERROR, "dropped a result of session " + request.session() + " handed to the listener of session "
-                    + id + ": results never cross sessions");
-            return false;
-        }
     }
 }

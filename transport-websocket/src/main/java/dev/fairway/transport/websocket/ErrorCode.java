@@ -38,8 +38,13 @@ enum ErrorCode {
     SESSION_CLOSED,
     /** The server is shutting down and takes no new sessions or segments. */
     SHUTTING_DOWN,
-    /** The scheduler refused to open a session. */
+    /**
+     * The scheduler refused to open a session, or (version 2, with a session store) a final could not be
+     * journaled: it was not accepted, send it again.
+     */
     UNAVAILABLE,
+    /** A {@code resume} that cannot be honoured; the frame names the {@code reason}, then the server closes 1008. */
+    RESUME_REFUSED,
     /** No valid API token (sent as the body of an HTTP 401, never as a frame). */
     UNAUTHORIZED,
     /** An upgrade from an {@code Origin} that is not allowed (sent as the body of an HTTP 403, never as a frame). */

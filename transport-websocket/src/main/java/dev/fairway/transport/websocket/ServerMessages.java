@@ -42,6 +42,40 @@ final class ServerMessages {
         return write(node);
     }
 
+    static String ready(int version, SessionId session, String resumeToken, Duration resumeWindow) {
+        ObjectNode node = object("ready");
+        node.put("v", version);
+        node.put("session", session.value());
+        if (resumeToken != null) {
+            node.put("resumeToken", resumeToken);
+            node.put("resumeWindowMs", resumeWindow.toMillis());
+        }
+        return write(node);
+    }
+
+    static String accepted(long seq) {
+        ObjectNode node = object("accepted");
+        node.put("seq", seq);
+        return write(node);
+    }
+
+    static String resumed(SessionId session, long lastSeq, int replayed) {
+        ObjectNode node = object("resumed");
+        node.put("v", ClientMessageParser.VERSION_2);
+        node.put("session", session.value());
+        node.put("lastSeq", lastSeq);
+        node.put("replayed", replayed);
+        return write(node);
+    }
+
+    static String resumeRefused(String reason, String message) {
+        ObjectNode node = object("error");
+        node.put("code", ErrorCode.RESUME_REFUSED.wire());
+        node.put("reason", reason);
+        node.put("message", message);
+        return write(node);
+    }
+
     static String translation(Translation translation) {
         ObjectNode node = object("translation");
         node.put("kind", translation.request().kind().name().toLowerCase(Locale.ROOT));

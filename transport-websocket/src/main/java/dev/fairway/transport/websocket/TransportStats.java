@@ -37,6 +37,16 @@ final class TransportStats {
     /** Upgrades refused by the application's admission control, by its reason (a handful of fixed tokens). */
     private final ConcurrentHashMap<String, LongAdder> refusedByAdmission = new ConcurrentHashMap<>();
     final LongAdder misrouted = new LongAdder();
+    /** Durable sessions open in the scheduler without a connection, waiting for a resume. */
+    final AtomicLong sessionsDetached = new AtomicLong();
+    /** Resumes honoured (same node or through the store). */
+    final LongAdder resumed = new LongAdder();
+    /** Resumes honoured through the store: the session was not open on this node. */
+    final LongAdder resumedFromStore = new LongAdder();
+    /** Detached sessions closed because their resume window passed. */
+    final LongAdder sessionsExpired = new LongAdder();
+    final LongAdder resumeRefusedUnknown = new LongAdder();
+    final LongAdder resumeRefusedEpoch = new LongAdder();
     private final AtomicLongArray errors = new AtomicLongArray(ErrorCode.values().length);
 
     void refusedByAdmission(String reason) {
@@ -101,6 +111,14 @@ final class TransportStats {
             }
         }
         doc.put("errors", byCode);
+        doc.put("sessionsDetached", sessionsDetached.get());
+        doc.put("sessionsResumed", resumed.sum());
+        doc.put("sessionsResumedFromStore", resumedFromStore.sum());
+        doc.put("sessionsExpired", sessionsExpired.sum());
+        Map<String, Object> refusedResumes = new LinkedHashMap<>();
+        refusedResumes.put("unknown_or_expired", resumeRefusedUnknown.sum());
+        refusedResumes.put("epoch_changed", resumeRefusedEpoch.sum());
+        doc.put("resumesRefused", refusedResumes);
         if (misrouted.sum() > 0) {
             doc.put("misroutedDropped", misrouted.sum());
         }

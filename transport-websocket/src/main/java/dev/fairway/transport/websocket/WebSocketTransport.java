@@ -3,6 +3,11 @@ package dev.fairway.transport.websocket;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.fairway.api.FairwayException;
 import dev.fairway.api.NanoClock;
+import dev.fairway.api.Session;
+import dev.fairway.api.SessionId;
+import dev.fairway.api.session.DurableSessions;
+import dev.fairway.api.session.Journal;
+import dev.fairway.api.session.StoredSession;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.spi.Transport;
 import dev.fairway.api.spi.Admission;
@@ -77,6 +82,9 @@ public final class WebSocketTransport implements Transport {
     private volatile Server server;
     private volatile URI address;
     private final List<AutoCloseable> instruments = new ArrayList<>();
+    /** Durable sessions open on this node, attached or detached. */
+    private final ConcurrentHashMap<SessionId, SessionLink> links = new ConcurrentHashMap<>();
+    private volatile Thread sweeper;
 
     private WebSocketTransport(Settings settings, TransportContext context, NanoClock clock) {
         this.settings = settings;
@@ -134,6 +142,7 @@ public final class WebSocketTransport implements Transport {
             address = URI.create("ws://" + uriHost(settings.host()) + ":" + connector.getLocalPort() + settings.path());
             state = State.RUNNING;
             registerMetrics();
+            context.durableSessions().ifPresent(this::startSweeper);
         } finally {
             lock.unlock();
         }
@@ -191,6 +200,24 @@ public final class WebSocketTransport implements Transport {
                 .buildWithCallback(m -> {
                     m.record(stats.closedOverBudget.sum(), Attributes.of(budgetKey, "connection"));
                     m.record(stats.closedOverSharedBudget.sum(), Attributes.of(budgetKey, "shared"));
+                }));
+        instruments.add(meter.upDownCounterBuilder("fairway.websocket.sessions.detached")
+                .setDescription("Durable sessions open without a connection, waiting for a resume")
+                .buildWithCallback(m -> m.record(stats.sessionsDetached.get())));
+        instruments.add(meter.counterBuilder("fairway.websocket.sessions.resumed")
+                .setDescription("Resumes honoured (attribute from: node = open here, store = opened again from the"
+                        + " store)")
+                .buildWithCallback(m -> {
+                    long fromStore = stats.resumedFromStore.sum();
+                    m.record(stats.resumed.sum() - fromStore, Attributes.of(AttributeKey.stringKey("from"), "node"));
+                    m.record(fromStore, Attributes.of(AttributeKey.stringKey("from"), "store"));
+                }));
+        instruments.add(meter.counterBuilder("fairway.websocket.resumes.refused")
+                .setDescription("Resumes refused (attribute reason: unknown_or_expired, epoch_changed)")
+                .buildWithCallback(m -> {
+                    AttributeKey<String> reason = AttributeKey.stringKey("reason");
+                    m.record(stats.resumeRefusedUnknown.sum(), Attributes.of(reason, UNKNOWN_OR_EXPIRED));
+                    m.record(stats.resumeRefusedEpoch.sum(), Attributes.of(reason, EPOCH_CHANGED));
                 }));
         instruments.add(meter.upDownCounterBuilder("fairway.websocket.connections")
                 .setDescription("Open WebSocket connections")
@@ -315,6 +342,183 @@ public final class WebSocketTransport implements Transport {
         for (Connection connection : List.copyOf(connections)) {
             connection.abort();
             connection.ended();
+        }
+        Thread s2 = sweeper;
+        if (s2 != null) {
+            s2.interrupt();
+        }
+        // The sessions stay in the store: resumable after a restart or on another node.
+        for (SessionLink link : List.copyOf(links.values())) {
+            link.stop();
+        }
+        links.clear();
+        stats.sessionsDetached.set(0);
+    }
+
+    // ---- durable sessions ----
+
+    Optional<DurableSessions> durableSessions() {
+        return context.durableSessions();
+    }
+
+    /** A durable session opened by {@code start} on this node. */
+    void adopt(SessionLink link) {
+        links.put(link.id(), link);
+    }
+
+    /** A durable session ended by its client. */
+    void forget(SessionLink link) {
+        links.remove(link.id(), link);
+    }
+
+    /** A durable session's connection dropped without {@code end}. */
+    void detached(SessionLink link, Connection connection) {
+        if (link.detach(connection, clock.nanoTime())) {
+            stats.sessionsDetached.incrementAndGet();
+        }
+    }
+
+    /** What a {@code resume} came to. */
+    sealed interface Resumed {
+        /** Refused: {@code resume_refused} with this reason, then close 1008. */
+        record Refused(String reason, String message) implements Resumed { }
+
+        /** The session exists but cannot be opened here now ({@code unavailable}). */
+        record Unavailable(String message) implements Resumed { }
+
+        /** The connection carries the session now; {@code resumed} and the replay are queued. */
+        record Attached(SessionLink link, long lastSeq) implements Resumed { }
+    }
+
+    private static final String UNKNOWN_OR_EXPIRED = "unknown_or_expired";
+    private static final String EPOCH_CHANGED = "epoch_changed";
+
+    /**
+     * Resumes a session on a new connection: attaches it when it is open here, otherwise opens it again from
+     * the store with the same id and submits its unanswered finals again. Every way a resume can fail for a
+     * given session (unknown, ended, expired, wrong token) gives the same answer.
+     */
+    Resumed resume(Connection connection, ClientMessage.Resume resume) {
+        DurableSessions durable = context.durableSessions().orElse(null);
+        if (durable == null) {
+            return refused(UNKNOWN_OR_EXPIRED, "this server keeps no sessions to resume");
+        }
+        SessionId id;
+        try {
+            id = SessionId.of(resume.session());
+        } catch (IllegalArgumentException e) {
+            return refused(UNKNOWN_OR_EXPIRED, null);
+        }
+        String tokenEpoch = ResumeTokens.epochOf(resume.token());
+        if (tokenEpoch == null) {
+            return refused(UNKNOWN_OR_EXPIRED, null);
+        }
+        String epoch;
+        try {
+            epoch = durable.store().epoch();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the session store failed", e);
+            return new Resumed.Unavailable("the session store is unavailable: try again later");
+        }
+        if (!tokenEpoch.equals(epoch)) {
+            return refused(EPOCH_CHANGED, "the session store lost its data since this session started: start a"
+                    + " new session (finals without an answer must be sent again)");
+        }
+        byte[] hash = ResumeTokens.hash(resume.token());
+        try {
+            for (int attempt = 0; attempt < 2; attempt++) {
+                SessionLink local = links.get(id);
+                if (local != null) {
+                    if (!MessageDigest.isEqual(local.tokenHash(), hash)) {
+                        return refused(UNKNOWN_OR_EXPIRED, null);
+                    }
+                    boolean wasDetached = local.isDetached();
+                    SessionLink.Attach attach = local.attach(connection, resume.lastSeq(), null, false);
+                    if (!attach.ok()) {
+                        return refused(UNKNOWN_OR_EXPIRED, null);
+                    }
+                    if (attach.previous() != null) {
+                        attach.previous().takenOver();
+                    } else if (wasDetached) {
+                        stats.sessionsDetached.decrementAndGet();
+                    }
+                    stats.resumed.increment();
+                    return new Resumed.Attached(local, attach.lastSeq());
+                }
+                Optional<StoredSession> stored = durable.store().find(id);
+                if (stored.isEmpty() || !MessageDigest.isEqual(stored.get().tokenHash(), hash)
+                        || !epoch.equals(stored.get().epoch())) {
+                    return refused(UNKNOWN_OR_EXPIRED, null);
+                }
+                Optional<Journal> journal = durable.store().read(id, resume.lastSeq());
+                if (journal.isEmpty()) {
+                    return refused(UNKNOWN_OR_EXPIRED, null);
+                }
+                SessionLink link = SessionLink.journaled(id, stats, durable, hash, null);
+                if (links.putIfAbsent(id, link) != null) {
+                    continue;
+                }
+                Session opened;
+                try {
+                    opened = context.scheduler().open(id, stored.get().options(), link);
+                } catch (IllegalStateException e) {
+                    links.remove(id, link);
+                    return new Resumed.Unavailable("the scheduler opens no session: " + e.getMessage());
+                }
+                link.session(opened);
+                SessionLink.Attach attach = link.attach(connection, resume.lastSeq(), journal.get(), true);
+                stats.resumed.increment();
+                stats.resumedFromStore.increment();
+                return new Resumed.Attached(link, attach.lastSeq());
+            }
+            return new Resumed.Unavailable("the session is being resumed by another connection: try again");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "resuming session " + id + " failed", e);
+            return new Resumed.Unavailable("the session could not be resumed now: try again later");
+        }
+    }
+
+    private Resumed refused(String reason, String message) {
+        (EPOCH_CHANGED.equals(reason) ? stats.resumeRefusedEpoch : stats.resumeRefusedUnknown).increment();
+        return new Resumed.Refused(reason, message != null ? message
+                : "no session to resume with this id and token: it is unknown, ended or expired; start a new one");
+    }
+
+    private void startSweeper(DurableSessions durable) {
+        long window = durable.resumeWindow().toNanos();
+        long period = Math.clamp(window / 4, 5_000_000L, 1_000_000_000L);
+        sweeper = Thread.ofVirtual().name("fairway-ws-resume-window").start(() -> {
+            long lastTouch = clock.nanoTime();
+            while (state != State.STOPPED) {
+                try {
+                    Thread.sleep(Duration.ofNanos(period));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long now = clock.nanoTime();
+                boolean touch = now - lastTouch >= window / 4;
+                if (touch) {
+                    lastTouch = now;
+                }
+                sweep(now, touch);
+            }
+        });
+    }
+
+    /** Expires detached sessions whose window passed; notes in the store that attached ones are alive. */
+    void sweep(long nowNanos, boolean touch) {
+        for (SessionLink link : links.values()) {
+            try {
+                if (link.expireIfDue(nowNanos)) {
+                    links.remove(link.id(), link);
+                    stats.sessionsDetached.decrementAndGet();
+                    stats.sessionsExpired.increment();
+                } else if (touch) {
+                    link.touchIfAttached();
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "expiring session " + link.id() + " failed", e);
+            }
         }
     }
 

@@ -60,7 +60,7 @@ class BadInputTest {
                         "already_started", -1),
                 Arguments.of("start without v", "{\"type\": \"start\", \"source\": \"en\", \"target\": \"fr\"}",
                         "missing_field", -1),
-                Arguments.of("start of version 2", "{\"type\": \"start\", \"v\": 2, \"source\": \"en\", \"target\": \"fr\"}",
+                Arguments.of("start of version 3", "{\"type\": \"start\", \"v\": 3, \"source\": \"en\", \"target\": \"fr\"}",
                         "unsupported_version", -1),
                 Arguments.of("start without target", "{\"type\": \"start\", \"v\": 1, \"source\": \"en\"}",
                         "missing_field", -1),

@@ -4,6 +4,7 @@ import dev.fairway.test.support.WsClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.fairway.api.NanoClock;
+import dev.fairway.api.session.DurableSessions;
 import dev.fairway.api.spi.Admission;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.TransportContext;
@@ -55,11 +56,24 @@ final class Fixture implements AutoCloseable {
 
     static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock,
             OpenTelemetry openTelemetry, Admission admission) {
+        return start(scheduler, config, clock, openTelemetry, admission, null);
+    }
+
+    /** A transport whose sessions are durable (protocol version 2) over this store and window. */
+    static Fixture durable(TestScheduler scheduler, DurableSessions durable, NanoClock clock) {
+        return start(scheduler, Map.of(), clock, OpenTelemetry.noop(), Admission.OPEN, durable);
+    }
+
+    static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock,
+            OpenTelemetry openTelemetry, Admission admission, DurableSessions durable) {
         Map<String, String> keys = new HashMap<>();
         keys.put("port", "0");
         keys.putAll(config);
         TransportContext context = new TransportContext(PluginConfig.of(Settings.PREFIX, keys), scheduler,
                 openTelemetry, () -> Map.of("queue", Map.of("maxConcurrent", 4), "version", "test"), admission);
+        if (durable != null) {
+            context = context.withDurableSessions(durable);
+        }
         WebSocketTransport transport = WebSocketTransport.create(context, clock);
         transport.start();
         return new Fixture(scheduler, transport);

@@ -12,7 +12,7 @@ module dev.fairway.core.limiter {
     requires transitive dev.fairway.api;
 
     exports dev.fairway.core.limiter;
-    // What the limiter stores share (the bucket ring, the permit layout, calibration), for limiter-redis only.
+    // What the limiter stores share (the bucket ring, the permit layout, calibration, the back-off count), for limiter-redis only.
     exports dev.fairway.core.limiter.internal to dev.fairway.limiter.redis;
 
     provides dev.fairway.api.limit.RateLimiterStoreFactory with dev.fairway.core.limiter.MemoryRateLimiterStoreFactory;

@@ -10,6 +10,7 @@ import dev.fairway.api.limit.RateLimiter;
 import dev.fairway.api.limit.RateLimiterStats;
 import dev.fairway.api.limit.SessionRateStats;
 
+import dev.fairway.core.limiter.internal.BackOffCount;
 import dev.fairway.core.limiter.internal.PermitLayout;
 
 import java.time.Duration;
@@ -65,10 +66,8 @@ public final class FairShareRateLimiter implements RateLimiter {
     private final SlidingWindow window;
     private final FairShares shares;
     private final AdmissionWord admission;
-    /** 429s since the last success; under the lock. */
-    private int rateLimitedInARow;
-    /** Whether {@link #rateLimitedInARow} is not 0: read by a success without the lock. */
-    private volatile boolean backingOff;
+    /** 429s since the last success; changed under the lock. */
+    private final BackOffCount backOff = new BackOffCount();
 
     private FairShareRateLimiter(RateLimiterSettings settings, NanoClock clock) {
         this.settings = settings;
@@ -260,11 +259,10 @@ public final class FairShareRateLimiter implements RateLimiter {
 
     /** A success starts the back-off after 429s again; costs a volatile read otherwise. */
     private void succeeded() {
-        if (backingOff) {
+        if (backOff.backingOff()) {
             admission.lock();
             try {
-                rateLimitedInARow = 0;
-                backingOff = false;
+                backOff.reset();
             } finally {
                 admission.unlock();
             }
@@ -373,15 +371,9 @@ public final class FairShareRateLimiter implements RateLimiter {
         try {
             now = shares.advance(now);
             window.calibrate(now, feedback);
-            if (rateLimited) {
-                rateLimitedInARow = Math.min(rateLimitedInARow + 1, 62);
-                backingOff = true;
-            } else {
-                rateLimitedInARow = 0;
-                backingOff = false;
-            }
+            int inARow = backOff.record(rateLimited);
             // Reset headers say when a window is full again, not how long to wait: they never pause.
-            pause = pauses.pauseNanos(feedback.retryAfter(), rateLimited, rateLimitedInARow);
+            pause = pauses.pauseNanos(feedback.retryAfter(), rateLimited, inARow);
             if (pause >= 0) {
                 window.pause(now, pause);
             }

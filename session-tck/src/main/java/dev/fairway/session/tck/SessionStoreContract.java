@@ -654,28 +654,21 @@ public abstract class SessionStoreContract {
     }
 
     @Test
-    void closeCompletesEveryPendingStage() {
+    void closeFlushesEveryPendingStage() {
         SessionStore store = open(newContext(groupCommit()));
         SessionId id = created(store, "s1").id();
         List<CompletionStage<Void>> stages = new ArrayList<>();
         for (long seq = 1; seq <= 20; seq++) {
             stages.add(store.accepted(id, accepted(seq)));
         }
-        AtomicReference<Throwable> failed = new AtomicReference<>();
 
         store.close();
         opened.remove(store);
 
+        // Awaited, not polled: a store may complete its stages on a thread of its own after close returns.
         for (CompletionStage<Void> stage : stages) {
-            stage.toCompletableFuture().handle((v, e) -> {
-                if (e != null) {
-                    failed.compareAndSet(null, e);
-                }
-                return null;
-            });
-            assertTrue(stage.toCompletableFuture().isDone(), "close left a stage pending");
+            await(stage);
         }
-        assertEquals(null, failed.get(), "close flushes what is pending");
     }
 
     /** The kit's wall clock: moved by hand, thread-safe, never backwards. */

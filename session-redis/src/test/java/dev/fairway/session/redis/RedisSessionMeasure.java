@@ -12,11 +12,10 @@ import java.util.UUID;
 
 /**
  * Measures the redis store against a real redis-server on loopback (not a test: nothing is asserted; not run
- * by {@code mvn verify}). From the repository root:
+ * by {@code mvn verify}). From the repository root, on JDK 21 or later:
  *
  * <pre>
- * mvn -q -o -pl session-redis -am test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
- *     -Dexec.args="-cp %classpath dev.fairway.session.redis.RedisSessionMeasure"
+ * (the commands are in docs/performance/session-stores.md: test-compile, then java -cp ... dev.fairway.session.redis.RedisSessionMeasure)
  * </pre>
  *
  * <ol>

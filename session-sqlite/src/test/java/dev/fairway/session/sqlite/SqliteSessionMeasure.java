@@ -23,11 +23,10 @@ import java.util.concurrent.Future;
 
 /**
  * Measures the sqlite store (not a test: nothing is asserted; not run by {@code mvn verify}). From the
- * repository root:
+ * repository root, on JDK 21 or later:
  *
  * <pre>
- * mvn -q -o -pl session-sqlite -am test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
- *     -Dexec.args="-cp %classpath dev.fairway.session.sqlite.SqliteSessionMeasure"
+ * (the commands are in docs/performance/session-stores.md: test-compile, then java -cp ... dev.fairway.session.sqlite.SqliteSessionMeasure)
  * </pre>
  *
  * <ol>

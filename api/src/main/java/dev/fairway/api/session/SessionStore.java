@@ -17,6 +17,10 @@ import java.util.concurrent.CompletionStage;
  * outcomes in sequence order; a final with an outcome is not among the unanswered. A store that lost data
  * (a new database file, a flushed Redis) has a new {@link #epoch()}, so resumes minted before are refused
  * rather than answered from a journal with holes.
+ *
+ * <p>A session holds at most one outcome per sequence number: a later outcome of the same number (the final
+ * translation after a partial one) replaces the earlier. A write ({@link #accepted}, {@link #outcome}) for a
+ * session the store does not hold (never created, ended or pruned) completes exceptionally and writes nothing.
  */
 public interface SessionStore extends AutoCloseable {
 
@@ -55,7 +59,8 @@ public interface SessionStore extends AutoCloseable {
     CompletionStage<Void> accepted(SessionId id, AcceptedFinal accepted);
 
     /**
-     * Journals an outcome before it is delivered; a final's outcome settles it.
+     * Journals an outcome before it is delivered, replacing an earlier outcome of the same sequence number;
+     * a final's outcome settles its accepted final.
      *
      * @param id the session
      * @param outcome the outcome

@@ -37,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.jar.JarFile;
@@ -117,6 +118,36 @@ class ArchitectureTest {
             .because("rate limiter stores are plugins the app finds with ServiceLoader by name"
                     + " (fairway.limiter.store); it names none of their classes");
 
+    /** The libraries each session module may use besides the JDK, the API and the OpenTelemetry API. */
+    private static final Map<String, List<String>> SESSION_MODULE_LIBRARIES = Map.of(
+            "dev.fairway.session.store", List.of(),
+            "dev.fairway.session.sqlite", List.of("org.sqlite"),
+            "dev.fairway.session.redis", List.of("io.lettuce", "io.netty", "reactor", "org.reactivestreams"),
+            "dev.fairway.session.tck", List.of("org.junit", "org.opentest4j", "org.apiguardian"));
+
+    static final ArchRule SESSION_MODULES_DEPEND_ONLY_ON_API = classes()
+            .that().resideInAPackage("dev.fairway.session..")
+            .should(dependOnNoFairwayModuleBut("dev.fairway.api"))
+            .allowEmptyShould(true)
+            .because("a session store (and the session contract kit) builds on the API only");
+
+    static final ArchRule SESSION_STORES_USE_ONLY_THEIR_DRIVER = classes()
+            .that().resideInAPackage("dev.fairway.session..")
+            .should(useOnlyTheJdkTheApiAndTheirOwnLibraries())
+            .allowEmptyShould(true)
+            .because("a session store uses its driver only (sqlite-jdbc, Lettuce), the kit only JUnit");
+
+    static final ArchRule SESSION_TCK_ONLY_IN_TESTS = noClasses()
+            .that().resideOutsideOfPackage("dev.fairway.session.tck..")
+            .should().dependOnClassesThat().resideInAPackage("dev.fairway.session.tck..")
+            .because("the session contract kit is a test library: stores use it in their tests only");
+
+    static final ArchRule APP_NAMES_NO_SESSION_STORE = noClasses()
+            .that().resideInAPackage("dev.fairway.app..")
+            .should().dependOnClassesThat().resideInAPackage("dev.fairway.session..")
+            .because("session stores are plugins the app finds with ServiceLoader by name"
+                    + " (fairway.session.store); it names none of their classes");
+
     static final ArchRule FRAMEWORKS_ONLY_IN_APP = noClasses()
             .that().resideOutsideOfPackage("dev.fairway.app..")
             .should().dependOnClassesThat().resideInAnyPackage(APP_ONLY_LIBRARIES)
@@ -180,6 +211,27 @@ class ArchitectureTest {
         };
     }
 
+    private static ArchCondition<JavaClass> useOnlyTheJdkTheApiAndTheirOwnLibraries() {
+        return new ArchCondition<>("use only the JDK, the API, the OpenTelemetry API and their own libraries") {
+            @Override
+            public void check(JavaClass item, ConditionEvents events) {
+                String own = FairwayModules.moduleOf(item.getPackageName());
+                List<String> allowed = new ArrayList<>(List.of("java.", "javax.", "jdk.", "dev.fairway.api.",
+                        "dev.fairway.session.", "io.opentelemetry.api.", "io.opentelemetry.context."));
+                SESSION_MODULE_LIBRARIES.getOrDefault(own, List.of()).forEach(p -> allowed.add(p + "."));
+                for (Dependency dependency : item.getDirectDependenciesFromSelf()) {
+                    String target = dependency.getTargetClass().getBaseComponentType().getPackageName() + ".";
+                    if (dependency.getTargetClass().getBaseComponentType().isPrimitive()
+                            || allowed.stream().anyMatch(target::startsWith)) {
+                        continue;
+                    }
+                    events.add(SimpleConditionEvent.violated(dependency,
+                            dependency.getDescription() + " (module " + own + " may use " + allowed + ")"));
+                }
+            }
+        };
+    }
+
     static Stream<Arguments> rulesWithTheFixtureThatBreaksThem() {
         return Stream.of(
                 Arguments.of("api", API_DEPENDS_ON_NO_OTHER_MODULE, List.of(ApiUsingProvider.class),
@@ -203,6 +255,18 @@ class ArchitectureTest {
                 Arguments.of("app names no limiter store", APP_NAMES_NO_LIMITER_STORE,
                         List.of(dev.fairway.app.archfixture.AppUsingLimiterStore.class),
                         dev.fairway.app.archfixture.AppUsingLimiterStore.class),
+                Arguments.of("session stores", SESSION_MODULES_DEPEND_ONLY_ON_API,
+                        List.of(dev.fairway.session.archfixture.SessionStoreUsingQueue.class),
+                        dev.fairway.session.archfixture.SessionStoreUsingQueue.class),
+                Arguments.of("session stores (libraries)", SESSION_STORES_USE_ONLY_THEIR_DRIVER,
+                        List.of(dev.fairway.session.archfixture.SessionStoreUsingJackson.class),
+                        dev.fairway.session.archfixture.SessionStoreUsingJackson.class),
+                Arguments.of("session kit in main code", SESSION_TCK_ONLY_IN_TESTS,
+                        List.of(dev.fairway.core.archfixture.CoreUsingSessionTck.class),
+                        dev.fairway.core.archfixture.CoreUsingSessionTck.class),
+                Arguments.of("app names no session store", APP_NAMES_NO_SESSION_STORE,
+                        List.of(dev.fairway.app.archfixture.AppUsingSessionStore.class),
+                        dev.fairway.app.archfixture.AppUsingSessionStore.class),
                 Arguments.of("frameworks", FRAMEWORKS_ONLY_IN_APP, List.of(TransportUsingSdk.class),
                         TransportUsingSdk.class),
                 Arguments.of("frameworks (core)", FRAMEWORKS_ONLY_IN_APP, List.of(CoreUsingMicronaut.class),
@@ -241,7 +305,8 @@ class ArchitectureTest {
         assertTrue(found.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.core.limiter",
                 "dev.fairway.core.queue", "dev.fairway.limiter.redis", "dev.fairway.limiter.tck",
                 "dev.fairway.provider.anthropic", "dev.fairway.provider.fake", "dev.fairway.provider.openai",
-                "dev.fairway.provider.support",
+                "dev.fairway.provider.support", "dev.fairway.session.redis", "dev.fairway.session.sqlite",
+                "dev.fairway.session.store", "dev.fairway.session.tck",
                 "dev.fairway.transport.websocket")), found.toString());
         assertTrue(modules.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.provider.fake")),
                 modules.toString());

@@ -1,0 +1,4 @@
+/**
+ * The {@code redis} session store.
+ */
+package dev.fairway.session.redis;

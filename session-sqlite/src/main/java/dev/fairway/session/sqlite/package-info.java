@@ -1,0 +1,4 @@
+/**
+ * The {@code sqlite} session store.
+ */
+package dev.fairway.session.sqlite;

@@ -1,0 +1,4 @@
+/**
+ * Durable sessions: the {@code memory} session store.
+ */
+package dev.fairway.session.store;

@@ -38,6 +38,10 @@ final class ProvidersCommand implements Callable<Integer> {
         for (TransportFactory factory : transports) {
             out.printf("  %-12s %s%n", factory.name(), factory.description());
         }
+        out.println("Rate limiter stores (select with fairway.limiter.store):");
+        plugins.limiterStores().forEach(f -> out.printf("  %s%n", f.name()));
+        out.println("Session stores (select with fairway.session.store; none: sessions end with their connection):");
+        plugins.sessionStores().forEach(f -> out.printf("  %s%n", f.name()));
         return ExitCodes.OK;
     }
 }

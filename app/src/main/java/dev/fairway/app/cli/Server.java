@@ -1,6 +1,7 @@
 package dev.fairway.app.cli;
 
 import dev.fairway.api.TranslationScheduler;
+import dev.fairway.api.session.DurableSessions;
 import dev.fairway.api.spi.Admission;
 import dev.fairway.api.spi.Transport;
 import dev.fairway.api.spi.TransportContext;
@@ -12,9 +13,12 @@ import dev.fairway.app.overload.OverloadMonitor;
 import dev.fairway.app.overload.OverloadProbe;
 import dev.fairway.app.overload.QueueWaitTap;
 import dev.fairway.app.wiring.Plugins;
+import dev.fairway.app.wiring.SessionJournal;
 import dev.fairway.app.wiring.StatusDocument;
 import dev.fairway.app.wiring.Wiring;
 import io.opentelemetry.api.OpenTelemetry;
+
+import java.util.Optional;
 
 /**
  * The parts of a running server, shared by {@code serve} and {@code load --embedded}: the transport
@@ -52,8 +56,13 @@ record Server(String providerName, String transportName, TranslationScheduler sc
             admission = overload;
             served = new QueueWaitTap(scheduler, overload);
         }
-        Transport transport = factory.create(new TransportContext(config.transport(transportName), served,
-                wiring.bean(OpenTelemetry.class), status::document, admission));
+        TransportContext context = new TransportContext(config.transport(transportName), served,
+                wiring.bean(OpenTelemetry.class), status::document, admission);
+        Optional<DurableSessions> durable = wiring.bean(SessionJournal.class).durableSessions();
+        if (durable.isPresent()) {
+            context = context.withDurableSessions(durable.get());
+        }
+        Transport transport = factory.create(context);
         return new Server(providerName, transportName, scheduler, transport);
     }
 }

@@ -35,6 +35,9 @@ public final class ConfigKeys {
     /** Keys of transport plugins start with this, followed by the transport's name. */
     public static final String TRANSPORT_PREFIX = "fairway.transport.";
 
+    /** Prefix of a session store's own keys: {@code fairway.session.<store>.<key>}. */
+    public static final String SESSION_STORE_PREFIX = "fairway.session.";
+
     /** The translation provider plugin. */
     public static final ConfigKey<String> PROVIDER = ConfigKey.pluginName("fairway.provider", "auto",
             "`auto` or a provider listed by `fairway providers`",
@@ -190,6 +193,31 @@ public final class ConfigKeys {
             Duration.ofMinutes(5), RateLimiterSettings.MIN_IDLE_TIMEOUT, RateLimiterSettings.MAX_IDLE_TIMEOUT,
             "A session that sends nothing for this long stops counting as active for fair share.");
 
+    /** Where durable sessions keep their journal. */
+    public static final ConfigKey<String> SESSION_STORE = ConfigKey.pluginName("fairway.session.store", "none",
+            "`none` or a session store listed by `fairway providers`",
+            "Where sessions keep their journal so a client resumes after a dropped connection, a restart or on"
+                    + " another node (protocol version 2): none (sessions end with their connection), memory"
+                    + " (resume after a dropped connection), sqlite (also after a restart: a file under"
+                    + " fairway.session.data-dir), redis (also on another node).");
+
+    /** How long a disconnected session waits for its client. */
+    public static final ConfigKey<Duration> SESSION_RESUME_WINDOW = ConfigKey.duration(
+            "fairway.session.resume-window", Duration.ofMinutes(2), Duration.ofSeconds(1), Duration.ofDays(1),
+            "How long a session whose connection dropped stays resumable: its accepted finals are still"
+                    + " translated and journaled; after it, the session ends and its journal is removed.");
+
+    /** The directory of file-based session stores. */
+    public static final ConfigKey<String> SESSION_DATA_DIR = ConfigKey.text("fairway.session.data-dir", "data",
+            Pattern.compile("\\S(.*\\S)?"), "a directory path",
+            "Where a file-based session store (sqlite) keeps its files; created when missing.");
+
+    /** The durability policy of accepted finals. */
+    public static final ConfigKey<Duration> SESSION_GROUP_COMMIT = ConfigKey.duration(
+            "fairway.session.group-commit", Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1),
+            "0: every accepted final is durable before the client hears `accepted` (sync); more: the finals"
+                    + " accepted within this time are written together (group commit, sqlite).");
+
     /** How long {@code serve} lets accepted work finish on SIGTERM (the app's own wait: no component checks it). */
     public static final ConfigKey<Duration> SHUTDOWN_GRACE = ConfigKey.duration("fairway.shutdown.grace",
             Duration.ofSeconds(10), Duration.ZERO, Duration.ofMinutes(10),
@@ -239,7 +267,8 @@ public final class ConfigKeys {
             CONCURRENCY_POLICY, CONCURRENCY_MAX, CONCURRENCY_MIN,
             QUEUE_MAX_CONCURRENT, QUEUE_MIN_REQUEST_INTERVAL, QUEUE_PARTIAL_STALE_AFTER, QUEUE_MAX_QUEUED_FINALS,
             QUEUE_FINAL_MAX_ATTEMPTS, QUEUE_FINAL_RETRY_DEADLINE, QUEUE_DEDUPLICATE,
-            SESSION_IDLE_TIMEOUT, SHUTDOWN_GRACE,
+            SESSION_IDLE_TIMEOUT, SESSION_STORE, SESSION_RESUME_WINDOW, SESSION_DATA_DIR, SESSION_GROUP_COMMIT,
+            SHUTDOWN_GRACE,
             OVERLOAD_SCHEDULING_LAG, OVERLOAD_QUEUE_WAIT, OVERLOAD_HEAP_PERCENT,
             LOG_LEVEL,
             HTTP_PROXY);
@@ -269,14 +298,17 @@ public final class ConfigKeys {
     }
 
     /**
-     * Whether a key belongs to a plugin ({@code fairway.provider.<name>.*} or
-     * {@code fairway.transport.<name>.*}) and is therefore not checked against this registry.
+     * Whether a key belongs to a plugin ({@code fairway.provider.<name>.*}, {@code fairway.transport.<name>.*}
+     * or a session store's {@code fairway.session.<store>.*}) and is therefore not checked against this
+     * registry. The application's own {@code fairway.session.*} keys have no dot after the prefix.
      *
      * @param name a full key
      * @return true for plugin keys
      */
     public static boolean isPluginKey(String name) {
-        return name.startsWith(PROVIDER_PREFIX) || name.startsWith(TRANSPORT_PREFIX);
+        return name.startsWith(PROVIDER_PREFIX) || name.startsWith(TRANSPORT_PREFIX)
+                || (name.startsWith(SESSION_STORE_PREFIX) && find(name).isEmpty()
+                        && name.indexOf('.', SESSION_STORE_PREFIX.length()) > 0);
     }
 
     /**

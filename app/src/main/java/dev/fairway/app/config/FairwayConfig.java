@@ -277,6 +277,17 @@ public final class FairwayConfig {
     }
 
     /**
+     * The keys of a session store plugin: {@code fairway.session.<name>.*}, looked up like
+     * {@link #provider(String)}'s.
+     *
+     * @param name the store's name
+     * @return the view
+     */
+    public PluginConfig sessionStore(String name) {
+        return new ConfigurationView(ConfigKeys.SESSION_STORE_PREFIX + name, composite);
+    }
+
+    /**
      * Where the value of a key comes from.
      *
      * @param key a full key

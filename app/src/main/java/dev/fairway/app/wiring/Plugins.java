@@ -2,6 +2,7 @@ package dev.fairway.app.wiring;
 
 import dev.fairway.api.InvalidConfigurationException;
 import dev.fairway.api.limit.RateLimiterStoreFactory;
+import dev.fairway.api.session.SessionStoreFactory;
 import dev.fairway.api.spi.TranslationProviderFactory;
 import dev.fairway.api.spi.TransportFactory;
 import dev.fairway.app.config.ConfigKeys;
@@ -21,12 +22,14 @@ public final class Plugins {
     private final List<TranslationProviderFactory> providers;
     private final List<TransportFactory> transports;
     private final List<RateLimiterStoreFactory> limiterStores;
+    private final List<SessionStoreFactory> sessionStores;
 
     private Plugins(List<TranslationProviderFactory> providers, List<TransportFactory> transports,
-            List<RateLimiterStoreFactory> limiterStores) {
+            List<RateLimiterStoreFactory> limiterStores, List<SessionStoreFactory> sessionStores) {
         this.providers = sorted(providers, TranslationProviderFactory::name, "translation provider");
         this.transports = sorted(transports, TransportFactory::name, "transport");
         this.limiterStores = sorted(limiterStores, RateLimiterStoreFactory::name, "rate limiter store");
+        this.sessionStores = sorted(sessionStores, SessionStoreFactory::name, "session store");
     }
 
     /**
@@ -37,12 +40,12 @@ public final class Plugins {
      */
     public static Plugins discover() {
         return new Plugins(load(TranslationProviderFactory.class), load(TransportFactory.class),
-                load(RateLimiterStoreFactory.class));
+                load(RateLimiterStoreFactory.class), load(SessionStoreFactory.class));
     }
 
     /**
-     * Given providers and transports, for tests and embedding; the rate limiter stores are the ones
-     * {@link ServiceLoader} finds.
+     * Given providers and transports, for tests and embedding; the rate limiter and session stores are the
+     * ones {@link ServiceLoader} finds.
      *
      * @param providers provider factories
      * @param transports transport factories
@@ -54,7 +57,7 @@ public final class Plugins {
     }
 
     /**
-     * Given plugins, for tests and embedding.
+     * Given plugins, for tests and embedding; the session stores are the ones {@link ServiceLoader} finds.
      *
      * @param providers provider factories
      * @param transports transport factories
@@ -63,7 +66,8 @@ public final class Plugins {
      */
     public static Plugins of(List<? extends TranslationProviderFactory> providers,
             List<? extends TransportFactory> transports, List<? extends RateLimiterStoreFactory> limiterStores) {
-        return new Plugins(List.copyOf(providers), List.copyOf(transports), List.copyOf(limiterStores));
+        return new Plugins(List.copyOf(providers), List.copyOf(transports), List.copyOf(limiterStores),
+                load(SessionStoreFactory.class));
     }
 
     private static <S> List<S> load(Class<S> service) {
@@ -110,6 +114,26 @@ public final class Plugins {
      */
     public List<RateLimiterStoreFactory> limiterStores() {
         return limiterStores;
+    }
+
+    /**
+     * The session store factories, by name.
+     *
+     * @return the factories
+     */
+    public List<SessionStoreFactory> sessionStores() {
+        return sessionStores;
+    }
+
+    /**
+     * The session store factory of a name.
+     *
+     * @param name the value of {@code fairway.session.store}
+     * @return the factory
+     * @throws InvalidConfigurationException naming the stores there are, when none has this name
+     */
+    public SessionStoreFactory sessionStore(String name) {
+        return find(sessionStores, SessionStoreFactory::name, name, ConfigKeys.SESSION_STORE.name(), "session store");
     }
 
     /**

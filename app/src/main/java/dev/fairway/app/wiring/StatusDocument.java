@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * original's {@code getRequestStats()}) under {@code limiter}, after the lines of the store that keeps its
  * windows ({@code store}: its name, {@code degraded}: whether the node serves from a local fallback share,
  * and whatever else the store reports), the concurrency limiter under {@code concurrency}, and the
- * node's saturation signals and admission state under {@code overload}.
+ * node's saturation signals and admission state under {@code overload}, and the session store's lines
+ * under {@code sessions}.
  */
 @Singleton
 public final class StatusDocument {
@@ -32,6 +33,7 @@ public final class StatusDocument {
     private final RateLimiterStore limiterStore;
     private final ConcurrencyLimiter concurrencyLimiter;
     private final OverloadMonitor overload;
+    private final SessionJournal sessions;
 
     /**
      * @param config the configuration
@@ -39,14 +41,16 @@ public final class StatusDocument {
      * @param limiterStore the rate limiter's store
      * @param concurrencyLimiter the concurrency limiter
      * @param overload the node's saturation signals
+     * @param sessions the session store, if sessions are durable
      */
     public StatusDocument(FairwayConfig config, TranslationScheduler scheduler, RateLimiterStore limiterStore,
-            ConcurrencyLimiter concurrencyLimiter, OverloadMonitor overload) {
+            ConcurrencyLimiter concurrencyLimiter, OverloadMonitor overload, SessionJournal sessions) {
         this.config = config;
         this.scheduler = scheduler;
         this.limiterStore = limiterStore;
         this.concurrencyLimiter = concurrencyLimiter;
         this.overload = overload;
+        this.sessions = sessions;
     }
 
     /**
@@ -71,6 +75,7 @@ public final class StatusDocument {
         concurrency.put("inFlight", concurrencyLimiter.inFlight());
         document.put("concurrency", concurrency);
         document.put("overload", overload.status());
+        document.put("sessions", sessions.status());
         return document;
     }
 

@@ -85,6 +85,13 @@ class CliTest {
                   echo         answers with the text it got
                 Transports (select with fairway.transport):
                   recording    recording
+                Rate limiter stores (select with fairway.limiter.store):
+                  memory
+                  redis
+                Session stores (select with fairway.session.store; none: sessions end with their connection):
+                  memory
+                  redis
+                  sqlite
                 """, result.out());
     }
 

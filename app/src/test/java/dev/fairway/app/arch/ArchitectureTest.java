@@ -101,10 +101,11 @@ class ArchitectureTest {
             .because("test-support is shared by every module's tests and may know none of them");
 
     static final ArchRule TEST_SUPPORT_ONLY_IN_TESTS = noClasses()
-            .that().resideOutsideOfPackages("dev.fairway.test..", "dev.fairway.provider.tck..")
+            .that().resideOutsideOfPackages("dev.fairway.test..", "dev.fairway.provider.tck..",
+                    "dev.fairway.limiter.tck..")
             .should().dependOnClassesThat().resideInAPackage("dev.fairway.test..")
-            .because("test-support is a test-scope library: only tests and the provider kit, itself a test"
-                    + " library, may use it");
+            .because("test-support is a test-scope library: only tests and the provider and limiter kits, test"
+                    + " libraries themselves, may use it");
 
     static final ArchRule LIMITER_STORES_DEPEND_ONLY_ON_API_AND_CORE_LIMITER = classes()
             .that().resideInAPackage("dev.fairway.limiter..")

@@ -1,6 +1,6 @@
 package dev.fairway.core.limiter;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.fairway.api.SessionId;
@@ -45,7 +45,7 @@ class AllocationTest {
     @Test
     void acquireReconcileAndCancelAllocateNothingInSteadyState() {
         for (FairSharePolicy policy : FairSharePolicy.values()) {
-            FakeClock clock = new FakeClock();
+            ManualClock clock = ManualClock.wall();
             FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(1_000)
                     .tokensPerMinute(100_000).policy(policy).clock(clock).build();
             SessionId[] sessions = new SessionId[100];
@@ -60,7 +60,7 @@ class AllocationTest {
         }
     }
 
-    private static void loop(FairShareRateLimiter limiter, FakeClock clock, SessionId[] sessions, int calls) {
+    private static void loop(FairShareRateLimiter limiter, ManualClock clock, SessionId[] sessions, int calls) {
         for (int i = 0; i < calls; i++) {
             SessionId s = sessions[i % sessions.length];
             long permit = limiter.tryAcquire(s, 50);
@@ -77,7 +77,7 @@ class AllocationTest {
 
     @Test
     void concurrencyAcquireAndReleaseAllocateNothing() {
-        BoundedConcurrencyLimiter limiter = BoundedConcurrencyLimiter.builder().clock(new FakeClock()).build();
+        BoundedConcurrencyLimiter limiter = BoundedConcurrencyLimiter.builder().clock(ManualClock.wall()).build();
         cycle(limiter, 50_000);
         assertEquals(0, leastAllocated(() -> cycle(limiter, 10_000)));
     }

@@ -1,6 +1,6 @@
 package dev.fairway.core.limiter;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class BoundedConcurrencyLimiterTest {
 
-    private final FakeClock clock = new FakeClock();
+    private final ManualClock clock = ManualClock.wall();
 
     private BoundedConcurrencyLimiter limiter(ConcurrencyPolicy policy) {
         return BoundedConcurrencyLimiter.builder().policy(policy).clock(clock).build();

@@ -1,6 +1,6 @@
 package dev.fairway.core.limiter;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +42,7 @@ class ConcurrentAdmissionTest {
         int tokenBudget = 10_007;
         int cost = 7;
         FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(1_000_000)
-                .tokensPerMinute(tokenBudget).policy(policy).clock(new FakeClock()).build();
+                .tokensPerMinute(tokenBudget).policy(policy).clock(ManualClock.wall()).build();
         AtomicLong admitted = new AtomicLong();
         run(threads, t -> {
             SessionId session = SessionId.of("s" + (t % sessions));
@@ -59,7 +59,7 @@ class ConcurrentAdmissionTest {
     @Test
     void concurrencyLimitHoldsUnderManyThreadsAndEveryPermitComesBack() throws Exception {
         ConcurrencyLimiter limiter = BoundedConcurrencyLimiter.builder()
-                .policy(StaticConcurrencyPolicy.create()).clock(new FakeClock()).build();
+                .policy(StaticConcurrencyPolicy.create()).clock(ManualClock.wall()).build();
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger highest = new AtomicInteger();
         AtomicInteger doubleReleases = new AtomicInteger();

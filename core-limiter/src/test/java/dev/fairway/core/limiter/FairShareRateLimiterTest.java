@@ -1,6 +1,6 @@
 package dev.fairway.core.limiter;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,7 +22,7 @@ class FairShareRateLimiterTest {
     private static final SessionId A = SessionId.of("a");
     private static final SessionId B = SessionId.of("b");
 
-    private final FakeClock clock = new FakeClock();
+    private final ManualClock clock = ManualClock.wall();
 
     private FairShareRateLimiter.Builder limiter() {
         return FairShareRateLimiter.builder().clock(clock);

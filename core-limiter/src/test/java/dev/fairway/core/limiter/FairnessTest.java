@@ -1,6 +1,6 @@
 package dev.fairway.core.limiter;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,13 +35,13 @@ class FairnessTest {
     private static final List<Demand> UNEQUAL_DEMAND = List.of(
             Demand.paced(50), Demand.backlogged(20), Demand.backlogged(1));
 
-    private static FairShareRateLimiter limiter(FairSharePolicy policy, FakeClock clock) {
+    private static FairShareRateLimiter limiter(FairSharePolicy policy, ManualClock clock) {
         return FairShareRateLimiter.builder().requestsPerMinute(RPM).tokensPerMinute(TPM).policy(policy)
                 .clock(clock).build();
     }
 
     private static Result simulate(FairSharePolicy policy, List<Demand> demands) {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         return Simulation.run(limiter(policy, clock), clock, demands, TOKENS, STEP, Duration.ofMinutes(6),
                 Duration.ofMinutes(2), SEED);
     }
@@ -122,7 +122,7 @@ class FairnessTest {
     @Test
     void loneSessionGetsWholeLimit() {
         for (FairSharePolicy policy : FairSharePolicy.values()) {
-            FakeClock clock = new FakeClock();
+            ManualClock clock = ManualClock.wall();
             Result first = Simulation.run(limiter(policy, clock), clock, List.of(Demand.backlogged(3)), TOKENS, STEP,
                     Duration.ofSeconds(59), Duration.ZERO, SEED);
             assertEquals(RPM, first.admitted()[0], policy + ": the whole limit in the first minute");

@@ -1,6 +1,6 @@
 package dev.fairway.core.limiter;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,7 +38,7 @@ class LockFreePathTest {
 
     @Test
     void headCountsBeyondWhatTheWordHoldsAreAllCountedInTheWindow() {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(1_000_000)
                 .tokensPerMinute(Integer.MAX_VALUE).clock(clock).build();
         limiter.openSession(A, 1);
@@ -55,7 +55,7 @@ class LockFreePathTest {
 
     @Test
     void requestsLargerThanTheWordsTokenFieldAreAdmittedExactly() {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(1_000)
                 .tokensPerMinute(100_000_000).clock(clock).build();
         limiter.openSession(A, 1);
@@ -72,7 +72,7 @@ class LockFreePathTest {
 
     @Test
     void aPermitOfTheLockFreePathReconcilesInItsOwnBucket() {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(100)
                 .tokensPerMinute(1_000).clock(clock).build();
         limiter.openSession(A, 1);
@@ -89,7 +89,7 @@ class LockFreePathTest {
 
     @Test
     void aSessionsLockFreeAdmissionsStayInTheCoarseBucketsTheyWereMadeIn() {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         SessionId b = SessionId.of("b");
         FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(1_000)
                 .tokensPerMinute(100_000).clock(clock).build();
@@ -116,7 +116,7 @@ class LockFreePathTest {
 
     @Test
     void aDeferredRefundIsAppliedBeforeAnyDecisionThatNeedsIt() {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(100)
                 .tokensPerMinute(1_000).clock(clock).build();
         limiter.openSession(A, 1);
@@ -132,7 +132,7 @@ class LockFreePathTest {
 
     @Test
     void refundsOfTwoBucketsForOneSessionAreBothApplied() {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(100)
                 .tokensPerMinute(10_000).clock(clock).build();
         limiter.openSession(A, 1);
@@ -152,7 +152,7 @@ class LockFreePathTest {
 
     @Test
     void usageAboveTheEstimateIsChargedForAtLeastAMinute() {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(100)
                 .tokensPerMinute(10_000).clock(clock).build();
         limiter.openSession(A, 1);

@@ -1,6 +1,6 @@
 package dev.fairway.core.limiter;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -31,7 +31,7 @@ class ProviderFeedbackTest {
     /** Jitter that takes almost a quarter off. */
     private static final RandomGenerator MOST_JITTER = () -> -1L;
 
-    private final FakeClock clock = new FakeClock();
+    private final ManualClock clock = ManualClock.wall();
 
     private FairShareRateLimiter.Builder limiter() {
         return FairShareRateLimiter.builder().clock(clock).random(NO_JITTER);

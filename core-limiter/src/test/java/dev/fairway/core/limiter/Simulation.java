@@ -1,6 +1,6 @@
 package dev.fairway.core.limiter;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.api.limit.RateLimiter;
@@ -81,7 +81,7 @@ final class Simulation {
     private Simulation() {
     }
 
-    static Result run(RateLimiter limiter, FakeClock clock, List<Demand> demands, int tokensPerRequest,
+    static Result run(RateLimiter limiter, ManualClock clock, List<Demand> demands, int tokensPerRequest,
             Duration step, Duration total, Duration measureFrom, long seed) {
         Random random = new Random(seed);
         int n = demands.size();

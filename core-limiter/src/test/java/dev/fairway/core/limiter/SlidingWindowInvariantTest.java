@@ -1,6 +1,6 @@
 package dev.fairway.core.limiter;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fairway.api.RateLimitFeedback;
@@ -77,7 +77,7 @@ class SlidingWindowInvariantTest {
         long outCap = opm > 0 ? opm : Long.MAX_VALUE;
         FairSharePolicy policy = FairSharePolicy.values()[random.nextInt(3)];
         Duration width = WIDTHS[random.nextInt(WIDTHS.length)];
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         clock.advanceNanos(random.nextInt(1_000_000_000));
         FairShareRateLimiter limiter = FairShareRateLimiter.builder()
                 .requestsPerMinute(rpm).tokensPerMinute(tpm).policy(policy).bucketWidth(width)

@@ -1,6 +1,6 @@
 package dev.fairway.limiter.redis;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.core.limiter.FairSharePolicy;
@@ -36,7 +36,7 @@ class CrossNodeFairShareTest {
 
     /** Runs two greedy sessions for three minutes; returns what each got in the last minute. */
     private long[] greedyPair(FairSharePolicy policy, int weightA, int weightB) {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         String prefix = "fair" + PREFIXES.incrementAndGet();
         try (RedisRateLimiter a = node(prefix, "a", clock, policy); RedisRateLimiter b = node(prefix, "b", clock, policy)) {
             SessionId sa = SessionId.of("session-on-a");
@@ -65,7 +65,7 @@ class CrossNodeFairShareTest {
         return measure ? admitted : 0;
     }
 
-    private static RedisRateLimiter node(String prefix, String id, FakeClock clock, FairSharePolicy policy) {
+    private static RedisRateLimiter node(String prefix, String id, ManualClock clock, FairSharePolicy policy) {
         return RedisRateLimiter.builder().uri(redis.uri()).keyPrefix(prefix).nodeId(id).clock(clock).policy(policy)
                 .lease(5).requestsPerMinute(RPM).tokensPerMinute(10_000_000).commandTimeout(Duration.ofSeconds(5))
                 .build();

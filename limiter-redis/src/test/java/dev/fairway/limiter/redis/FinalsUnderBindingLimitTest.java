@@ -1,6 +1,6 @@
 package dev.fairway.limiter.redis;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.api.limit.RateLimiter;
@@ -92,7 +92,7 @@ class FinalsUnderBindingLimitTest {
     @ParameterizedTest
     @EnumSource(Store.class)
     void finalsWaitWithinTheBoundAndNoLongerThanPartials(Store store) {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         long rpm = RPM * store.nodes;
         String prefix = "finals" + PREFIXES.incrementAndGet();
         List<Limiter> limiters = new ArrayList<>();
@@ -134,7 +134,7 @@ class FinalsUnderBindingLimitTest {
         }
     }
 
-    private static Limiter limiter(Store store, FakeClock clock, String prefix, int node, long rpm) {
+    private static Limiter limiter(Store store, ManualClock clock, String prefix, int node, long rpm) {
         if (store == Store.MEMORY) {
             FairShareRateLimiter memory = FairShareRateLimiter.builder().requestsPerMinute(rpm)
                     .tokensPerMinute(10_000_000).clock(() -> clock.millis() * 1_000_000L).build();
@@ -267,7 +267,7 @@ class FinalsUnderBindingLimitTest {
     }
 
     /** Runs every node's sessions on the shared clock until the speech is over and every final is out. */
-    private static Result speak(List<Node> nodes, FakeClock clock) {
+    private static Result speak(List<Node> nodes, ManualClock clock) {
         int finalsLeft = 0;
         for (long t = 0; t < SPEAK_MS + DRAIN_MS; t += STEP_MS) {
             finalsLeft = 0;

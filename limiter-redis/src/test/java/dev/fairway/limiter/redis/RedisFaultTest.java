@@ -1,6 +1,6 @@
 package dev.fairway.limiter.redis;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -31,7 +31,7 @@ class RedisFaultTest {
 
     private static final long RPM = 600;
 
-    private final FakeClock clock = new FakeClock();
+    private final ManualClock clock = ManualClock.wall();
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
 
     private RedisRateLimiter.Builder node(String uri, String id) {

@@ -1,6 +1,6 @@
 package dev.fairway.limiter.redis;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 
@@ -61,7 +61,7 @@ public final class RedisLimiterMeasure {
     }
 
     private static void threeNodes(TestRedis redis, int lease, int demandPercent) throws Exception {
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         String prefix = "measure-" + lease + "-" + demandPercent;
         List<RedisRateLimiter> nodes = new ArrayList<>();
         ConcurrentLinkedQueue<Admission> admissions = new ConcurrentLinkedQueue<>();

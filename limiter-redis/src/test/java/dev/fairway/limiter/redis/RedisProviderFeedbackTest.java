@@ -1,6 +1,6 @@
 package dev.fairway.limiter.redis;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.TokenUsage;
@@ -32,7 +32,7 @@ class RedisProviderFeedbackTest {
     private static final RandomGenerator NO_JITTER = () -> 0L;
     private static TestRedis redis;
 
-    private final FakeClock clock = new FakeClock();
+    private final ManualClock clock = ManualClock.wall();
     private final String prefix = "f" + PREFIXES.incrementAndGet();
 
     @BeforeAll

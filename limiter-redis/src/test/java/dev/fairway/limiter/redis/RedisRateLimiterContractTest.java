@@ -3,7 +3,7 @@ package dev.fairway.limiter.redis;
 import dev.fairway.api.limit.RateLimiter;
 import dev.fairway.core.limiter.FairSharePolicy;
 import dev.fairway.limiter.tck.ContractSettings;
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.limiter.tck.RateLimiterContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +37,7 @@ class RedisRateLimiterContractTest extends RateLimiterContract {
     }
 
     @Override
-    protected RateLimiter create(ContractSettings settings, FakeClock clock) {
+    protected RateLimiter create(ContractSettings settings, ManualClock clock) {
         return RedisRateLimiter.builder()
                 .requestsPerMinute(settings.requestsPerMinute())
                 .tokensPerMinute(settings.tokensPerMinute())

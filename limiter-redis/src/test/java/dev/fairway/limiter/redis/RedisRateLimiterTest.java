@@ -1,6 +1,6 @@
 package dev.fairway.limiter.redis;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
@@ -26,7 +26,7 @@ class RedisRateLimiterTest {
     private static final AtomicInteger PREFIXES = new AtomicInteger();
     private static TestRedis redis;
 
-    private final FakeClock clock = new FakeClock();
+    private final ManualClock clock = ManualClock.wall();
     private final String prefix = "t" + PREFIXES.incrementAndGet();
 
     @BeforeAll

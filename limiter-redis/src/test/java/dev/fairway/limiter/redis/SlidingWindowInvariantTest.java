@@ -1,6 +1,6 @@
 package dev.fairway.limiter.redis;
 
-import dev.fairway.limiter.tck.FakeClock;
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.TokenUsage;
 import dev.fairway.api.limit.Permits;
@@ -97,7 +97,7 @@ class SlidingWindowInvariantTest {
     private long[] run(int lease, boolean shared, boolean split) throws Exception {
         long seed = SEED + lease + (split ? 100 : 0);
         Random random = new Random(seed);
-        FakeClock clock = new FakeClock();
+        ManualClock clock = ManualClock.wall();
         List<RedisRateLimiter> nodes = new ArrayList<>();
         ConcurrentLinkedQueue<Admission> admissions = new ConcurrentLinkedQueue<>();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {

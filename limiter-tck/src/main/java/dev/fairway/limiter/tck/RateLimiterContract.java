@@ -1,5 +1,6 @@
 package dev.fairway.limiter.tck;
 
+import dev.fairway.test.support.ManualClock;
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.TokenUsage;
@@ -45,7 +46,7 @@ public abstract class RateLimiterContract {
     private static final long WINDOW_NANOS = Duration.ofMinutes(1).toNanos();
 
     /** The clock every limiter of a case runs on. */
-    protected final FakeClock clock = new FakeClock();
+    protected final ManualClock clock = ManualClock.wall();
     private final List<RateLimiter> created = new ArrayList<>();
 
     /** For subclasses. */
@@ -60,7 +61,7 @@ public abstract class RateLimiterContract {
      * @param clock the case's clock
      * @return a new limiter with a state of its own
      */
-    protected abstract RateLimiter create(ContractSettings settings, FakeClock clock);
+    protected abstract RateLimiter create(ContractSettings settings, ManualClock clock);
 
     /**
      * Randomized schedules of {@link #noSixtySecondWindowEverExceedsTheLimits}; a store whose every

@@ -9,10 +9,10 @@
 # the kill and the new start), PORT (18082), HEAP (1g, for each JVM) and LOAD_ARGS (more `fairway load` options,
 # e.g. "--partials-per-final 2") can be set. LIMITS=open (default) lifts the rate
 # limits as overload-run.sh does; LIMITS=default keeps the configured ones.
-# Output (under target/crash/, or target/crash/$NAME/ when NAME is set): load.out (the load report), load.json, serve.out (both server runs), data/ (the journal).
+# Output (under target/crash/default/, or target/crash/$NAME/ when NAME is set): load.out (the load report), load.json, serve.out (both server runs), data/ (the journal).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-out=$root/target/crash${NAME:+/$NAME}
+out=$root/target/crash/${NAME:-default}
 data=$out/data
 rm -rf "$out"
 mkdir -p "$data"

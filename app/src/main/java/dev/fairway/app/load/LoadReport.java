@@ -179,11 +179,12 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
             double[] gaps = withoutService();
             long dropped = rows.stream().filter(r -> r.reconnection().reconnects() > 0).count();
             Map<String, Long> refusedResumes = resumesRefused();
-            out.printf(Locale.ROOT, "reconnect  reconnects %d, resumes refused %s, duplicates (same seq again, not counted)"
-                    + " %d, finals re-sent after a resume %d, sent and never accepted %d%n",
+            out.printf(Locale.ROOT, "reconnect  reconnects %d, resumes refused %s, accepted finals unanswered at a resume %d,"
+                    + " finals re-sent after a resume %d, duplicates (same seq again, not counted) %d, sent and never"
+                    + " accepted %d%n",
                     total(r -> r.reconnection().reconnects()), refusedResumes.isEmpty() ? "none" : refusedResumes,
-                    total(r -> r.reconnection().duplicates()), total(r -> r.reconnection().finalsResent()),
-                    total(r -> r.reconnection().finalsUnconfirmed()));
+                    total(r -> r.reconnection().finalsAcrossDrops()), total(r -> r.reconnection().finalsResent()),
+                    total(r -> r.reconnection().duplicates()), total(r -> r.reconnection().finalsUnconfirmed()));
             out.printf(Locale.ROOT, "no service time without service per session (drops to resumed) p50/p95/max %.0f/%.0f/%.0f"
                     + " ms over %d sessions (%d reconnected at least once)%n", percentile(gaps, 50),
                     percentile(gaps, 95), percentile(gaps, 100), gaps.length, dropped);
@@ -254,6 +255,7 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
             resumesRefused().forEach(refusedResumes::put);
             r.put("duplicates", total(row -> row.reconnection().duplicates()));
             r.put("finalsResent", total(row -> row.reconnection().finalsResent()));
+            r.put("finalsAcrossDrops", total(row -> row.reconnection().finalsAcrossDrops()));
             r.put("finalsUnconfirmed", total(row -> row.reconnection().finalsUnconfirmed()));
             double[] gaps = withoutService();
             ObjectNode w = r.putObject("withoutServiceMs");

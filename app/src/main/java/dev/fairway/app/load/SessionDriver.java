@@ -337,6 +337,7 @@ final class SessionDriver {
                 p.accepted = true;
             }
         }
+        stats.finalsAcrossDrop(finalsOutstanding.values().stream().filter(p -> p.accepted).count());
         if (endSent) {
             send(l, JSON.createObjectNode().put("type", "end"));
         }

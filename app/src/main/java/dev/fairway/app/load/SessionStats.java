@@ -35,6 +35,7 @@ final class SessionStats {
     private final LongAdder reconnects = new LongAdder();
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder finalsResent = new LongAdder();
+    private final LongAdder finalsAcrossDrops = new LongAdder();
     private final Map<String, Long> resumesRefused = new TreeMap<>();
     private long withoutServiceNanos;
     private long finalsUnconfirmed;
@@ -123,6 +124,11 @@ final class SessionStats {
         finalsResent.increment();
     }
 
+    /** Accepted finals still unanswered when the session was served again: answered later, or lost. */
+    void finalsAcrossDrop(long count) {
+        finalsAcrossDrops.add(count);
+    }
+
     void error(String code, String message) {
         lock.lock();
         try {
@@ -188,7 +194,8 @@ final class SessionStats {
                     new TreeMap<>(errors), answered == 0 ? 0 : queueMs / answered,
                     answered == 0 ? 0 : limiterMs / answered, answered == 0 ? 0 : providerMs / answered,
                     finalsLost, failure, refusal, new Reconnection(reconnects.sum(), new TreeMap<>(resumesRefused),
-                            withoutServiceNanos / 1_000_000.0, duplicates.sum(), finalsResent.sum(), finalsUnconfirmed));
+                            withoutServiceNanos / 1_000_000.0, duplicates.sum(), finalsResent.sum(), finalsAcrossDrops.sum(),
+                            finalsUnconfirmed));
         } finally {
             lock.unlock();
         }
@@ -241,9 +248,10 @@ final class SessionStats {
      *        session started again after a refusal)
      * @param duplicates outcomes received for a seq already answered (counted once as a translation)
      * @param finalsResent finals sent again with the same seq after a resume (sent, never {@code accepted})
+     * @param finalsAcrossDrops accepted finals still unanswered when the session was resumed (each drop counted)
      * @param finalsUnconfirmed finals sent, never accepted and never answered at the end of the drain
      */
     record Reconnection(long reconnects, Map<String, Long> resumesRefused, double withoutServiceMs, long duplicates,
-            long finalsResent, long finalsUnconfirmed) {
+            long finalsResent, long finalsAcrossDrops, long finalsUnconfirmed) {
     }
 }

@@ -105,6 +105,19 @@ final class LoadCommand implements Callable<Integer> {
                     + " accepts; a larger one is answered bad_value).")
     private int idleReaderIdBytes;
 
+    @Option(names = "--reconnect",
+            description = "Speak protocol version 2: each session keeps its resume token and, when its connection drops"
+                    + " (closed by the server, an I/O error, a refused connect while the server restarts), connects"
+                    + " again and resumes, retrying with a back-off from 100 ms to 2 s; finals sent and not accepted"
+                    + " are sent again after the resume. The report adds reconnects, refused resumes and the time"
+                    + " without service.")
+    private boolean reconnect;
+
+    @Option(names = "--reconnect-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "With --reconnect: how long a session tries to resume after a drop before it fails"
+                    + " (default: 60s).")
+    private Duration reconnectTimeout;
+
     @Option(names = "--no-progress", description = "No live progress line.")
     private boolean noProgress;
 
@@ -113,6 +126,9 @@ final class LoadCommand implements Callable<Integer> {
         Launch launch = parent.launch();
         if (embedded == (url != null)) {
             throw new StartupException("load: give exactly one of --url WS_URL or --embedded");
+        }
+        if (reconnectTimeout != null && !reconnect) {
+            throw new StartupException("load: --reconnect-timeout needs --reconnect");
         }
         PrintWriter out = launch.out();
         PrintWriter progress = noProgress ? null : launch.err();
@@ -147,7 +163,7 @@ final class LoadCommand implements Callable<Integer> {
         try {
             plan = new LoadPlan(target, sessions, duration, partialInterval, wordsPerPartial, partialsPerFinal,
                     rampUp, drainTimeout, from, to, Optional.ofNullable(token), seed, idleReaders, idleReaderInterval,
-                    idleReaderIdBytes);
+                    idleReaderIdBytes, reconnect, reconnectTimeout == null ? Duration.ofSeconds(60) : reconnectTimeout);
         } catch (IllegalArgumentException e) {
             throw new StartupException("load: " + e.getMessage());
         }
@@ -170,6 +186,12 @@ final class LoadCommand implements Callable<Integer> {
         }
         if (outcome.finalsLost() > 0) {
             err.println("fairway load: " + outcome.finalsLost() + " accepted final(s) were lost");
+            code = ExitCodes.FAILURE;
+        }
+        if (outcome.finalsUnconfirmed() > 0) {
+            // Sent again after every resume, yet never accepted: not lost by the server, but not served either.
+            err.println("fairway load: " + outcome.finalsUnconfirmed() + " final(s) sent were never accepted nor"
+                    + " answered");
             code = ExitCodes.FAILURE;
         }
         return code;

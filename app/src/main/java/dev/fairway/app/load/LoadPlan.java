@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param idleReaders extra connections that start a session, ping and never read, beside each scenario
  * @param idleReaderInterval time between two pings of one idle reader
  * @param idleReaderIdBytes bytes of an idle reader's ping {@code id} as JSON
+ * @param reconnect protocol version 2: each session keeps its resume token and resumes when its connection drops
+ * @param reconnectTimeout how long a session tries to resume after a drop before it fails
  */
 public record LoadPlan(
         URI target,
@@ -40,7 +42,9 @@ public record LoadPlan(
         long seed,
         int idleReaders,
         Duration idleReaderInterval,
-        int idleReaderIdBytes) {
+        int idleReaderIdBytes,
+        boolean reconnect,
+        Duration reconnectTimeout) {
 
     /** Validates the plan; messages name the option. */
     public LoadPlan {
@@ -70,6 +74,7 @@ public record LoadPlan(
         if (idleReaderIdBytes < 2 || idleReaderIdBytes > 65_000) {
             throw new IllegalArgumentException("--idle-reader-id-bytes must be 2 to 65000, was " + idleReaderIdBytes);
         }
+        positive("--reconnect-timeout", reconnectTimeout);
         if (rampUp.isNegative() || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("--ramp-up and --drain-timeout must not be negative");
         }

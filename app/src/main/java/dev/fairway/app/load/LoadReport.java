@@ -22,8 +22,14 @@ import java.util.TreeMap;
  * @param rows one snapshot per session
  * @param server the server's {@code /status} document at the end, or null when it could not be read
  * @param memory heap and idle readers, or null when not measured
+ * @param reconnect whether the sessions resumed after drops ({@code --reconnect}): then the report adds what they did
  */
-record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows, JsonNode server, Memory memory) {
+record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows, JsonNode server, Memory memory,
+        boolean reconnect) {
+
+    LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows, JsonNode server, Memory memory) {
+        this(sessions, seconds, rows, server, memory, false);
+    }
 
     /**
      * What the server kept in memory, when it ran in this JVM, and what the idle readers did.
@@ -89,6 +95,31 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         return all;
     }
 
+    Map<String, Long> resumesRefused() {
+        Map<String, Long> all = new TreeMap<>();
+        rows.forEach(r -> r.reconnection().resumesRefused().forEach((k, v) -> all.merge(k, v, Long::sum)));
+        return all;
+    }
+
+    /**
+     * Each served session's time without service (ms), sorted: sessions refused at the door are left out.
+     *
+     * @return ascending
+     */
+    double[] withoutService() {
+        return rows.stream().filter(r -> r.refusal() == null)
+                .mapToDouble(r -> r.reconnection().withoutServiceMs()).sorted().toArray();
+    }
+
+    /** Nearest-rank percentile of ascending values, 0 for none. */
+    static double percentile(double[] ascending, double p) {
+        if (ascending.length == 0) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(p / 100.0 * ascending.length);
+        return ascending[Math.max(0, Math.min(ascending.length - 1, rank - 1))];
+    }
+
     /** A number from the server's status document, found by the first path that exists, or -1. */
     long serverNumber(String... paths) {
         if (server == null) {
@@ -143,6 +174,20 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
             out.printf(Locale.ROOT, "lost at   the end of the drain the server still had %s segment(s) queued and %s call(s)"
                     + " in flight%n", known(serverNumber("/queue/queueLength")),
                     known(serverNumber("/queue/activeRequests")));
+        }
+        if (reconnect) {
+            double[] gaps = withoutService();
+            long dropped = rows.stream().filter(r -> r.reconnection().reconnects() > 0).count();
+            Map<String, Long> refusedResumes = resumesRefused();
+            out.printf(Locale.ROOT, "reconnect  reconnects %d, resumes refused %s, accepted finals unanswered at a resume %d,"
+                    + " finals re-sent after a resume %d, duplicates (same seq again, not counted) %d, sent and never"
+                    + " accepted %d%n",
+                    total(r -> r.reconnection().reconnects()), refusedResumes.isEmpty() ? "none" : refusedResumes,
+                    total(r -> r.reconnection().finalsAcrossDrops()), total(r -> r.reconnection().finalsResent()),
+                    total(r -> r.reconnection().duplicates()), total(r -> r.reconnection().finalsUnconfirmed()));
+            out.printf(Locale.ROOT, "no service time without service per session (drops to resumed) p50/p95/max %.0f/%.0f/%.0f"
+                    + " ms over %d sessions (%d reconnected at least once)%n", percentile(gaps, 50),
+                    percentile(gaps, 95), percentile(gaps, 100), gaps.length, dropped);
         }
         Map<String, Long> errors = errors();
         long failed = rows.stream().filter(r -> r.failure() != null).count();
@@ -203,6 +248,21 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         node.put("backpressure", total(SessionStats.Snapshot::backpressure));
         ObjectNode errors = node.putObject("errors");
         errors().forEach(errors::put);
+        if (reconnect) {
+            ObjectNode r = node.putObject("reconnect");
+            r.put("reconnects", total(row -> row.reconnection().reconnects()));
+            ObjectNode refusedResumes = r.putObject("resumesRefused");
+            resumesRefused().forEach(refusedResumes::put);
+            r.put("duplicates", total(row -> row.reconnection().duplicates()));
+            r.put("finalsResent", total(row -> row.reconnection().finalsResent()));
+            r.put("finalsAcrossDrops", total(row -> row.reconnection().finalsAcrossDrops()));
+            r.put("finalsUnconfirmed", total(row -> row.reconnection().finalsUnconfirmed()));
+            double[] gaps = withoutService();
+            ObjectNode w = r.putObject("withoutServiceMs");
+            w.put("p50", percentile(gaps, 50));
+            w.put("p95", percentile(gaps, 95));
+            w.put("max", percentile(gaps, 100));
+        }
         ArrayNode perSession = node.putArray("perSession");
         for (SessionStats.Snapshot row : rows) {
             ObjectNode r = perSession.addObject();
@@ -215,6 +275,10 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
             r.put("meanLimiterMs", row.meanLimiterMs());
             r.put("meanProviderMs", row.meanProviderMs());
             r.put("finalsLost", row.finalsLost());
+            if (reconnect) {
+                r.put("reconnects", row.reconnection().reconnects());
+                r.put("withoutServiceMs", row.reconnection().withoutServiceMs());
+            }
             if (row.failure() != null) {
                 r.put("failure", row.failure());
             }

@@ -104,6 +104,7 @@ public final class LoadRun {
             root.put("partialIntervalMs", plan.partialInterval().toMillis());
             root.put("partialsPerFinal", plan.partialsPerFinal());
             root.put("idleReaders", plan.idleReaders());
+            root.put("reconnect", plan.reconnect());
             ArrayNode scenarios = root.putArray("scenarios");
             reports.forEach(r -> scenarios.add(r.toJson()));
             Files.writeString(jsonFile.get(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
@@ -114,19 +115,23 @@ public final class LoadRun {
                 .map(SessionStats.Snapshot::failure).filter(f -> f != null).toList();
         long sessions = reports.stream().mapToLong(LoadReport::sessions).sum();
         long refused = reports.stream().flatMap(r -> r.rows().stream()).filter(r -> r.refusal() != null).count();
-        return new Outcome(lost, failures.size(), refused, sessions, failures.isEmpty() ? null : failures.get(0));
+        long unconfirmed = reports.stream()
+                .mapToLong(r -> r.total(row -> row.reconnection().finalsUnconfirmed())).sum();
+        return new Outcome(lost, unconfirmed, failures.size(), refused, sessions,
+                failures.isEmpty() ? null : failures.get(0));
     }
 
     /**
      * What a run says about its sessions.
      *
      * @param finalsLost finals accepted and never answered
+     * @param finalsUnconfirmed with {@code --reconnect}: finals sent, never accepted and never answered
      * @param sessionsFailed sessions that stopped early (could not connect, or were dropped)
      * @param sessionsRefused sessions the server refused at the handshake (HTTP 503: full or shutting down)
      * @param sessions sessions run over all scenarios
      * @param firstFailure why the first failed session stopped, or null
      */
-    public record Outcome(long finalsLost, long sessionsFailed, long sessionsRefused, long sessions,
+    public record Outcome(long finalsLost, long finalsUnconfirmed, long sessionsFailed, long sessionsRefused, long sessions,
             String firstFailure) {
     }
 
@@ -178,7 +183,7 @@ public final class LoadRun {
         if (readers != null) {
             readers.close();
         }
-        return new LoadReport(sessions, plan.duration().toMillis() / 1000.0, rows, status, memory);
+        return new LoadReport(sessions, plan.duration().toMillis() / 1000.0, rows, status, memory, plan.reconnect());
     }
 
     private void printProgress(List<SessionStats> stats, long start, long totalSeconds) {
@@ -187,7 +192,7 @@ public final class LoadRun {
         }
         long elapsed = (System.nanoTime() - start) / 1_000_000_000L;
         List<SessionStats.Snapshot> rows = stats.stream().map(SessionStats::snapshot).toList();
-        LoadReport live = new LoadReport(rows.size(), elapsed, rows, null, null);
+        LoadReport live = new LoadReport(rows.size(), elapsed, rows, null, null, false);
         String phase = elapsed <= totalSeconds ? elapsed + "/" + totalSeconds + " s" : "draining finals";
         progress.printf(Locale.ROOT, "\r\033[K[%s] %d sessions  translations %d  partial p95 %s ms  final p95 %s ms  "
                         + "finals %d/%d  errors %d",

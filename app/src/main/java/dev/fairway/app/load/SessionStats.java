@@ -32,6 +32,13 @@ final class SessionStats {
     private final LongAdder backpressure = new LongAdder();
     private final LongAdder tokens = new LongAdder();
     private final Map<String, Long> errors = new TreeMap<>();
+    private final LongAdder reconnects = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder finalsResent = new LongAdder();
+    private final LongAdder finalsAcrossDrops = new LongAdder();
+    private final Map<String, Long> resumesRefused = new TreeMap<>();
+    private long withoutServiceNanos;
+    private long finalsUnconfirmed;
     private double queueMs;
     private double limiterMs;
     private double providerMs;
@@ -83,6 +90,45 @@ final class SessionStats {
         tokens.add(usageTokens);
     }
 
+    /**
+     * The session is served again after its connection dropped: resumed, or started afresh after a refused resume.
+     *
+     * @param withoutServiceNanos from the drop to the {@code resumed} (or {@code ready})
+     */
+    void reconnected(long withoutServiceNanos) {
+        reconnects.increment();
+        lock.lock();
+        try {
+            this.withoutServiceNanos += Math.max(0, withoutServiceNanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void resumeRefused(String reason) {
+        lock.lock();
+        try {
+            resumesRefused.merge(reason, 1L, Long::sum);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An outcome whose seq was already answered (replayed after a crash): not a second translation. */
+    void duplicate() {
+        duplicates.increment();
+    }
+
+    /** A final sent again with its own seq after a resume, because the server had not accepted it. */
+    void finalResent() {
+        finalsResent.increment();
+    }
+
+    /** Accepted finals still unanswered when the session was served again: answered later, or lost. */
+    void finalsAcrossDrop(long count) {
+        finalsAcrossDrops.add(count);
+    }
+
     void error(String code, String message) {
         lock.lock();
         try {
@@ -116,9 +162,18 @@ final class SessionStats {
     }
 
     void finalsLost(long count) {
+        finalsLost(count, 0);
+    }
+
+    /**
+     * @param lost finals accepted and never answered
+     * @param unconfirmed finals sent, never accepted and never answered (v2 only: sent again after every resume)
+     */
+    void finalsLost(long lost, long unconfirmed) {
         lock.lock();
         try {
-            finalsLost = count;
+            finalsLost = lost;
+            finalsUnconfirmed = unconfirmed;
         } finally {
             lock.unlock();
         }
@@ -138,7 +193,9 @@ final class SessionStats {
                     finalsSent.sum(), finalsFailed.sum(), finalsRefused.sum(), backpressure.sum(), tokens.sum(),
                     new TreeMap<>(errors), answered == 0 ? 0 : queueMs / answered,
                     answered == 0 ? 0 : limiterMs / answered, answered == 0 ? 0 : providerMs / answered,
-                    finalsLost, failure, refusal);
+                    finalsLost, failure, refusal, new Reconnection(reconnects.sum(), new TreeMap<>(resumesRefused),
+                            withoutServiceNanos / 1_000_000.0, duplicates.sum(), finalsResent.sum(), finalsAcrossDrops.sum(),
+                            finalsUnconfirmed));
         } finally {
             lock.unlock();
         }
@@ -164,13 +221,14 @@ final class SessionStats {
      * @param finalsLost accepted finals neither translated nor reported failed by the end of the drain
      * @param failure why the session stopped early, or null
      * @param refusal why the server refused the session at the handshake, or null
+     * @param reconnection what {@code --reconnect} did (all zero without it)
      */
     record Snapshot(String label, AbstractHistogram partialLatency, AbstractHistogram finalLatency,
             AbstractHistogram providerTime,
             long partialsSent,
             long finalsSent, long finalsFailed, long finalsRefused, long backpressure, long tokens,
             Map<String, Long> errors, double meanQueueMs, double meanLimiterMs, double meanProviderMs,
-            long finalsLost, String failure, String refusal) {
+            long finalsLost, String failure, String refusal, Reconnection reconnection) {
 
         long requests() {
             return partialLatency.getTotalCount() + finalLatency.getTotalCount();
@@ -179,5 +237,21 @@ final class SessionStats {
         long errorCount() {
             return errors.values().stream().mapToLong(Long::longValue).sum();
         }
+    }
+
+    /**
+     * What one session's reconnections did ({@code --reconnect}).
+     *
+     * @param reconnects times the session was served again after its connection dropped
+     * @param resumesRefused {@code resume_refused} answers by reason
+     * @param withoutServiceMs sum of the gaps between a drop and the {@code resumed} (or the {@code ready} of a
+     *        session started again after a refusal)
+     * @param duplicates outcomes received for a seq already answered (counted once as a translation)
+     * @param finalsResent finals sent again with the same seq after a resume (sent, never {@code accepted})
+     * @param finalsAcrossDrops accepted finals still unanswered when the session was resumed (each drop counted)
+     * @param finalsUnconfirmed finals sent, never accepted and never answered at the end of the drain
+     */
+    record Reconnection(long reconnects, Map<String, Long> resumesRefused, double withoutServiceMs, long duplicates,
+            long finalsResent, long finalsAcrossDrops, long finalsUnconfirmed) {
     }
 }

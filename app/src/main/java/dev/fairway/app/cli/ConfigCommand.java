@@ -23,7 +23,7 @@ final class ConfigCommand implements Callable<Integer> {
     @ParentCommand
     private FairwayCommand parent;
 
-    @Option(names = "--markdown", description = "Print the table of keys (as in the README) instead.")
+    @Option(names = "--markdown", description = "Print the table of keys (the rows of docs/configuration.md) instead.")
     private boolean markdown;
 
     @Override

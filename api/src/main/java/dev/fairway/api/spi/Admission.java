@@ -21,11 +21,21 @@ public interface Admission {
     Admission OPEN = Optional::empty;
 
     /**
-     * Whether a new session is welcome now.
+     * Whether a new session would be welcome now, without taking a place: what {@code /ready} reports.
      *
-     * @return empty to admit, or why the session is refused
+     * @return empty when a session would be admitted, or why it would be refused
      */
     Optional<Refusal> check();
+
+    /**
+     * Admits a new session or refuses it: called once per session handshake. An implementation that lets
+     * sessions in at a limited pace counts the session here, never in {@link #check()}.
+     *
+     * @return empty when the session is admitted, or why it is refused
+     */
+    default Optional<Refusal> admit() {
+        return check();
+    }
 
     /**
      * Why new sessions are refused now.

@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A signal turns saturated above its threshold and clears only below 80% of it (the heap: 5 points below),
  * so a node near a threshold does not flap between admitting and refusing. While any signal is saturated,
- * {@link #check()} refuses new sessions with a message naming the signal, its value and its threshold.
+ * {@link #admit()} refuses new sessions with a message naming the signal, its value and its threshold.
  * When the last signal clears, the node does not open its door at once to every client waiting to retry
  * (they would saturate it again before any signal could tell): it admits one session in the first probe
  * interval and twice as many in each next one, like TCP's slow start, until the door is open again
@@ -28,7 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code saturated} too, with a message saying the node is recovering.
  *
  * <p>Thread-safe: recording is wait-free ({@link Recorder}), the rest runs on the probe's thread under a lock
- * held for a few steps, and {@link #check()} reads one volatile field.
+ * held for a few steps, and {@link #check()} and {@link #admit()} read a volatile field and, while recovering,
+ * an atomic count.
  */
 public final class OverloadMonitor implements Admission {
 
@@ -59,6 +60,8 @@ public final class OverloadMonitor implements Admission {
     private final Histogram[] queueWindows = new Histogram[QUEUE_WAIT_INTERVALS];
     private int queueNext;
     private Histogram recycled;
+    private long queueSamples;
+    private long queueP95Micros;
     private final double[] heapSamples = new double[HEAP_SAMPLES];
     private int heapNext;
     private int heapCount;
@@ -71,13 +74,16 @@ public final class OverloadMonitor implements Admission {
     private final AtomicLong admissions = new AtomicLong(OPEN);
     /** Probe intervals since the last saturated one, while recovering; -1 when open. */
     private int recoveryTick = -1;
-    private Refusal recovering;
+    /** The refusal while the door opens gradually; read without the lock, so built once, up front. */
+    private final Refusal recovering;
 
     /**
      * @param settings the thresholds
      */
     public OverloadMonitor(OverloadSettings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.recovering = new Refusal(REASON, "this node is recovering from saturation and admits new sessions"
+                + " gradually: try again later or another node", settings.retryAfter());
     }
 
     /** The thresholds. */
@@ -87,6 +93,15 @@ public final class OverloadMonitor implements Admission {
 
     @Override
     public Optional<Refusal> check() {
+        Optional<Refusal> saturated = refusal;
+        if (saturated.isPresent()) {
+            return saturated;
+        }
+        return admissions.get() > 0 ? Optional.empty() : Optional.of(recovering);
+    }
+
+    @Override
+    public Optional<Refusal> admit() {
         Optional<Refusal> saturated = refusal;
         if (saturated.isPresent()) {
             return saturated;
@@ -158,6 +173,7 @@ public final class OverloadMonitor implements Admission {
             recycled = queueWindows[queueNext];
             queueWindows[queueNext] = interval;
             queueNext = (queueNext + 1) % QUEUE_WAIT_INTERVALS;
+            summarizeQueueWaits();
         } finally {
             lock.unlock();
         }
@@ -168,7 +184,6 @@ public final class OverloadMonitor implements Admission {
         lock.lock();
         try {
             long lagMicros = medianLagMicros();
-            long queueP95Micros = queueWaitP95Micros();
             double heap = lowestHeapPercent();
             lagOver = over(lagOver, lagMicros, micros(settings.schedulingLag()));
             queueOver = over(queueOver, queueP95Micros, micros(settings.queueWait()));
@@ -179,7 +194,7 @@ public final class OverloadMonitor implements Admission {
             } else {
                 heapOver = heap > settings.heapPercent();
             }
-            Signals now = new Signals(lagMicros, queueP95Micros, heap, queueSamples(), lagOver, queueOver, heapOver);
+            Signals now = new Signals(lagMicros, queueP95Micros, heap, queueSamples, lagOver, queueOver, heapOver);
             signals = now;
             if (now.saturated()) {
                 refusal = Optional.of(refusalFor(now));
@@ -203,10 +218,6 @@ public final class OverloadMonitor implements Admission {
             recoveryTick = -1;
             admissions.set(OPEN);
             return;
-        }
-        if (recovering == null) {
-            recovering = new Refusal(REASON, "this node is recovering from saturation and admits new sessions"
-                    + " gradually: try again later or another node", settings.retryAfter());
         }
         admissions.set(1L << recoveryTick);
         recoveryTick++;
@@ -294,27 +305,16 @@ public final class OverloadMonitor implements Admission {
         return sorted[lagCount / 2] / 1000;
     }
 
-    private long queueSamples() {
-        long n = 0;
-        for (Histogram h : queueWindows) {
-            if (h != null) {
-                n += h.getTotalCount();
-            }
-        }
-        return n;
-    }
-
-    private long queueWaitP95Micros() {
-        if (queueSamples() < QUEUE_WAIT_MIN_SAMPLES) {
-            return 0;
-        }
+    /** The window changed: its sample count and p95 (0 with too few samples), computed once per roll. Lock held. */
+    private void summarizeQueueWaits() {
         Histogram union = new Histogram(MAX_MICROS, 2);
         for (Histogram h : queueWindows) {
             if (h != null) {
                 union.add(h);
             }
         }
-        return union.getValueAtPercentile(95);
+        queueSamples = union.getTotalCount();
+        queueP95Micros = queueSamples < QUEUE_WAIT_MIN_SAMPLES ? 0 : union.getValueAtPercentile(95);
     }
 
     private double lowestHeapPercent() {

@@ -162,19 +162,33 @@ class OverloadMonitorTest {
             assertTrue(monitor.recovering());
             assertEquals(true, monitor.status().get("recovering"));
             long admitted = 0;
-            while (monitor.check().isEmpty()) {
+            while (monitor.admit().isEmpty()) {
                 admitted++;
             }
             assertEquals(1L << tick, admitted, "probe interval " + tick);
-            Admission.Refusal refusal = monitor.check().orElseThrow();
+            Admission.Refusal refusal = monitor.admit().orElseThrow();
             assertEquals(OverloadMonitor.REASON, refusal.reason());
             assertTrue(refusal.message().contains("recovering"), refusal.message());
         }
         lag(monitor, 1);
         assertFalse(monitor.recovering());
         for (int i = 0; i < 1_000_000; i++) {
-            assertTrue(monitor.check().isEmpty(), "open again");
+            assertTrue(monitor.admit().isEmpty(), "open again");
         }
+    }
+
+    @Test
+    void askingWhetherTheDoorIsOpenTakesNoPlace() {
+        OverloadMonitor monitor = new OverloadMonitor(new OverloadSettings(Duration.ofMillis(100), Duration.ZERO,
+                0, RETRY));
+        lag(monitor, 300);
+        lag(monitor, 1);
+        for (int i = 0; i < 100; i++) {
+            assertTrue(monitor.check().isEmpty(), "a load balancer polling /ready");
+        }
+        assertTrue(monitor.admit().isEmpty(), "the one place of the first interval is still there");
+        assertTrue(monitor.check().orElseThrow().message().contains("recovering"));
+        assertTrue(monitor.admit().isPresent());
     }
 
     @Test
@@ -188,8 +202,8 @@ class OverloadMonitorTest {
         lag(monitor, 300);
         assertTrue(monitor.check().orElseThrow().message().contains("scheduling lag"));
         lag(monitor, 1);
-        assertTrue(monitor.check().isEmpty());
-        assertTrue(monitor.check().isPresent(), "one session in the first interval again");
+        assertTrue(monitor.admit().isEmpty());
+        assertTrue(monitor.admit().isPresent(), "one session in the first interval again");
     }
 
     @Test
@@ -199,7 +213,7 @@ class OverloadMonitorTest {
         lag(monitor, 1);
         assertFalse(monitor.recovering());
         for (int i = 0; i < 10_000; i++) {
-            assertTrue(monitor.check().isEmpty());
+            assertTrue(monitor.admit().isEmpty());
         }
     }
 

@@ -641,7 +641,7 @@ public final class WebSocketTransport implements Transport {
                 return true;
             }
             if (session) {
-                Optional<Admission.Refusal> refusal = context.admission().check();
+                Optional<Admission.Refusal> refusal = context.admission().admit();
                 if (refusal.isPresent()) {
                     // The node measures itself saturated: refused at the door like a full node.
                     Admission.Refusal why = refusal.get();

@@ -207,6 +207,12 @@ public final class ConfigKeys {
             "How long a session whose connection dropped stays resumable: its accepted finals are still"
                     + " translated and journaled; after it, the session ends and its journal is removed.");
 
+    /** How many answered finals a session's journal keeps for a resume. */
+    public static final ConfigKey<Integer> SESSION_JOURNAL_LIMIT = ConfigKey.integer("fairway.session.journal-limit",
+            256, 8, 100_000,
+            "How many answered finals a durable session's journal keeps for a resume: clients trim it with `ack`;"
+                    + " past the limit the oldest are trimmed all the same, so a journal's size is bounded.");
+
     /** The directory of file-based session stores. */
     public static final ConfigKey<String> SESSION_DATA_DIR = ConfigKey.text("fairway.session.data-dir", "data",
             Pattern.compile("\\S(.*\\S)?"), "a directory path",
@@ -267,7 +273,7 @@ public final class ConfigKeys {
             CONCURRENCY_POLICY, CONCURRENCY_MAX, CONCURRENCY_MIN,
             QUEUE_MAX_CONCURRENT, QUEUE_MIN_REQUEST_INTERVAL, QUEUE_PARTIAL_STALE_AFTER, QUEUE_MAX_QUEUED_FINALS,
             QUEUE_FINAL_MAX_ATTEMPTS, QUEUE_FINAL_RETRY_DEADLINE, QUEUE_DEDUPLICATE,
-            SESSION_IDLE_TIMEOUT, SESSION_STORE, SESSION_RESUME_WINDOW, SESSION_DATA_DIR, SESSION_GROUP_COMMIT,
+            SESSION_IDLE_TIMEOUT, SESSION_STORE, SESSION_RESUME_WINDOW, SESSION_JOURNAL_LIMIT, SESSION_DATA_DIR, SESSION_GROUP_COMMIT,
             SHUTDOWN_GRACE,
             OVERLOAD_SCHEDULING_LAG, OVERLOAD_QUEUE_WAIT, OVERLOAD_HEAP_PERCENT,
             LOG_LEVEL,

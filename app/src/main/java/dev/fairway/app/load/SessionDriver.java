@@ -63,6 +63,10 @@ final class SessionDriver {
     private final ReentrantLock refusedLock = new ReentrantLock();
     /** Finals answered {@code unavailable} (not journaled): sent again with the same seq. */
     private final Queue<Long> unjournaled = new ConcurrentLinkedQueue<>();
+    /** How many seqs a version-2 client lets pass between two {@code ack}s. */
+    private static final int ACK_EVERY = 32;
+    /** The last seq acknowledged (sending thread only). */
+    private long acked = -1;
     /** Highest seq of a translation or failure received: {@code resume}'s {@code lastSeq}. */
     private final AtomicLong lastReceived = new AtomicLong(-1);
     private HttpClient client;
@@ -378,6 +382,7 @@ final class SessionDriver {
     // ---- sending (the session's own thread only)
 
     private void sendSegment(String kind, String text) {
+        acknowledge();
         long s = ++seq;
         boolean isFinal = kind.equals("final");
         sentAt.put(s, System.nanoTime());
@@ -388,6 +393,21 @@ final class SessionDriver {
             stats.partialSent();
         }
         send(link, segment(kind, s, text));
+    }
+
+    /**
+     * Version 2: tells the server, every {@value #ACK_EVERY} results or so, what was received, so that the session's
+     * journal stays short (as a real client should; the server bounds it anyway).
+     */
+    private void acknowledge() {
+        if (!durable) {
+            return;
+        }
+        long through = resumeFrom();
+        if (through - acked >= ACK_EVERY) {
+            acked = through;
+            send(link, JSON.createObjectNode().put("type", "ack").put("seq", through));
+        }
     }
 
     /** A final answered {@code unavailable}: sent again with the same seq (it is journaled, not submitted again). */

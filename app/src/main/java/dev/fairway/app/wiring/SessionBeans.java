@@ -53,6 +53,6 @@ public class SessionBeans {
         SessionStoreContext context = new SessionStoreContext(config.sessionStore(name), dataDir,
                 config.get(ConfigKeys.SESSION_GROUP_COMMIT), Clock.systemUTC(), openTelemetry);
         return SessionJournal.of(name, factory.create(context), config.get(ConfigKeys.SESSION_RESUME_WINDOW),
-                Clock.systemUTC());
+                config.get(ConfigKeys.SESSION_JOURNAL_LIMIT), Clock.systemUTC());
     }
 }

@@ -38,11 +38,13 @@ public final class SessionJournal implements AutoCloseable {
      * @param name the store's name
      * @param store the open store, closed with this
      * @param resumeWindow how long a disconnected session stays resumable
+     * @param journalLimit how many answered finals a session's journal keeps at most
      * @param clock wall-clock time
      * @return the journal
      */
-    static SessionJournal of(String name, SessionStore store, Duration resumeWindow, InstantSource clock) {
-        return new SessionJournal(name, new DurableSessions(store, resumeWindow, clock));
+    static SessionJournal of(String name, SessionStore store, Duration resumeWindow, int journalLimit,
+            InstantSource clock) {
+        return new SessionJournal(name, new DurableSessions(store, resumeWindow, clock, journalLimit));
     }
 
     /** The store and its window, for the transport; empty when sessions are not durable. */

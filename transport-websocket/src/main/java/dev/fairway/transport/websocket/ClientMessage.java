@@ -66,6 +66,20 @@ sealed interface ClientMessage {
     }
 
     /**
+     * {@code ack} (version 2): the client received every result up to {@code seq}; the journal may forget them.
+     *
+     * @param seq the highest seq received, >= 0
+     */
+    record Ack(long seq) implements ClientMessage {
+        /** Validates the field. */
+        public Ack {
+            if (seq < 0) {
+                throw new IllegalArgumentException("seq must be >= 0, was " + seq);
+            }
+        }
+    }
+
+    /**
      * {@code ping}: asks for a {@code pong}.
      *
      * @param id any JSON value to echo, or null when the ping had none

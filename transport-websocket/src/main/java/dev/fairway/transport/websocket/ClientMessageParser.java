@@ -72,10 +72,11 @@ final class ClientMessageParser {
             case "partial" -> segment(root, SegmentKind.PARTIAL);
             case "final" -> segment(root, SegmentKind.FINAL);
             case "resume" -> resume(root);
+            case "ack" -> ack(root);
             case "ping" -> ping(root);
             case "end" -> new ClientMessage.End();
             default -> ClientMessage.Invalid.of(ErrorCode.UNKNOWN_TYPE, "unknown message type '"
-                    + abbreviate(type.textValue()) + "': expected start, resume, partial, final, ping or end");
+                    + abbreviate(type.textValue()) + "': expected start, resume, partial, final, ack, ping or end");
         };
     }
 
@@ -210,6 +211,21 @@ final class ClientMessageParser {
                     + ", was " + abbreviate(last.asText()));
         }
         return new ClientMessage.Resume(session.value(), token.value(), last.longValue());
+    }
+
+    private ClientMessage ack(JsonNode root) {
+        JsonNode seqNode = root.get("seq");
+        if (seqNode == null || seqNode.isNull()) {
+            return ClientMessage.Invalid.of(ErrorCode.MISSING_FIELD, "missing field 'seq' (the highest seq received)");
+        }
+        if (!seqNode.isIntegralNumber()) {
+            return ClientMessage.Invalid.of(ErrorCode.WRONG_TYPE, "field 'seq' must be an integer");
+        }
+        if (!seqNode.canConvertToLong() || seqNode.longValue() < 0) {
+            return ClientMessage.Invalid.of(ErrorCode.BAD_VALUE,
+                    "field 'seq' must be 0 to " + Long.MAX_VALUE + ", was " + abbreviate(seqNode.asText()));
+        }
+        return new ClientMessage.Ack(seqNode.longValue());
     }
 
     private ClientMessage segment(JsonNode root, SegmentKind kind) {

@@ -182,6 +182,7 @@ final class Connection {
             case ClientMessage.Start start -> start(start);
             case ClientMessage.Resume resume -> resume(resume);
             case ClientMessage.Segment segment -> segment(segment);
+            case ClientMessage.Ack ack -> ack(ack);
             case ClientMessage.Ping ping -> send(ServerMessages.pong(ping.id()));
             case ClientMessage.End end -> end();
         }
@@ -230,7 +231,7 @@ final class Connection {
         SessionLink opening;
         if (durable != null) {
             token = ResumeTokens.mint(durable.store().epoch());
-            opening = SessionLink.journaled(id, stats, durable, ResumeTokens.hash(token), this);
+            opening = SessionLink.journaled(id, stats, durable, transport.scheduler(), ResumeTokens.hash(token), this);
         } else {
             opening = SessionLink.direct(id, stats, this);
         }
@@ -381,6 +382,16 @@ final class Connection {
                         ? "the session is closed" : outcome.message(), seq);
             }
         }
+    }
+
+    /** {@code ack}: trims the session's journal; a session without one has nothing to trim. */
+    private void ack(ClientMessage.Ack ack) {
+        SessionLink l = link;
+        if (l == null) {
+            refuse(ErrorCode.NOT_STARTED, "send start (or resume) before ack", OptionalLong.empty());
+            return;
+        }
+        l.ack(ack.seq());
     }
 
     private void notAccepted(SessionLink l, boolean isFinal, long seq) {

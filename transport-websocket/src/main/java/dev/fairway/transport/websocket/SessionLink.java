@@ -6,20 +6,26 @@ import dev.fairway.api.SegmentKind;
 import dev.fairway.api.Session;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.SessionListener;
+import dev.fairway.api.SessionOptions;
 import dev.fairway.api.SubmitOutcome;
 import dev.fairway.api.Translation;
 import dev.fairway.api.TranslationRequest;
+import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.session.AcceptedFinal;
 import dev.fairway.api.session.DurableSessions;
 import dev.fairway.api.session.Journal;
 import dev.fairway.api.session.JournaledOutcome;
+import dev.fairway.api.session.StoredSession;
 
 import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +40,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * while no connection is attached (detached) they are journaled and dropped, to be replayed from the store by
  * the next {@code resume}.
  *
+ * <p>A detached session whose finals are all answered is <em>parked</em>: its scheduler session is closed, so it
+ * holds no place in the queue and no fair share while nobody listens, and a resume opens it again. A journal
+ * keeps at most {@link DurableSessions#journalLimit()} answered finals: the client trims it with {@code ack},
+ * and past the limit the oldest go all the same.
+ *
  * <p>One lock guards the link's state and orders the session's store writes (the store's contract: one at a
  * time per session). It is held while frames are offered to the attached connection, which only enqueues.
  */
@@ -47,8 +58,11 @@ final class SessionLink implements SessionListener {
     private final SessionId id;
     private final TransportStats stats;
     private final DurableSessions durable;
+    /** Opens the session again after it was parked; journaled links only. */
+    private final TranslationScheduler scheduler;
     private final byte[] tokenHash;
     private final ReentrantLock lock = new ReentrantLock();
+    /** The scheduler's session; null while parked. */
     private volatile Session session;
 
     // Guarded by lock.
@@ -61,27 +75,41 @@ final class SessionLink implements SessionListener {
     private long replayedThrough = -1;
     /** The highest seq accepted in this session (on any connection of it). */
     private long lastAccepted = -1;
+    /** The highest seq submitted to the current scheduler session. */
+    private long submittedHere = -1;
+    /** The seqs of the answered finals in the store, oldest first. */
+    private final ArrayDeque<Long> journaledOutcomes = new ArrayDeque<>();
+    /** The highest final delivered to a connection. */
+    private long deliveredThrough = -1;
+    /** Outcomes up to this seq were trimmed from the store. */
+    private long trimmedThrough = -1;
+    private SessionOptions options;
     private long detachedAtNanos;
+    /** The time this node wrote to the store when the connection dropped: a later one is another node's. */
+    private Instant detachedAt;
+    private boolean parked;
     private boolean closed;
 
-    private SessionLink(SessionId id, TransportStats stats, DurableSessions durable, byte[] tokenHash) {
+    private SessionLink(SessionId id, TransportStats stats, DurableSessions durable, TranslationScheduler scheduler,
+            byte[] tokenHash) {
         this.id = id;
         this.stats = stats;
         this.durable = durable;
+        this.scheduler = scheduler;
         this.tokenHash = tokenHash;
     }
 
     /** A link that delivers straight to its one connection (protocol version 1, or no store). */
     static SessionLink direct(SessionId id, TransportStats stats, Connection connection) {
-        SessionLink link = new SessionLink(id, stats, null, null);
+        SessionLink link = new SessionLink(id, stats, null, null, null);
         link.attached = connection;
         return link;
     }
 
-    /** A link that journals in the store and survives its connection. */
-    static SessionLink journaled(SessionId id, TransportStats stats, DurableSessions durable, byte[] tokenHash,
-            Connection connection) {
-        SessionLink link = new SessionLink(id, stats, durable, tokenHash.clone());
+    /** A link that journals in the store and survives its connection; it opens its session again on the scheduler. */
+    static SessionLink journaled(SessionId id, TransportStats stats, DurableSessions durable,
+            TranslationScheduler scheduler, byte[] tokenHash, Connection connection) {
+        SessionLink link = new SessionLink(id, stats, durable, scheduler, tokenHash.clone());
         link.attached = connection;
         return link;
     }
@@ -99,7 +127,13 @@ final class SessionLink implements SessionListener {
     }
 
     void session(Session opened) {
-        this.session = opened;
+        lock.lock();
+        try {
+            this.session = opened;
+            this.options = opened.options();
+        } finally {
+            lock.unlock();
+        }
     }
 
     byte[] tokenHash() {
@@ -140,6 +174,7 @@ final class SessionLink implements SessionListener {
         lock.lock();
         try {
             lastAccepted = Math.max(lastAccepted, seq);
+            submittedHere = Math.max(submittedHere, seq);
         } finally {
             lock.unlock();
         }
@@ -318,11 +353,68 @@ final class SessionLink implements SessionListener {
             lock.lock();
             try {
                 entry.outcomeDone = true;
+                if (error == null && entry.seq > trimmedThrough) {
+                    journaledOutcomes.addLast(entry.seq);
+                    keepWithinLimit();
+                }
                 flush();
             } finally {
                 lock.unlock();
             }
         });
+    }
+
+    /**
+     * Trims the oldest answered finals once the journal holds a quarter more than its limit, back to the limit:
+     * one store write per quarter of the limit, not one per final.
+     */
+    private void keepWithinLimit() {
+        int limit = durable.journalLimit();
+        if (journaledOutcomes.size() <= limit + limit / 4) {
+            return;
+        }
+        long through = -1;
+        while (journaledOutcomes.size() > limit) {
+            through = Math.max(through, journaledOutcomes.pollFirst());
+        }
+        trimThrough(through);
+    }
+
+    private void trimThrough(long through) {
+        if (through <= trimmedThrough) {
+            return;
+        }
+        trimmedThrough = through;
+        write(() -> {
+            durable.store().trim(id, through);
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /**
+     * The client says it received every result up to {@code seq}: the journal forgets those answered finals. A
+     * seq beyond what was delivered counts as what was delivered.
+     */
+    void ack(long seq) {
+        if (durable == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            long through = Math.min(seq, deliveredThrough);
+            if (through <= trimmedThrough) {
+                return;
+            }
+            while (!journaledOutcomes.isEmpty() && journaledOutcomes.peekFirst() <= through) {
+                journaledOutcomes.pollFirst();
+            }
+            trimThrough(through);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void forgetShutDown(long seq) {
@@ -340,8 +432,14 @@ final class SessionLink implements SessionListener {
         }
     }
 
-    /** Delivers the results that are ready, in seq order, to the attached connection; drops them when detached. */
+    /** Delivers what is ready and, when detached, parks the session once it waits for nothing. */
     private void flush() {
+        deliverReady();
+        parkIfIdle();
+    }
+
+    /** Delivers the results that are ready, in seq order, to the attached connection; drops them when detached. */
+    private void deliverReady() {
         while (!entries.isEmpty()) {
             Entry first = entries.firstEntry().getValue();
             if (!first.ready()) {
@@ -353,6 +451,7 @@ final class SessionLink implements SessionListener {
                 continue;
             }
             if (first.isFinal) {
+                deliveredThrough = Math.max(deliveredThrough, first.seq);
                 if (c.answerFinal(first.seq, first.frame)) {
                     count(first.failure);
                 }
@@ -360,6 +459,42 @@ final class SessionLink implements SessionListener {
                 count(first.failure);
                 c.send(first.frame);
             }
+        }
+    }
+
+    /**
+     * Closes the scheduler session of a detached link once none of its finals waits for the scheduler: nobody
+     * listens, so it should hold no share. Its journal stays; {@link #attach} opens it again.
+     */
+    private void parkIfIdle() {
+        if (attached != null || closed || parked || durable == null) {
+            return;
+        }
+        for (Entry entry : entries.values()) {
+            if (entry.isFinal && entry.frame == null) {
+                return;
+            }
+        }
+        parked = true;
+        Session s = session;
+        session = null;
+        submittedHere = -1;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "parking session " + id + " failed", e);
+            }
+        }
+    }
+
+    /** Whether the session is parked: detached, every final answered, closed in the scheduler. */
+    boolean isParked() {
+        lock.lock();
+        try {
+            return parked;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -389,10 +524,13 @@ final class SessionLink implements SessionListener {
             }
             attached = null;
             detachedAtNanos = nowNanos;
+            Instant at = durable.clock().instant();
+            detachedAt = at;
             write(() -> {
-                durable.store().touch(id, durable.clock().instant());
+                durable.store().touch(id, at);
                 return CompletableFuture.completedFuture(null);
             });
+            parkIfIdle();
             return true;
         } finally {
             lock.unlock();
@@ -406,7 +544,8 @@ final class SessionLink implements SessionListener {
      * @param connection the new connection
      * @param lastSeq the last seq the client received
      * @param journal what the store holds (read under the lock when null)
-     * @param resubmit whether the journal's unanswered finals are submitted again (the session was not open here)
+     * @param resubmit whether every unanswered final of the journal is submitted again (the scheduler session is
+     *     new here); otherwise only those later than any this scheduler session took
      * @return the connection this one took over from, or null; empty when the session is gone
      */
     Attach attach(Connection connection, long lastSeq, Journal journal, boolean resubmit) {
@@ -415,10 +554,16 @@ final class SessionLink implements SessionListener {
             if (closed) {
                 return Attach.GONE;
             }
+            if (parked) {
+                // Throws IllegalStateException while the scheduler still holds the old session: try again.
+                session = scheduler.open(id, options, this);
+                parked = false;
+                resubmit = true;
+            }
             Connection previous = attached;
             attached = null;
             boolean wasDetached = previous == null;
-            flush();
+            deliverReady();
             Journal j = journal;
             if (j == null) {
                 j = durable.store().read(id, lastSeq).orElse(null);
@@ -436,9 +581,12 @@ final class SessionLink implements SessionListener {
             }
             lastAccepted = highest;
             connection.send(ServerMessages.resumed(id, highest, j.outcomes().size()));
+            journaledOutcomes.clear();
             for (JournaledOutcome outcome : j.outcomes()) {
                 connection.send(outcome.frame());
                 replayedThrough = Math.max(replayedThrough, outcome.seq());
+                deliveredThrough = Math.max(deliveredThrough, outcome.seq());
+                journaledOutcomes.addLast(outcome.seq());
             }
             List<Long> owed = new ArrayList<>();
             for (Entry entry : entries.values()) {
@@ -447,22 +595,24 @@ final class SessionLink implements SessionListener {
                 }
             }
             List<AcceptedFinal> again = new ArrayList<>();
-            if (resubmit) {
-                for (AcceptedFinal f : j.unanswered()) {
-                    if (f.seq() > replayedThrough && !entries.containsKey(f.seq())) {
-                        Entry entry = new Entry(f.seq(), true);
-                        entry.acceptCalled = true;
-                        entry.acceptedDone = true;
-                        entries.put(f.seq(), entry);
-                        owed.add(f.seq());
-                        again.add(f);
-                    }
+            for (AcceptedFinal f : j.unanswered()) {
+                // Finals this scheduler session never saw (accepted before a restart, on another node, or before
+                // the session was parked) are submitted again; those it has in hand are not.
+                if (f.seq() > replayedThrough && !entries.containsKey(f.seq())
+                        && (resubmit || f.seq() > submittedHere)) {
+                    Entry entry = new Entry(f.seq(), true);
+                    entry.acceptCalled = true;
+                    entry.acceptedDone = true;
+                    entries.put(f.seq(), entry);
+                    owed.add(f.seq());
+                    again.add(f);
                 }
             }
             connection.owe(owed);
             attached = connection;
             Session s = session;
             for (AcceptedFinal f : again) {
+                submittedHere = Math.max(submittedHere, f.seq());
                 SubmitOutcome outcome = s.submit(SegmentKind.FINAL, f.seq(), f.text());
                 if (outcome.status() != SubmitOutcome.Status.ACCEPTED) {
                     TranslationRequest request = new TranslationRequest(id, SegmentKind.FINAL, f.seq(), f.text(),
@@ -471,7 +621,8 @@ final class SessionLink implements SessionListener {
                             + " again after the session resumed: " + outcome.status()));
                 }
             }
-            if (lastSeq >= 0) {
+            if (lastSeq > trimmedThrough) {
+                trimmedThrough = lastSeq;
                 write(() -> {
                     durable.store().trim(id, lastSeq);
                     return CompletableFuture.completedFuture(null);
@@ -510,7 +661,8 @@ final class SessionLink implements SessionListener {
 
     /**
      * Closes the session when it has been detached for the resume window: it is closed in the scheduler and its
-     * journal removed.
+     * journal removed, unless the store shows that a connection carried the session since this node last did
+     * (it was resumed on another node, which owns the journal now).
      *
      * @return whether it expired now
      */
@@ -522,13 +674,34 @@ final class SessionLink implements SessionListener {
             }
             closed = true;
             closeQuietly();
-            write(() -> {
-                durable.store().end(id);
-                return CompletableFuture.completedFuture(null);
-            });
+            if (!carriedElsewhere()) {
+                write(() -> {
+                    durable.store().end(id);
+                    return CompletableFuture.completedFuture(null);
+                });
+            }
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Whether the store's last-seen time is another than the one this node wrote when the connection dropped
+     * (compared to the millisecond, as stores keep it), so another node touched the session since. A store that
+     * cannot answer counts as no: the journal is then ended here, as a single node would.
+     */
+    private boolean carriedElsewhere() {
+        Instant mine = detachedAt;
+        if (mine == null) {
+            return false;
+        }
+        try {
+            Optional<StoredSession> stored = durable.store().find(id);
+            return stored.isPresent() && stored.get().lastSeenAt().toEpochMilli() != mine.toEpochMilli();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "reading session " + id + " from the store failed: " + e);
+            return false;
         }
     }
 

@@ -454,7 +454,7 @@ public final class WebSocketTransport implements Transport {
                 if (journal.isEmpty()) {
                     return refused(UNKNOWN_OR_EXPIRED, null);
                 }
-                SessionLink link = SessionLink.journaled(id, stats, durable, hash, null);
+                SessionLink link = SessionLink.journaled(id, stats, durable, context.scheduler(), hash, null);
                 if (links.putIfAbsent(id, link) != null) {
                     continue;
                 }

@@ -116,7 +116,7 @@ class ResumeTest {
         session.release();
         SessionId id = session.id;
         await(() -> store.outcomes(id) == 3, "outcomes journaled while detached");
-        assertFalse(session.isClosed(), "a detached session stays open in the scheduler");
+        session.awaitClosed(); // parked: every final answered and nobody listening
 
         WsClient again = fixture.connect();
         resume(again, ready, 1);
@@ -126,15 +126,96 @@ class ResumeTest {
         assertEquals("fr: line 2", again.expect("translation").path("text").asText());
         assertEquals("fr: line 3", again.expect("translation").path("text").asText());
         again.roundTrip("replay done");
+        TestScheduler.TestSession reopened = fixture.scheduler.nextOpened();
+        assertEquals(id, reopened.id, "opened again with the same id");
 
+        finalAccepted(again, 4, "line 4");
+        reopened.release();
+        assertEquals("fr: line 4", again.expect("translation").path("text").asText());
+        again.roundTrip("live");
+        assertEquals(0, fixture.transport.stats().sessionsDetached.get());
+        assertEquals(1, fixture.transport.stats().resumed.sum());
+        assertEquals(3, store.outcomes(id), "the outcome the client confirmed (seq 1) is trimmed; 2 to 4 stay");
+    }
+
+    @Test
+    void aDetachedSessionStaysInTheSchedulerUntilItsFinalsAreAnsweredThenResumesThere() throws Exception {
+        fixture = durable(TestScheduler.holding());
+        WsClient first = fixture.connect();
+        JsonNode ready = startV2(first);
+        TestScheduler.TestSession session = fixture.scheduler.nextOpened();
+        for (int seq = 1; seq <= 3; seq++) {
+            finalAccepted(first, seq, "line " + seq);
+        }
+        assertTrue(session.releaseOne());
+        assertEquals(1, first.expect("translation").path("seq").asInt());
+
+        first.close();
+        awaitDetached(fixture, 1);
+        assertFalse(session.isClosed(), "a detached session keeps its scheduler session while finals are pending");
+
+        WsClient again = fixture.connect();
+        resume(again, ready, 1);
+        JsonNode resumed = again.expect("resumed");
+        assertEquals(3, resumed.path("lastSeq").asLong());
+        assertEquals(0, resumed.path("replayed").asInt());
+        session.release();
+        assertEquals("fr: line 2", again.expect("translation").path("text").asText());
+        assertEquals("fr: line 3", again.expect("translation").path("text").asText());
         finalAccepted(again, 4, "line 4");
         session.release();
         assertEquals("fr: line 4", again.expect("translation").path("text").asText());
         again.roundTrip("live");
         assertEquals(1, fixture.scheduler.sessions.size(), "resumed here: the same scheduler session");
-        assertEquals(0, fixture.transport.stats().sessionsDetached.get());
-        assertEquals(1, fixture.transport.stats().resumed.sum());
-        assertEquals(3, store.outcomes(id), "the outcome the client confirmed (seq 1) is trimmed; 2 to 4 stay");
+        assertEquals(4, session.accepted.size(), "each final submitted once");
+    }
+
+    @Test
+    void ackTrimsTheJournalUpToWhatWasDelivered() throws Exception {
+        fixture = durable(TestScheduler.echo());
+        WsClient client = fixture.connect();
+        startV2(client);
+        SessionId id = fixture.scheduler.nextOpened().id;
+        for (int seq = 1; seq <= 3; seq++) {
+            finalAccepted(client, seq, "line " + seq);
+            assertEquals(seq, client.expect("translation").path("seq").asInt());
+        }
+        await(() -> store.outcomes(id) == 3, "three outcomes journaled");
+        client.sendJson("type", "ack", "seq", 2);
+        await(() -> store.outcomes(id) == 1, "outcomes 1 and 2 trimmed");
+        client.sendJson("type", "ack", "seq", 99);
+        await(() -> store.outcomes(id) == 0, "an ack past what was delivered trims what was delivered");
+        finalAccepted(client, 4, "line 4");
+        assertEquals(4, client.expect("translation").path("seq").asInt());
+        await(() -> store.outcomes(id) == 1, "a later outcome is journaled as before");
+    }
+
+    @Test
+    void ackBeforeStartIsAnError() throws Exception {
+        fixture = durable(TestScheduler.echo());
+        WsClient client = fixture.connect();
+        client.sendJson("type", "ack", "seq", 1);
+        client.expectError("not_started");
+        client.sendJson("type", "ack", "seq", -1);
+        client.expectError("bad_value");
+    }
+
+    @Test
+    void theJournalKeepsAtMostItsLimitOfAnsweredFinals() throws Exception {
+        int limit = DurableSessions.MIN_JOURNAL_LIMIT;
+        fixture = Fixture.durable(TestScheduler.echo(), new DurableSessions(store,
+                DurableSessions.DEFAULT_RESUME_WINDOW, java.time.InstantSource.system(), limit), NanoClock.SYSTEM);
+        WsClient client = fixture.connect();
+        startV2(client);
+        SessionId id = fixture.scheduler.nextOpened().id;
+        int finals = limit + limit / 4 + 1;
+        for (int seq = 1; seq <= finals; seq++) {
+            finalAccepted(client, seq, "line " + seq);
+            assertEquals(seq, client.expect("translation").path("seq").asInt());
+        }
+        await(() -> store.outcomes(id) == limit, "trimmed back to the limit once a quarter over it");
+        assertEquals(finals - limit + 1, store.read(id, -1).orElseThrow().outcomes().get(0).seq(),
+                "the oldest went");
     }
 
     @Test
@@ -227,17 +308,35 @@ class ResumeTest {
         TestScheduler.TestSession session = fixture.scheduler.nextOpened();
         first.close();
         awaitDetached(fixture, 1);
-        assertFalse(session.isClosed());
+        session.awaitClosed(); // parked at once: nothing pending
 
         clock.advance(window);
-        session.awaitClosed();
-        await(() -> store.find(session.id).isEmpty(), "the expired session's journal is removed");
+        await(() -> fixture.transport.stats().sessionsExpired.sum() == 1, "expired");
+        assertTrue(store.find(session.id).isEmpty(), "the expired session's journal is removed");
         assertEquals(0, fixture.transport.stats().sessionsDetached.get());
-        assertEquals(1, fixture.transport.stats().sessionsExpired.sum());
 
         WsClient again = fixture.connect();
         resume(again, ready, -1);
         assertEquals("unknown_or_expired", again.expectError("resume_refused").path("reason").asText());
+    }
+
+    @Test
+    void aSessionResumedOnAnotherNodeKeepsItsJournalWhenItExpiresHere() throws Exception {
+        ManualClock clock = ManualClock.create();
+        Duration window = Duration.ofMillis(200);
+        fixture = Fixture.durable(TestScheduler.holding(), new DurableSessions(store, window), clock);
+        WsClient first = fixture.connect();
+        startV2(first);
+        TestScheduler.TestSession session = fixture.scheduler.nextOpened();
+        first.close();
+        awaitDetached(fixture, 1);
+        // Another node's connection carries the session now: it touched the shared store.
+        await(() -> store.find(session.id).isPresent(), "recorded");
+        store.touch(session.id, java.time.Instant.now().plusSeconds(5));
+
+        clock.advance(window);
+        await(() -> fixture.transport.stats().sessionsExpired.sum() == 1, "expired here");
+        assertTrue(store.find(session.id).isPresent(), "the journal stays for the node that carries the session");
     }
 
     @Test

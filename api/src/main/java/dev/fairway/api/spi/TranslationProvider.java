@@ -4,6 +4,8 @@ import dev.fairway.api.SegmentKind;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
 
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -67,6 +69,43 @@ public interface TranslationProvider extends AutoCloseable {
      */
     default OptionalInt estimateOutputTokens(SegmentKind kind, String text) {
         return OptionalInt.empty();
+    }
+
+    /**
+     * Whether this provider translates several segments in one call ({@link #translateBatch}), and how many.
+     * The default: it does not.
+     *
+     * @return its limits, or empty when it does not batch
+     */
+    default Optional<BatchLimits> batchLimits() {
+        return Optional.empty();
+    }
+
+    /**
+     * Translates several segments, possibly of different sessions and language pairs, in one provider call: the
+     * scheduler packs them when the provider's request budget, not its token budget, is what binds. The answer
+     * must name each segment by an id the provider gave it in the request, and is checked: every id once, no
+     * unknown id, no empty text. Each segment whose part of the answer is complete and valid goes to the
+     * receiver at once (a streamed answer delivers the first before the last is written); the others are left
+     * out, and the scheduler translates them again one by one. Never hand a segment a text that may be
+     * another's.
+     *
+     * <p>The results' usages are each segment's share of the call's usage (together, the call's usage); a
+     * provider that cannot tell apportions by the segments' lengths. Throws as {@link #translate} does when
+     * the whole call failed; segments already handed to the receiver stand.
+     *
+     * @param requests 2 to {@link BatchLimits#maxSegments()} requests of this provider and model
+     * @param receiver takes each segment's result as soon as it is known
+     * @return the call's usage, latency, feedback and what was wrong with the answer
+     * @throws dev.fairway.api.RateLimitedException when the provider refused for a rate limit
+     * @throws dev.fairway.api.TransientProviderException when the call may succeed later
+     * @throws dev.fairway.api.PermanentProviderException when it will not
+     * @throws InterruptedException when the calling thread was interrupted; the call is abandoned
+     * @throws UnsupportedOperationException when {@link #batchLimits()} is empty
+     */
+    default BatchOutcome translateBatch(List<TranslationRequest> requests, BatchReceiver receiver)
+            throws InterruptedException {
+        throw new UnsupportedOperationException(name() + " does not translate batches");
     }
 
     /** Releases connections and other resources. Idempotent. */

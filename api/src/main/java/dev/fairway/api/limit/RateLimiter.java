@@ -73,6 +73,50 @@ public interface RateLimiter {
     }
 
     /**
+     * Asks for a permit for a partial: as {@link #tryAcquire(SessionId, int)}, except that a limiter that keeps
+     * headroom for finals admits a partial only within what the session's share leaves beyond that headroom, so
+     * that a session's final never waits for its own partials' usage to slide out of the window. The default
+     * keeps no headroom.
+     *
+     * @param session the session the request belongs to
+     * @param estimatedTokens tokens to reserve, > 0 and at most the tokens-per-minute limit
+     * @return a permit ({@code >= 0}) or a refusal carrying the wait ({@code < 0}); see {@link Permits}
+     * @throws IllegalArgumentException when {@code estimatedTokens} is out of range
+     */
+    default long tryAcquirePartial(SessionId session, int estimatedTokens) {
+        return tryAcquire(session, estimatedTokens);
+    }
+
+    /**
+     * {@link #tryAcquirePartial(SessionId, int)} with the estimate split into input and output tokens, as
+     * {@link #tryAcquire(SessionId, int, int)}.
+     *
+     * @param session the session the request belongs to
+     * @param estimatedInputTokens input tokens to reserve, >= 0
+     * @param estimatedOutputTokens output tokens to reserve, >= 0
+     * @return a permit ({@code >= 0}) or a refusal carrying the wait ({@code < 0}); see {@link Permits}
+     * @throws IllegalArgumentException when an estimate is out of range
+     */
+    default long tryAcquirePartial(SessionId session, int estimatedInputTokens, int estimatedOutputTokens) {
+        return tryAcquire(session, estimatedInputTokens, estimatedOutputTokens);
+    }
+
+    /**
+     * Moves tokens charged under a permit from the session that holds it to another session: a batch call's
+     * permit reserves every segment's tokens for the session that pays its request, and each other session of
+     * the batch is then charged its own segments' tokens. The window's totals do not change; only the
+     * sessions' usage for fair share does. The default does nothing (every token stays with the permit's
+     * session), which keeps the global limits right.
+     *
+     * @param from the session the permit was granted to
+     * @param permit a permit returned by {@link #tryAcquire}, already reconciled
+     * @param to the session the tokens belong to
+     * @param tokens how many, >= 0
+     */
+    default void transfer(SessionId from, long permit, SessionId to, int tokens) {
+    }
+
+    /**
      * Replaces a permit's token estimate with the provider's reported usage: the difference is refunded
      * or charged to the window the permit was charged to (nothing happens once that has slid out).
      * A usage of 0 is not trusted as a refund (the provider reported nothing, or nothing for an answer):

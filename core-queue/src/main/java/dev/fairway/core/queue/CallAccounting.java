@@ -1,9 +1,14 @@
 package dev.fairway.core.queue;
 
+import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.RateLimitedException;
+import dev.fairway.api.SessionId;
 import dev.fairway.api.TranslationResult;
 import dev.fairway.api.limit.ConcurrencyLimiter;
 import dev.fairway.api.limit.RateLimiter;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What the limiters hear when a provider call returns: the rate limiter its usage (or its refund) and
@@ -45,6 +50,59 @@ final class CallAccounting {
             }
         } catch (RuntimeException e) {
             FairScheduler.LOG.log(System.Logger.Level.ERROR, "the rate limiter failed to account a finished call", e);
+        }
+        return outcome;
+    }
+
+    /**
+     * A batch call returned (its riders completed as their parts of the answer came): the paying session's
+     * permit is reconciled with its own segments' tokens, and each other session of the batch is charged its
+     * segments' tokens ({@link RateLimiter#transfer}), so the window counts the whole call once. A failed call
+     * is accounted as a single call's failure, all of it on the payer.
+     */
+    ConcurrencyLimiter.Outcome rateBatch(Call carrier, Throwable error, boolean reachedProvider) {
+        ConcurrencyLimiter.Outcome outcome = ConcurrencyLimiter.Outcome.IGNORED;
+        SessionId payer = carrier.chargedSession;
+        try {
+            if (error == null) {
+                Call[] items = carrier.items;
+                int[] tokens = carrier.itemTokens;
+                long own = 0;
+                LinkedHashMap<SessionId, Long> others = new LinkedHashMap<>();
+                for (int i = 0; i < items.length; i++) {
+                    SessionId s = items[i].leader.session.id;
+                    if (s.equals(payer)) {
+                        own += tokens[i];
+                    } else {
+                        others.merge(s, (long) tokens[i], Long::sum);
+                    }
+                }
+                long total = own;
+                for (long t : others.values()) {
+                    total += t;
+                }
+                // The permit reserved every segment's estimate: the whole call's usage stays on the window, the
+                // other sessions' parts then move to them.
+                rateLimiter.reconcile(carrier.chargedSession, carrier.ratePermit, (int) Math.min(Integer.MAX_VALUE, total));
+                for (Map.Entry<SessionId, Long> e : others.entrySet()) {
+                    rateLimiter.transfer(payer, carrier.ratePermit, e.getKey(), (int) Math.min(Integer.MAX_VALUE,
+                            e.getValue()));
+                }
+                RateLimitFeedback feedback = carrier.batchFeedback;
+                if (feedback != null && feedback.isPresent()) {
+                    rateLimiter.onFeedback(feedback);
+                }
+                outcome = ConcurrencyLimiter.Outcome.SUCCESS;
+            } else if (error instanceof RateLimitedException e) {
+                counters.rateLimitedResponses.increment();
+                rateLimiter.cancel(payer, carrier.ratePermit, true);
+                rateLimiter.onRateLimited(e.feedback());
+                outcome = ConcurrencyLimiter.Outcome.RATE_LIMITED;
+            } else {
+                rateLimiter.cancel(payer, carrier.ratePermit, reachedProvider);
+            }
+        } catch (RuntimeException e) {
+            FairScheduler.LOG.log(System.Logger.Level.ERROR, "the rate limiter failed to account a finished batch", e);
         }
         return outcome;
     }

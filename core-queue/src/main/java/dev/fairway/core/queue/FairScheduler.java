@@ -9,12 +9,14 @@ import dev.fairway.api.SubmitOutcome;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.limit.ConcurrencyLimiter;
 import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.spi.BatchLimits;
 import dev.fairway.api.spi.TranslationProvider;
 import io.opentelemetry.api.OpenTelemetry;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -88,13 +90,32 @@ public final class FairScheduler implements TranslationScheduler {
     /** Longest cap of the wait a provider's {@code Retry-After} imposes on a retry ({@link Builder#maxRetryAfter}). */
     public static final Duration MAX_MAX_RETRY_AFTER = Duration.ofHours(1);
 
+    /** Default most segments in one batch call ({@link Builder#batching}). */
+    public static final int DEFAULT_BATCH_MAX_SEGMENTS = 8;
+    /** Default most estimated tokens in one batch call ({@link Builder#batching}). */
+    public static final int DEFAULT_BATCH_MAX_TOKENS = 4000;
+    /** Most segments in one batch call. */
+    public static final int MAX_BATCH_SEGMENTS = 64;
+
     private final SchedulerRuntime runtime;
 
     private FairScheduler(Builder b) {
+        // Batching needs a provider that batches; the provider's bounds cap the configured ones.
+        BatchMode batching = b.batching;
+        int batchSegments = b.batchMaxSegments;
+        int batchTokens = b.batchMaxTokens;
+        Optional<BatchLimits> limits = b.provider.batchLimits();
+        if (limits.isEmpty()) {
+            batching = BatchMode.OFF;
+        } else {
+            batchSegments = Math.min(batchSegments, limits.get().maxSegments());
+            batchTokens = Math.min(batchTokens, limits.get().maxTokens());
+        }
         Settings settings = new Settings(b.maxConcurrent, b.minRequestInterval.toNanos(),
                 b.maxQueuedFinalsPerSession, b.maxFinalsInFlightPerSession, b.partialStaleAfter.toNanos(),
                 b.quantumTokens, b.finalMaxAttempts, b.retryInitialBackoff.toNanos(), b.retryMaxBackoff.toNanos(),
-                b.finalRetryDeadline.toNanos(), b.maxRetryAfter.toNanos(), b.deduplicate);
+                b.finalRetryDeadline.toNanos(), b.maxRetryAfter.toNanos(), b.deduplicate, batching, batchSegments,
+                batchTokens);
         Executor executor = b.executor;
         if (executor == null) {
             ThreadFactory factory = b.threadFactory;
@@ -224,6 +245,9 @@ public final class FairScheduler implements TranslationScheduler {
         private Duration finalRetryDeadline = Duration.ofSeconds(60);
         private Duration maxRetryAfter = Duration.ofSeconds(60);
         private boolean deduplicate = true;
+        private BatchMode batching = BatchMode.OFF;
+        private int batchMaxSegments = DEFAULT_BATCH_MAX_SEGMENTS;
+        private int batchMaxTokens = DEFAULT_BATCH_MAX_TOKENS;
         private boolean manualDispatch;
         private System.Logger permanentFailureLogger = LOG;
 
@@ -458,6 +482,23 @@ public final class FairScheduler implements TranslationScheduler {
          */
         public Builder deduplicate(boolean value) {
             deduplicate = value;
+            return this;
+        }
+
+        /**
+         * Packs waiting segments of several sessions into one provider call ({@link BatchMode}), when the provider
+         * translates batches; the provider's own bounds cap these. Default {@link BatchMode#OFF}, {@value
+         * #DEFAULT_BATCH_MAX_SEGMENTS} segments, {@value #DEFAULT_BATCH_MAX_TOKENS} estimated tokens.
+         *
+         * @param mode when to batch
+         * @param maxSegments the most segments in one call, 2 to {@value #MAX_BATCH_SEGMENTS}
+         * @param maxTokens the most estimated tokens in one call, 1 to 1,000,000
+         * @return this builder
+         */
+        public Builder batching(BatchMode mode, int maxSegments, int maxTokens) {
+            batching = Objects.requireNonNull(mode, "mode");
+            batchMaxSegments = range("batchMaxSegments", maxSegments, 2, MAX_BATCH_SEGMENTS);
+            batchMaxTokens = range("batchMaxTokens", maxTokens, 1, 1_000_000);
             return this;
         }
 

@@ -58,6 +58,10 @@ final class Outcomes {
             }
             return;
         }
+        if (error instanceof BatchAnswerMissing missing) {
+            batchFallback(s, w, missing, now, out);
+            return;
+        }
         boolean retryable;
         long minDelay = 0;
         FailureReason reason;
@@ -99,6 +103,29 @@ final class Outcomes {
         }
         w.resolve(new SegmentFailure(w.request, reason, message));
         releaseResolved(s, now, out);
+    }
+
+    /**
+     * A batch's answer left the segment out: it goes back to its session's queue, to be sent on its own at once
+     * (not counted as an attempt). A partial that a newer one has replaced meanwhile is superseded instead.
+     */
+    private void batchFallback(SessionQueue s, Segment w, BatchAnswerMissing missing, long now, Deliveries out) {
+        counters.batchFallbacks.increment();
+        w.single = true;
+        w.attempts = Math.max(0, w.attempts - 1);
+        Tracing.retry(w, 0, missing.getMessage());
+        if (w.isFinal()) {
+            w.state = Segment.QUEUED;
+            w.waitStart = now;
+            return;
+        }
+        if (s.pendingPartial == null && !s.closed) {
+            w.state = Segment.QUEUED;
+            w.waitStart = now;
+            s.pendingPartial = w;
+        } else {
+            supersede(w, now, out);
+        }
     }
 
     private long backoff(int attempts) {

@@ -15,6 +15,12 @@ final class SchedulerCounters {
     final LongAdder droppedStale = new LongAdder();
     /** Provider answers that were a 429 (rate limited). */
     final LongAdder rateLimitedResponses = new LongAdder();
+    /** Batch calls sent (each also counts in {@link #providerCalls}). */
+    final LongAdder batchCalls = new LongAdder();
+    /** Segments sent in batch calls. */
+    final LongAdder batchedSegments = new LongAdder();
+    /** Segments a batch's answer left out, sent again on their own. */
+    final LongAdder batchFallbacks = new LongAdder();
     /** Acceptance to first dispatch. */
     final LatencyHistogram queueWait = new LatencyHistogram();
 }

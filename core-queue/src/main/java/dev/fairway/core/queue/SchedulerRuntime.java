@@ -11,12 +11,17 @@ import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
 import dev.fairway.api.limit.RateLimiter;
+import dev.fairway.api.spi.BatchOutcome;
 import dev.fairway.api.spi.TranslationProvider;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -228,8 +233,12 @@ final class SchedulerRuntime {
             } catch (RejectedExecutionException e) {
                 LOG.log(System.Logger.Level.WARNING, "the worker executor rejected a provider call", e);
                 // Its segments are retried (finals) or reported (partials); dispatch nothing more from here.
-                completeCall(call, null, new TransientProviderException("the worker executor rejected the call", e),
-                        false, Next.NONE);
+                TransientProviderException rejected = new TransientProviderException(
+                        "the worker executor rejected the call", e);
+                if (call.items != null) {
+                    finishBatch(call, new boolean[call.items.length], rejected);
+                }
+                completeCall(call, null, rejected, false, Next.NONE);
             }
         }
     }
@@ -247,6 +256,9 @@ final class SchedulerRuntime {
 
     /** Runs one provider call; returns the next call for this thread, or null. */
     private Call runOne(Call call) {
+        if (call.items != null) {
+            return runBatch(call);
+        }
         call.thread = Thread.currentThread();
         if (call.cancelled) {
             // Superseded or closed before it started: it never reached the provider.
@@ -276,6 +288,105 @@ final class SchedulerRuntime {
             span.end();
         }
         return completeCall(call, result, error, true, Next.RUN_HERE);
+    }
+
+    /**
+     * Runs a batch call: each rider completes (and its segments are delivered) as soon as its part of the answer
+     * is in; riders the answer left out go back to their queues to be sent alone; then the carrier completes,
+     * which accounts the call and frees its slot. A batch of one is a plain call of the provider.
+     */
+    private Call runBatch(Call carrier) {
+        carrier.thread = Thread.currentThread();
+        Call[] items = carrier.items;
+        int n = items.length;
+        boolean[] done = new boolean[n];
+        Throwable error = null;
+        BatchOutcome outcome = null;
+        Span span = tracing.startBatch(carrier, providerName, providerModel);
+        Context context = span.isRecording() ? carrier.leader.context.with(span) : carrier.leader.context;
+        try (Scope ignored = context.makeCurrent()) {
+            if (n == 1) {
+                TranslationResult result = provider.translate(items[0].request);
+                if (result == null) {
+                    error = new IllegalStateException("provider " + provider.name() + " returned no result");
+                } else {
+                    done[0] = true;
+                    carrier.itemTokens[0] = tokensOf(result, items[0]);
+                    carrier.batchFeedback = result.rateLimit();
+                    completeCall(items[0], result, null, true, Next.NONE);
+                }
+            } else {
+                List<TranslationRequest> requests = new ArrayList<>(n);
+                for (Call c : items) {
+                    requests.add(c.request);
+                }
+                outcome = provider.translateBatch(requests, (i, result) -> {
+                    // The provider's checker validated the ids; a second or out-of-range answer is ignored.
+                    if (i < 0 || i >= n || result == null || done[i]) {
+                        return;
+                    }
+                    done[i] = true;
+                    carrier.itemTokens[i] = tokensOf(result, items[i]);
+                    completeCall(items[i], result, null, true, Next.NONE);
+                });
+                if (outcome == null) {
+                    error = new IllegalStateException("provider " + provider.name() + " returned no batch outcome");
+                } else {
+                    carrier.batchFeedback = outcome.rateLimit();
+                }
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            error = e;
+        } catch (Error e) {
+            finishBatch(carrier, done, e);
+            completeCall(carrier, null, e, true, Next.LAUNCH);
+            throw e;
+        } finally {
+            if (span.isRecording()) {
+                int answered = 0;
+                for (boolean d : done) {
+                    answered += d ? 1 : 0;
+                }
+                span.setAttribute("fairway.batch.answered", answered);
+                if (outcome != null) {
+                    span.setAttribute("provider.usage.total_tokens", outcome.usage().totalTokens());
+                    if (!outcome.problems().isEmpty()) {
+                        span.addEvent("answer_problems", Attributes.of(AttributeKey.stringArrayKey("problems"),
+                                outcome.problems()));
+                    }
+                }
+            }
+            if (error != null) {
+                Tracing.providerError(span, error);
+            }
+            span.end();
+        }
+        Throwable missing = error;
+        if (missing == null) {
+            String why = outcome == null || outcome.problems().isEmpty() ? "the batch's answer left it out"
+                    : "the batch's answer left it out: " + String.join("; ", outcome.problems());
+            missing = new BatchAnswerMissing(why);
+        }
+        finishBatch(carrier, done, missing);
+        return completeCall(carrier, null, error, true, Next.RUN_HERE);
+    }
+
+    /** Completes the riders the answer did not give, with the whole call's error or as left out. */
+    private void finishBatch(Call carrier, boolean[] done, Throwable error) {
+        Call[] items = carrier.items;
+        for (int i = 0; i < items.length; i++) {
+            if (!done[i]) {
+                done[i] = true;
+                // Tokens the provider spent on a segment it did not answer validly: its estimate.
+                carrier.itemTokens[i] = error instanceof BatchAnswerMissing ? items[i].leader.cost() : 0;
+                completeCall(items[i], null, error, true, Next.NONE);
+            }
+        }
+    }
+
+    private static int tokensOf(TranslationResult result, Call item) {
+        int t = result.usage().totalTokens();
+        return t > 0 ? t : item.leader.cost();
     }
 
     /** What a completed call's thread does next. */

@@ -31,6 +31,7 @@ import java.util.TreeMap;
  * @param queueWait time from acceptance to the first dispatch of a segment (fair-share turn,
  *     concurrency and rate-limiter waits together)
  * @param shutdown whether {@link FairScheduler#shutdown()} was called
+ * @param batches batch calls and the batch pool
  */
 public record SchedulerStatus(
         int queueLength,
@@ -50,7 +51,51 @@ public record SchedulerStatus(
         long droppedStale,
         long rateLimitedResponses,
         LatencyPercentiles queueWait,
-        boolean shutdown) {
+        boolean shutdown,
+        Batches batches) {
+
+    /**
+     * Batch calls ({@link FairScheduler.Builder#batching}).
+     *
+     * @param mode off, when-limited or always ({@code off} also when the provider does not batch)
+     * @param calls batch calls sent (each also one of {@code providerCalls})
+     * @param segments segments sent in them
+     * @param fallbacks segments a batch's answer left out, sent again on their own
+     * @param pooled segments waiting in the batch pool now
+     */
+    public record Batches(String mode, long calls, long segments, long fallbacks, int pooled) {
+
+        /** No batching. */
+        public static final Batches OFF = new Batches("off", 0, 0, 0, 0);
+
+        /** Validates the counts. */
+        public Batches {
+            if (mode == null) {
+                throw new IllegalArgumentException("mode must not be null");
+            }
+            notNegative("calls", calls);
+            notNegative("segments", segments);
+            notNegative("fallbacks", fallbacks);
+            notNegative("pooled", pooled);
+        }
+
+        /** Mean segments per batch call, 0 without any. */
+        public double meanSize() {
+            return calls == 0 ? 0 : (double) segments / calls;
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("mode", mode);
+            m.put("calls", calls);
+            m.put("segments", segments);
+            m.put("meanSize", Math.round(meanSize() * 100) / 100.0);
+            m.put("fallbacks", fallbacks);
+            m.put("pooled", pooled);
+            return m;
+        }
+    }
+
 
     /** Validates the counts and copies the map. */
     public SchedulerStatus {
@@ -70,6 +115,9 @@ public record SchedulerStatus(
         notNegative("droppedStale", droppedStale);
         if (sessionStats == null) {
             throw new IllegalArgumentException("sessionStats must not be null");
+        }
+        if (batches == null) {
+            throw new IllegalArgumentException("batches must not be null");
         }
         if (queueWait == null) {
             throw new IllegalArgumentException("queueWait must not be null");
@@ -110,6 +158,7 @@ public record SchedulerStatus(
         m.put("droppedStale", droppedStale);
         m.put("rateLimitedResponses", rateLimitedResponses);
         m.put("queueWait", queueWait.toMap());
+        m.put("batches", batches.toMap());
         m.put("shutdown", shutdown);
         return m;
     }

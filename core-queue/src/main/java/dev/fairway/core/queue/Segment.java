@@ -45,6 +45,8 @@ final class Segment {
     byte state = QUEUED;
     boolean refused;
     boolean deduplicated;
+    /** A batch's answer left it out: it goes on its own from now on. */
+    boolean single;
     int attempts;
     long readyAt;
     /** When the current wait for a dispatch began: acceptance, or the end of a retry's backoff. */

@@ -7,6 +7,7 @@ import dev.fairway.api.SessionId;
 import dev.fairway.api.SubmitOutcome;
 import dev.fairway.api.TranslationResult;
 import dev.fairway.api.limit.ConcurrencyLimiter;
+import dev.fairway.api.limit.Permits;
 import dev.fairway.api.limit.RateLimiter;
 
 import java.time.Clock;
@@ -63,6 +64,8 @@ final class SegmentLifecycle {
     private final Outcomes outcomes;
     private final SessionTurn turn;
     private final CallAccounting accounting;
+    private final BatchPool batches;
+    private final Call.Runner runner;
 
     SegmentLifecycle(Settings settings, RateLimiter rateLimiter, ConcurrencyLimiter concurrencyLimiter,
             Tracing tracing, boolean inlineDispatch, Call.Runner runner) {
@@ -75,8 +78,10 @@ final class SegmentLifecycle {
         this.calls = new InFlightCalls(settings.maxConcurrent(), counters.deduplicated);
         this.lifetime = new SchedulerLifetime(ring, calls);
         this.outcomes = new Outcomes(settings, counters, lifetime, ring, calls, rateLimiter, tracing);
+        this.batches = new BatchPool(settings.batching(), settings.batchMaxSegments(), settings.batchMaxTokens());
+        this.runner = runner;
         this.turn = new SessionTurn(settings, ring, calls, outcomes, counters, rateLimiter, concurrencyLimiter,
-                runner);
+                runner, batches);
         this.accounting = new CallAccounting(rateLimiter, concurrencyLimiter, counters);
     }
 
@@ -96,6 +101,9 @@ final class SegmentLifecycle {
             }
             s.closed = true;
             outcomes.cancelPartials(s, now, out);
+            if (!batches.isEmpty()) {
+                ring.wakeBy(now); // a partial it abandoned in the batch pool gives its place back at the next pass
+            }
             outcomes.closeInLimiter(s.id);
             outcomes.retireIfDrained(s);
             out.add(s.claimEvents());
@@ -163,6 +171,9 @@ final class SegmentLifecycle {
             if (running != null && running.state == Segment.IN_FLIGHT) {
                 outcomes.supersede(running, now, out);
                 calls.detach(running);
+                if (!batches.isEmpty()) {
+                    ring.wakeBy(now);
+                }
             }
             if (s.heldPartial != null) {
                 outcomes.supersede(s.heldPartial, now, out);
@@ -203,7 +214,10 @@ final class SegmentLifecycle {
     void dispatchOrThrow(long now, Dispatch pass, Deliveries out) {
         try {
             for (;;) {
+                // Batches first: when the pool holds segments the limit binds, and a batch carries many.
+                sendBatches(now, pass, out);
                 boolean waiting = passOverRing(now, pass, out);
+                sendBatches(now, pass, out);
                 if (pass.heldSlots == 0 || waiting) {
                     return;
                 }
@@ -227,6 +241,101 @@ final class SegmentLifecycle {
                 pass.heldSlots = 0;
             }
         }
+    }
+
+    /**
+     * Sends what the batch pool holds as batch calls while a call slot, a concurrency permit and a rate permit
+     * can be had; a session of the batch pays its request (the most indebted that the rate limiter admits). When
+     * the limiter refuses, the pool waits and the dispatcher wakes when it said. Riders whose segments all left
+     * give their sessions' places back.
+     */
+    private void sendBatches(long now, Dispatch pass, Deliveries out) {
+        if (batches.isEmpty()) {
+            return;
+        }
+        ArrayList<Call> abandoned = new ArrayList<>(0);
+        try {
+            while (!batches.isEmpty() && !ring.isClosed()) {
+                if (pass.heldSlots > 0) {
+                    pass.heldSlots--;
+                } else if (!calls.reserveSlot()) {
+                    return; // a completion runs the next pass
+                }
+                if (pass.concurrencyPermit == ConcurrencyLimiter.NO_PERMIT) {
+                    pass.concurrencyPermit = turn.tryConcurrency();
+                    if (pass.concurrencyPermit == ConcurrencyLimiter.NO_PERMIT) {
+                        pass.heldSlots++;
+                        ring.wakeBy(now + SessionTurn.CONCURRENCY_RECHECK_NANOS);
+                        return;
+                    }
+                }
+                Call[] items = batches.take(abandoned);
+                if (items.length == 0) {
+                    pass.heldSlots++;
+                    return;
+                }
+                if (!sendBatch(items, now, pass)) {
+                    batches.putBack(items);
+                    pass.heldSlots++;
+                    return;
+                }
+            }
+        } finally {
+            for (Call c : abandoned) {
+                complete(c, null, null, false, now, null, out);
+            }
+        }
+    }
+
+    /** Asks the rate limiter for the batch's permit, its sessions in order of debt; launches it when granted. */
+    private boolean sendBatch(Call[] items, long now, Dispatch pass) {
+        int tokens = 0;
+        int output = 0;
+        boolean anyFinal = false;
+        for (Call c : items) {
+            tokens += c.leader.cost();
+            output = output < 0 || c.leader.outputCost < 0 ? -1 : output + c.leader.outputCost;
+            anyFinal |= c.leader.isFinal();
+        }
+        long wait = SessionTurn.MAX_REFUSAL_WAIT_NANOS;
+        int asked = 0;
+        for (SessionQueue payer : batches.payers(items)) {
+            if (asked++ == 3) {
+                break;
+            }
+            long permit;
+            try {
+                if (anyFinal) {
+                    permit = output < 0 ? rateLimiter.tryAcquire(payer.id, tokens)
+                            : rateLimiter.tryAcquire(payer.id, tokens - output, output);
+                } else {
+                    permit = output < 0 ? rateLimiter.tryAcquirePartial(payer.id, tokens)
+                            : rateLimiter.tryAcquirePartial(payer.id, tokens - output, output);
+                }
+            } catch (RuntimeException e) {
+                FairScheduler.LOG.log(System.Logger.Level.ERROR, "the rate limiter failed a batch's permit", e);
+                wait = SessionTurn.LIMITER_ERROR_WAIT_NANOS;
+                break;
+            }
+            if (Permits.isGranted(permit)) {
+                batches.booked(items, payer);
+                Call carrier = Call.carrier(runner, items, payer.id, permit, pass.concurrencyPermit);
+                pass.concurrencyPermit = ConcurrencyLimiter.NO_PERMIT;
+                for (Call c : items) {
+                    c.launchedAt = now;
+                    Tracing.batched(c.leader, items.length, payer == c.leader.session);
+                }
+                counters.providerCalls.increment();
+                counters.estimatedTokensUsed.add(tokens);
+                counters.batchCalls.increment();
+                counters.batchedSegments.add(items.length);
+                pass.add(carrier);
+                return true;
+            }
+            wait = Math.min(wait, Permits.waitNanos(permit));
+        }
+        ring.wakeBy(now + Math.max(1, wait));
+        return false;
     }
 
     /**
@@ -282,10 +391,16 @@ final class SegmentLifecycle {
      */
     boolean complete(Call call, TranslationResult result, Throwable error, boolean reachedProvider, long now,
             Dispatch next, Deliveries out) {
-        ConcurrencyLimiter.Outcome outcome = accounting.rate(call, result, error, reachedProvider);
-        // Only with inline dispatch does the worker run a pass with this call's slot and a new permit.
-        Dispatch pass = inlineDispatch ? next : null;
-        accounting.concurrency(call, outcome, pass);
+        // A rider holds no permit and no slot: its carrier accounts the batch when the whole call returns.
+        boolean rider = call.rider;
+        Dispatch pass = null;
+        if (!rider) {
+            ConcurrencyLimiter.Outcome outcome = call.items != null ? accounting.rateBatch(call, error, reachedProvider)
+                    : accounting.rate(call, result, error, reachedProvider);
+            // Only with inline dispatch does the worker run a pass with this call's slot and a new permit.
+            pass = inlineDispatch ? next : null;
+            accounting.concurrency(call, outcome, pass);
+        }
         boolean cancelled;
         Segment[] waiters;
         synchronized (call) {
@@ -297,7 +412,7 @@ final class SegmentLifecycle {
         calls.unregister(call);
         // A worker that runs a pass next keeps the call's slot for it (see dispatch); else it is freed now.
         boolean keepSlot = pass != null && !ring.isClosed();
-        if (!keepSlot) {
+        if (!keepSlot && !rider) {
             calls.releaseSlots(1);
         }
         try {
@@ -307,7 +422,16 @@ final class SegmentLifecycle {
                 try {
                     s.returned(w);
                     if (w.state == Segment.IN_FLIGHT) {
-                        w.providerNanos += Math.max(0, now - w.dispatchedAt);
+                        long sentAt = w.dispatchedAt;
+                        if (rider && call.launchedAt > sentAt) {
+                            // The wait in the batch pool was a wait for the rate limiter.
+                            w.limiterNanos += call.launchedAt - sentAt;
+                            sentAt = call.launchedAt;
+                        }
+                        w.providerNanos += Math.max(0, now - sentAt);
+                        if (rider) {
+                            s.batched++;
+                        }
                         outcomes.callReturned(s, w, result, error, now, out);
                     }
                     ring.reschedule(s, now);
@@ -495,6 +619,8 @@ final class SegmentLifecycle {
                 settings.maxConcurrent(), c.estimatedTokensUsed.sum(), lifetime.openSessions(), stats, limit,
                 c.providerCalls.sum(), c.deduplicated.sum(), c.retries.sum(), c.delivered.sum(), c.failed.sum(),
                 c.superseded.sum(), c.droppedStale.sum(), c.rateLimitedResponses.sum(), c.queueWait.snapshot(),
-                lifetime.isShutdown());
+                lifetime.isShutdown(), new SchedulerStatus.Batches(
+                        batches.mode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                        c.batchCalls.sum(), c.batchedSegments.sum(), c.batchFallbacks.sum(), batches.size()));
     }
 }

@@ -49,6 +49,10 @@ final class SessionQueue implements Session {
 
     long deficit;
     boolean turnStarted;
+    /** Thousandths of batch requests this session was served minus those it paid; guarded by the {@link BatchPool}. */
+    long batchDebt;
+    /** Segments of this session sent in batch calls. */
+    long batched;
     /**
      * The deduplication key of the segment the session would dispatch next, as its last readiness check
      * saw it (null: none, or no deduplication). Read without the session's lock by a dispatch pass that

@@ -38,10 +38,11 @@ final class SessionTurn {
     private final RateLimiter rateLimiter;
     private final ConcurrencyLimiter concurrencyLimiter;
     private final Call.Runner runner;
+    private final BatchPool batches;
 
     SessionTurn(Settings settings, SessionRing ring, InFlightCalls calls, Outcomes outcomes,
             SchedulerCounters counters, RateLimiter rateLimiter, ConcurrencyLimiter concurrencyLimiter,
-            Call.Runner runner) {
+            Call.Runner runner, BatchPool batches) {
         this.settings = settings;
         this.ring = ring;
         this.calls = calls;
@@ -50,6 +51,7 @@ final class SessionTurn {
         this.rateLimiter = rateLimiter;
         this.concurrencyLimiter = concurrencyLimiter;
         this.runner = runner;
+        this.batches = batches;
     }
 
     /**
@@ -84,6 +86,9 @@ final class SessionTurn {
             if (joinCallInFlight(s, segment, now)) {
                 continue;
             }
+            if (batches.always() && pool(s, segment, now)) {
+                continue;
+            }
             int stopped = takeCapacity(s, now, pass);
             if (stopped >= 0) {
                 return stopped;
@@ -91,8 +96,13 @@ final class SessionTurn {
             long ratePermit;
             try {
                 int output = segment.outputCost;
-                ratePermit = output < 0 ? rateLimiter.tryAcquire(s.id, cost)
-                        : rateLimiter.tryAcquire(s.id, cost - output, output);
+                if (segment.isFinal()) {
+                    ratePermit = output < 0 ? rateLimiter.tryAcquire(s.id, cost)
+                            : rateLimiter.tryAcquire(s.id, cost - output, output);
+                } else {
+                    ratePermit = output < 0 ? rateLimiter.tryAcquirePartial(s.id, cost)
+                            : rateLimiter.tryAcquirePartial(s.id, cost - output, output);
+                }
             } catch (IllegalArgumentException e) {
                 pass.heldSlots++;
                 outcomes.unadmittable(s, segment, e, now, out);
@@ -104,11 +114,33 @@ final class SessionTurn {
                 ratePermit = Permits.refusal(LIMITER_ERROR_WAIT_NANOS);
             }
             if (!Permits.isGranted(ratePermit)) {
+                if (pool(s, segment, now)) {
+                    // Refused a request of its own, it rides in the next batch instead.
+                    pass.heldSlots++;
+                    continue;
+                }
                 refused(s, segment, ratePermit, now, pass);
                 return NEXT_SESSION;
             }
             send(s, segment, ratePermit, now, pass);
         }
+    }
+
+    /**
+     * Puts the segment in the batch pool as a rider call: in flight for its session (and joinable by identical
+     * segments), sent with the next batch.
+     */
+    private boolean pool(SessionQueue s, Segment segment, long now) {
+        if (!batches.admits(segment) || ring.isClosed()) {
+            return false;
+        }
+        firstDispatch(segment, now, false);
+        Call rider = Call.rider(runner, segment);
+        s.sent(segment, rider);
+        s.deficit -= segment.cost();
+        calls.register(rider);
+        batches.add(rider);
+        return true;
     }
 
     /** Joins an identical call in flight, if there is one that still runs. */
@@ -225,7 +257,7 @@ final class SessionTurn {
         return null;
     }
 
-    private long tryConcurrency() {
+    long tryConcurrency() {
         try {
             return concurrencyLimiter.tryAcquire();
         } catch (RuntimeException e) {

@@ -16,5 +16,8 @@ record Settings(
         long retryMaxBackoffNanos,
         long finalRetryDeadlineNanos,
         long maxRetryAfterNanos,
-        boolean deduplicate) {
+        boolean deduplicate,
+        BatchMode batching,
+        int batchMaxSegments,
+        int batchMaxTokens) {
 }

@@ -9,6 +9,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -104,6 +105,33 @@ final class Tracing {
             span.addEvent(deduplicated ? "deduplicated" : "dispatched", Attributes.of(
                     ATTEMPT, (long) segment.attempts, QUEUE_WAIT, queueNanos, LIMITER_WAIT, limiterNanos));
         }
+    }
+
+    static final AttributeKey<Long> BATCH_SIZE = AttributeKey.longKey("fairway.batch.size");
+    static final AttributeKey<Double> BATCH_REQUEST_SHARE = AttributeKey.doubleKey("fairway.batch.request_share");
+    static final AttributeKey<Boolean> BATCH_PAYER = AttributeKey.booleanKey("fairway.batch.payer");
+
+    /** The segment rides in a batch of {@code size}: its part of the request is 1/size. */
+    static void batched(Segment segment, int size, boolean payer) {
+        Span span = segment.span;
+        if (span.isRecording()) {
+            span.addEvent("batched", Attributes.of(BATCH_SIZE, (long) size, BATCH_REQUEST_SHARE, 1.0 / size,
+                    BATCH_PAYER, payer));
+        }
+    }
+
+    /** Starts a batch call's span under the first segment's span, linked to every other segment's span. */
+    Span startBatch(Call carrier, String providerName, String model) {
+        SpanBuilder builder = tracer.spanBuilder(PROVIDER_SPAN)
+                .setParent(carrier.leader.context)
+                .setSpanKind(SpanKind.CLIENT)
+                .setAttribute(PROVIDER_NAME, providerName)
+                .setAttribute(PROVIDER_MODEL, model)
+                .setAttribute(BATCH_SIZE, (long) carrier.items.length);
+        for (int i = 1; i < carrier.items.length; i++) {
+            builder.addLink(carrier.items[i].leader.span.getSpanContext());
+        }
+        return builder.startSpan();
     }
 
     static void retry(Segment segment, long delayNanos, String error) {

@@ -15,7 +15,7 @@ import java.util.function.ToLongFunction;
 /**
  * A rate limiter double: grants everything unless told to refuse a session (with a wait), and writes
  * every call to {@link #log} ("acquire s1 57", "grant s1", "refuse s1", "reconcile s1 15",
- * "cancel s1 reached=false", "rateLimited", "feedback", "open s1", "close s1").
+ * "cancel s1 reached=false", "transfer s1 s2 15", "rateLimited", "feedback", "open s1", "close s1").
  */
 final class RecordingRateLimiter implements RateLimiter {
 
@@ -71,6 +71,11 @@ final class RecordingRateLimiter implements RateLimiter {
     @Override
     public void reconcile(SessionId session, long permit, int actualTokens) {
         log.add("reconcile " + session + " " + actualTokens);
+    }
+
+    @Override
+    public void transfer(SessionId from, long permit, SessionId to, int tokens) {
+        log.add("transfer " + from + " " + to + " " + tokens);
     }
 
     @Override

@@ -14,7 +14,7 @@ final class Segments {
     /** The builder's defaults, with {@code minRequestInterval} as given. */
     static Settings settings(long minRequestIntervalNanos) {
         return new Settings(4, minRequestIntervalNanos, 32, 1, 2_000_000_000L, 1000, 5, 250_000_000L,
-                8_000_000_000L, 60_000_000_000L, 60_000_000_000L, true);
+                8_000_000_000L, 60_000_000_000L, 60_000_000_000L, true, BatchMode.OFF, 8, 4000);
     }
 
     static SessionQueue session(String id) {

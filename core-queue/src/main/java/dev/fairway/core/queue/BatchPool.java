@@ -44,6 +44,10 @@ final class BatchPool {
         return mode;
     }
 
+    boolean isOff() {
+        return mode == BatchMode.OFF;
+    }
+
     boolean always() {
         return mode == BatchMode.ALWAYS;
     }

@@ -269,6 +269,11 @@ final class SegmentLifecycle {
                         return;
                     }
                 }
+                if (settings.minRequestIntervalNanos() > 0 && !ring.paced(now)) {
+                    pass.heldSlots++;
+                    ring.wakeBy(ring.nextDispatchAt());
+                    return;
+                }
                 Call[] items = batches.take(abandoned);
                 if (items.length == 0) {
                     pass.heldSlots++;
@@ -329,6 +334,9 @@ final class SegmentLifecycle {
                 counters.estimatedTokensUsed.add(tokens);
                 counters.batchCalls.increment();
                 counters.batchedSegments.add(items.length);
+                if (settings.minRequestIntervalNanos() > 0) {
+                    ring.dispatchedAt(now);
+                }
                 pass.add(carrier);
                 return true;
             }

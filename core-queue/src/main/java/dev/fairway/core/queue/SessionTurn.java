@@ -89,6 +89,11 @@ final class SessionTurn {
             if (batches.always() && pool(s, segment, now)) {
                 continue;
             }
+            if (settings.minRequestIntervalNanos() > 0 && !batches.isOff() && !ring.paced(now)
+                    && pool(s, segment, now)) {
+                // Pacing spreads the request budget over the minute: a segment that waits for it rides instead.
+                continue;
+            }
             int stopped = takeCapacity(s, now, pass);
             if (stopped >= 0) {
                 return stopped;

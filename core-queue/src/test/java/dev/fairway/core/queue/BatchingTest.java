@@ -223,6 +223,25 @@ class BatchingTest {
     }
 
     @Test
+    void segmentsWaitingForPacingRideInTheNextPacedCall() {
+        BatchingProvider provider = new BatchingProvider(8, 4000);
+        try (Harness h = new Harness(provider, Runnable::run, b -> b.batching(BatchMode.WHEN_LIMITED, 8, 4000)
+                .minRequestInterval(java.time.Duration.ofMillis(100)))) {
+            Harness.Client a = h.open("a");
+            Harness.Client b = h.open("b");
+            Harness.Client c = h.open("c");
+            a.fin(1, "alpha");
+            b.fin(1, "bravo");
+            c.fin(1, "charlie");
+            h.runUntilIdle();
+            assertEquals(List.of("alpha"), List.copyOf(provider.singles), "the first goes when pacing allows");
+            assertEquals(List.of(List.of("bravo", "charlie")), List.copyOf(provider.batches),
+                    "the others ride in the next paced call");
+            assertEquals(2, h.scheduler.status().providerCalls());
+        }
+    }
+
+    @Test
     void alwaysPacksWhatAPassFindsReady() {
         BatchingProvider provider = new BatchingProvider(8, 4000);
         try (Harness h = harness(provider, BatchMode.ALWAYS, 8)) {

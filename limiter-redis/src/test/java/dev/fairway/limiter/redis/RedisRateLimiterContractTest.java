@@ -4,6 +4,7 @@ import dev.fairway.api.limit.RateLimiter;
 import dev.fairway.core.limiter.FairSharePolicy;
 import dev.fairway.limiter.tck.ContractSettings;
 import dev.fairway.test.support.ManualClock;
+import dev.fairway.test.support.TestRedis;
 import dev.fairway.limiter.tck.RateLimiterContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -5,6 +5,7 @@ import dev.fairway.api.SessionOptions;
 import dev.fairway.api.session.AcceptedFinal;
 import dev.fairway.api.session.JournaledOutcome;
 import dev.fairway.api.session.StoredSession;
+import dev.fairway.test.support.TestRedis;
 
 import java.time.Duration;
 import java.time.Instant;

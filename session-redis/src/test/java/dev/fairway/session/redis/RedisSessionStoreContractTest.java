@@ -5,6 +5,7 @@ import dev.fairway.api.session.SessionStoreContext;
 import dev.fairway.api.session.SessionStoreFactory;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.session.tck.SessionStoreContract;
+import dev.fairway.test.support.TestRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 

@@ -9,6 +9,7 @@ import dev.fairway.api.session.SessionStore;
 import dev.fairway.api.session.SessionStoreContext;
 import dev.fairway.api.session.StoredSession;
 import dev.fairway.api.spi.PluginConfig;
+import dev.fairway.test.support.TestRedis;
 import io.opentelemetry.api.OpenTelemetry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,4 +1,4 @@
 /**
- * The hand-driven clock and the WebSocket client that Fairway's tests share.
+ * The hand-driven clock, the WebSocket client and the real Redis server that Fairway's tests share.
  */
 package dev.fairway.test.support;

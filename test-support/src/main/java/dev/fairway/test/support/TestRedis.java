@@ -1,4 +1,4 @@
-package dev.fairway.limiter.redis;
+package dev.fairway.test.support;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -22,11 +22,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real redis-server on a free loopback port: the Linux x86-64 binary that the embedded-redis jar ships
- * (extracted to a temporary directory), or Debian's {@code redis-server} when that cannot run. Nothing
- * is persisted, so a restart loses every key and the script cache, as a crashed Redis does.
+ * A real redis-server for tests, on a free loopback port: the binary that the embedded-redis jar ships for
+ * this OS and architecture (extracted to a temporary file), or Debian's {@code /usr/bin/redis-server} when
+ * that one cannot run. It keeps nothing on disk ({@code --save ""}, {@code --appendonly no}), so a
+ * {@link #restart()} loses every key and the script cache, as a crashed Redis does. {@link #close()} kills it.
+ *
+ * <p>Its dependencies are optional in this artifact, so that tests that need no Redis do not carry them: a
+ * module whose tests use it declares {@code io.lettuce:lettuce-core} and {@code
+ * com.github.codemonstur:embedded-redis} (test scope is enough) itself. Not thread-safe: one test thread
+ * drives it.
  */
-final class TestRedis implements AutoCloseable {
+public final class TestRedis implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
 
@@ -43,15 +49,24 @@ final class TestRedis implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** Starts a server on a free loopback port. */
-    static TestRedis start() {
+    /**
+     * Starts a server on a free loopback port and waits until it accepts connections.
+     *
+     * @return the running server
+     * @throws IllegalStateException when no redis-server can run here or it does not become ready
+     */
+    public static TestRedis start() {
         TestRedis redis = new TestRedis(executable(), freePort(), tempDir());
         redis.startProcess();
         return redis;
     }
 
-    /** A free loopback port on which nothing listens (for a Redis that is not there yet). */
-    static int freePort() {
+    /**
+     * A loopback port on which nothing listened a moment ago (for a Redis that is not there yet).
+     *
+     * @return the port
+     */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -59,21 +74,36 @@ final class TestRedis implements AutoCloseable {
         }
     }
 
-    /** Prepares a server for {@code port} without starting it. */
-    static TestRedis notStarted(int port) {
+    /**
+     * Prepares a server for {@code port} without starting it: {@link #restart()} starts it.
+     *
+     * @param port the port it will listen on
+     * @return the server, not running
+     */
+    public static TestRedis notStarted(int port) {
         return new TestRedis(executable(), port, tempDir());
     }
 
-    String uri() {
+    /**
+     * Where clients connect.
+     *
+     * @return {@code redis://127.0.0.1:<port>}
+     */
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
-    int port() {
+    /**
+     * The port it listens on.
+     *
+     * @return the port
+     */
+    public int port() {
         return port;
     }
 
-    /** Kills the server at once (SIGKILL) and waits until the process is gone. */
-    void kill() {
+    /** Kills the server at once (SIGKILL) and waits until the process is gone; the admin connection is closed. */
+    public void kill() {
         closeAdmin();
         if (process != null) {
             process.destroyForcibly();
@@ -89,14 +119,19 @@ final class TestRedis implements AutoCloseable {
         }
     }
 
-    /** Starts the server again on the same port, empty. */
-    void restart() {
+    /** Kills the server if it runs, then starts it again on the same port, empty. */
+    public void restart() {
         kill();
         startProcess();
     }
 
-    /** A connection for the test itself (inspecting keys, flushing scripts, pausing the server). */
-    RedisCommands<String, String> admin() {
+    /**
+     * A connection of the test's own, opened at the first call and closed by {@link #kill()}: to inspect
+     * keys, flush scripts or the data, pause the server.
+     *
+     * @return synchronous commands on it
+     */
+    public RedisCommands<String, String> admin() {
         if (admin == null) {
             adminClient = RedisClient.create(RedisURI.create(uri()));
             admin = adminClient.connect();
@@ -104,8 +139,12 @@ final class TestRedis implements AutoCloseable {
         return admin.sync();
     }
 
-    /** Makes the server hold every other client's commands for {@code millis} (CLIENT PAUSE): a slow Redis. */
-    void freeze(long millis) {
+    /**
+     * Makes the server hold its clients' commands for {@code millis} ({@code CLIENT PAUSE}): a slow Redis.
+     *
+     * @param millis how long
+     */
+    public void freeze(long millis) {
         admin().clientPause(millis);
     }
 

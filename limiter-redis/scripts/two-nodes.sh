@@ -32,52 +32,7 @@ source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
 start_redis
 
 # 2. nginx.
-if ! command -v nginx >/dev/null; then
-    if [[ "$(id -u)" == 0 ]]; then
-        say "installing nginx (apt-get install -y nginx)"
-        apt-get install -y -qq nginx >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq nginx >/dev/null; }
-    else
-        die "nginx is not installed and this is not root: apt-get install -y nginx"
-    fi
-fi
-mkdir -p "$WORK/nginx"
-cat >"$WORK/nginx.conf" <<EOF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx/body;
-    proxy_temp_path $WORK/nginx/proxy;
-    fastcgi_temp_path $WORK/nginx/fastcgi;
-    uwsgi_temp_path $WORK/nginx/uwsgi;
-    scgi_temp_path $WORK/nginx/scgi;
-    # WebSocket: pass the upgrade through, keep idle sessions open.
-    map \$http_upgrade \$connection_upgrade {
-        default upgrade;
-        ''      close;
-    }
-    upstream fairway {
-        server 127.0.0.1:$NODE_A_PORT;
-        server 127.0.0.1:$NODE_B_PORT;
-    }
-    server {
-        listen 127.0.0.1:$LB_PORT;
-        location / {
-            proxy_pass http://fairway;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade \$http_upgrade;
-            proxy_set_header Connection \$connection_upgrade;
-            proxy_set_header Host \$host;
-            proxy_read_timeout 1h;
-            proxy_send_timeout 1h;
-        }
-    }
-}
-EOF
-nginx -c "$WORK/nginx.conf" -p "$WORK" -g "daemon on;" || die "nginx did not start"
-say "nginx: ws://127.0.0.1:$LB_PORT/v1/session -> nodes $NODE_A_PORT and $NODE_B_PORT"
+start_nginx "$LB_PORT" "$NODE_A_PORT" "$NODE_B_PORT"
 
 # 3. Two nodes sharing the Redis limiter.
 start_node node-a "$NODE_A_PORT" 2

@@ -188,6 +188,25 @@ public final class ConfigKeys {
     public static final ConfigKey<Boolean> QUEUE_DEDUPLICATE = ConfigKey.bool("fairway.queue.deduplicate", true,
             "Identical requests in flight (provider, model, languages, text) are sent once and the result shared.");
 
+    /** When several sessions' segments share one provider call. */
+    public static final ConfigKey<String> QUEUE_BATCHING = ConfigKey.choice("fairway.queue.batching", "off",
+            List.of("off", "when-limited", "always"),
+            "off: one provider call per segment; when-limited: segments refused a request of their own (rate limit"
+                    + " or pacing) ride together in one call, finals first, when the provider translates batches"
+                    + " (a model could mix up two segments' texts; each answer's ids are checked, see the README);"
+                    + " always: every pass sends what it finds ready as batches.");
+
+    /** Most segments in one batch call. */
+    public static final ConfigKey<Integer> QUEUE_BATCHING_MAX_SEGMENTS = ConfigKey.integer(
+            "fairway.queue.batching.max-segments", FairScheduler.DEFAULT_BATCH_MAX_SEGMENTS, 2,
+            FairScheduler.MAX_BATCH_SEGMENTS,
+            "The most segments in one batch call (the provider's own bound, if lower, wins).");
+
+    /** Most estimated tokens in one batch call. */
+    public static final ConfigKey<Integer> QUEUE_BATCHING_MAX_TOKENS = ConfigKey.integer(
+            "fairway.queue.batching.max-tokens", FairScheduler.DEFAULT_BATCH_MAX_TOKENS, 1, 1_000_000,
+            "The most estimated tokens in one batch call (the provider's own bound, if lower, wins).");
+
     /** Idle time after which a session stops counting as active (the Redis limiter checks the same range). */
     public static final ConfigKey<Duration> SESSION_IDLE_TIMEOUT = ConfigKey.duration("fairway.session.idle-timeout",
             Duration.ofMinutes(5), RateLimiterSettings.MIN_IDLE_TIMEOUT, RateLimiterSettings.MAX_IDLE_TIMEOUT,
@@ -272,7 +291,8 @@ public final class ConfigKeys {
             LIMITER_REDIS_NODE_ID, LIMITER_REDIS_FALLBACK_NODES,
             CONCURRENCY_POLICY, CONCURRENCY_MAX, CONCURRENCY_MIN,
             QUEUE_MAX_CONCURRENT, QUEUE_MIN_REQUEST_INTERVAL, QUEUE_PARTIAL_STALE_AFTER, QUEUE_MAX_QUEUED_FINALS,
-            QUEUE_FINAL_MAX_ATTEMPTS, QUEUE_FINAL_RETRY_DEADLINE, QUEUE_DEDUPLICATE,
+            QUEUE_FINAL_MAX_ATTEMPTS, QUEUE_FINAL_RETRY_DEADLINE, QUEUE_DEDUPLICATE, QUEUE_BATCHING,
+            QUEUE_BATCHING_MAX_SEGMENTS, QUEUE_BATCHING_MAX_TOKENS,
             SESSION_IDLE_TIMEOUT, SESSION_STORE, SESSION_RESUME_WINDOW, SESSION_JOURNAL_LIMIT, SESSION_DATA_DIR, SESSION_GROUP_COMMIT,
             SHUTDOWN_GRACE,
             OVERLOAD_SCHEDULING_LAG, OVERLOAD_QUEUE_WAIT, OVERLOAD_HEAP_PERCENT,

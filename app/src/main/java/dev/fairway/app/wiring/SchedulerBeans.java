@@ -18,6 +18,7 @@ import dev.fairway.core.limiter.AimdConcurrencyPolicy;
 import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
 import dev.fairway.core.limiter.ConcurrencyPolicy;
 import dev.fairway.core.limiter.StaticConcurrencyPolicy;
+import dev.fairway.core.queue.BatchMode;
 import dev.fairway.core.queue.FairScheduler;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
@@ -166,6 +167,8 @@ public class SchedulerBeans {
         set(config, ConfigKeys.QUEUE_FINAL_RETRY_DEADLINE, scheduler::finalRetryDeadline);
         set(config, ConfigKeys.LIMITER_MAX_RETRY_AFTER, scheduler::maxRetryAfter);
         scheduler.deduplicate(config.get(ConfigKeys.QUEUE_DEDUPLICATE));
+        scheduler.batching(BatchMode.ofConfigName(config.get(ConfigKeys.QUEUE_BATCHING)),
+                config.get(ConfigKeys.QUEUE_BATCHING_MAX_SEGMENTS), config.get(ConfigKeys.QUEUE_BATCHING_MAX_TOKENS));
         return build(config, "the scheduler", scheduler::build, ConfigKeys.QUEUE_MAX_CONCURRENT,
                 ConfigKeys.QUEUE_MIN_REQUEST_INTERVAL, ConfigKeys.LIMITER_RPM);
     }

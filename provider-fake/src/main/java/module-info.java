@@ -1,8 +1,9 @@
 /**
  * A simulated translation provider, good enough to benchmark Fairway against: a seeded latency
  * model, server-side RPM and TPM limits that answer 429 with OpenAI-style rate-limit feedback,
- * injectable faults (429, 5xx, timeouts, malformed answers), deterministic pseudo-translations and
- * realistic token usage.
+ * injectable faults (429, 5xx, timeouts, malformed answers), deterministic pseudo-translations,
+ * realistic token usage and batch calls streamed back part by part, with injectable mis-numbered or
+ * missing parts.
  *
  * <p>Found by {@link java.util.ServiceLoader} under the name {@code fake}; tests and benchmarks build
  * one directly with {@link dev.fairway.provider.fake.FakeProvider#builder()}. Depends on the API only.

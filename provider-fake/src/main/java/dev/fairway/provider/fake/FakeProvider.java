@@ -11,13 +11,19 @@ import dev.fairway.api.TokenUsage;
 import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.BatchLimits;
+import dev.fairway.api.spi.BatchOutcome;
+import dev.fairway.api.spi.BatchReceiver;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.PluginConfig.DurationText;
 import dev.fairway.api.spi.TranslationProvider;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -46,11 +52,18 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>returns the translation, its usage, the time measured on the clock and the rate-limit feedback.</li>
  * </ol>
  *
+ * <p>A batch call ({@link #translateBatch}) goes through the same steps as one request with the tokens of all
+ * its segments and the system prompt once; its answer streams in: each segment is handed to the receiver at
+ * base + jitter + per-token x the completion tokens of the answer up to and including its own part. With the
+ * configured probabilities one part of the answer comes back under a wrong id, or is missing; the id check
+ * leaves such segments out and reports them in {@link BatchOutcome#problems()}.
+ *
  * <p>Randomness is seeded: call number {@code k} (counted from 0, only by calls that need a draw)
  * uses draws {@code 3k}, {@code 3k+1} and {@code 3k+2} of the SplitMix64 sequence that
  * {@code new java.util.SplittableRandom(seed).nextLong()} produces, computed directly from the index
- * so that no lock is needed. The same seed and the same sequence of calls give the same latencies
- * and faults.
+ * so that no lock is needed. A batch call counts as one call; its answer's defects come from a
+ * {@link SplittableRandom} seeded with its draw {@code 3k}. The same seed and the same sequence of calls give
+ * the same latencies, faults and answers.
  */
 public final class FakeProvider implements TranslationProvider {
 
@@ -81,6 +94,14 @@ public final class FakeProvider implements TranslationProvider {
     public static final Duration DEFAULT_FAULT_RETRY_AFTER = Duration.ofSeconds(1);
     /** Default model name. */
     public static final String DEFAULT_MODEL = "fake-small";
+    /** Default most segments in one batch call. */
+    public static final int DEFAULT_BATCH_MAX_SEGMENTS = 16;
+    /** Default most estimated tokens in one batch call. */
+    public static final int DEFAULT_BATCH_MAX_TOKENS = 4_000;
+    /** The largest {@code batch.max-segments} accepted. */
+    public static final int BATCH_MAX_SEGMENTS_LIMIT = 1_000;
+    /** The largest {@code batch.max-tokens} accepted. */
+    public static final int BATCH_MAX_TOKENS_LIMIT = 1_000_000;
 
     /** The jitter never exceeds this many times its configured mean. */
     static final int JITTER_CAP = 10;
@@ -90,12 +111,15 @@ public final class FakeProvider implements TranslationProvider {
     /** The configuration keys, relative to {@code fairway.provider.fake}. */
     static final Set<String> KEYS = Set.of("latency.base", "latency.per-token", "latency.jitter", "seed", "rpm",
             "tpm", "fault.rate-429", "fault.rate-5xx", "fault.rate-timeout", "fault.rate-garbage",
-            "fault.retry-after", "timeout", "model");
+            "fault.retry-after", "timeout", "model", "batch.max-segments", "batch.max-tokens",
+            "batch.misnumber-rate", "batch.drop-rate");
 
     private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
     /** Log-normal with mean 1 and standard deviation 1: sigma^2 = ln 2, mu = -sigma^2 / 2. */
     private static final double SIGMA = Math.sqrt(Math.log(2));
     private static final double MU = -Math.log(2) / 2;
+    /** Mixed into a batch call's draw {@code 3k} to seed its answer's random source apart from its fault. */
+    private static final long ANSWER_SALT = 0x5851f42d4c957f2dL;
 
     private final String model;
     private final NanoClock clock;
@@ -115,6 +139,9 @@ public final class FakeProvider implements TranslationProvider {
     private final ServerLimits limits;
     private final long requestsPerMinute;
     private final long tokensPerMinute;
+    private final Optional<BatchLimits> batchLimits;
+    private final double misnumberRate;
+    private final double dropRate;
     private final AtomicLong draws = new AtomicLong();
 
     private final LongAdder calls = new LongAdder();
@@ -128,6 +155,9 @@ public final class FakeProvider implements TranslationProvider {
     private final LongAdder interrupted = new LongAdder();
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder completionTokens = new LongAdder();
+    private final LongAdder batchCalls = new LongAdder();
+    private final LongAdder batchSegments = new LongAdder();
+    private final LongAdder batchSegmentsLeftOut = new LongAdder();
 
     private FakeProvider(Builder b) {
         model = b.model;
@@ -148,6 +178,10 @@ public final class FakeProvider implements TranslationProvider {
         requestsPerMinute = b.requestsPerMinute;
         tokensPerMinute = b.tokensPerMinute;
         limits = new ServerLimits(requestsPerMinute, tokensPerMinute);
+        batchLimits = b.batchMaxSegments >= 2
+                ? Optional.of(new BatchLimits(b.batchMaxSegments, b.batchMaxTokens)) : Optional.empty();
+        misnumberRate = b.misnumberRate;
+        dropRate = b.dropRate;
     }
 
     /**
@@ -210,36 +244,219 @@ public final class FakeProvider implements TranslationProvider {
     public FakeProviderStats stats() {
         return new FakeProviderStats(calls.sum(), succeeded.sum(), rateLimited.sum(), injected429.sum(),
                 injected5xx.sum(), timeouts.sum(), garbage.sum(), badRequests.sum(), interrupted.sum(),
-                promptTokens.sum(), completionTokens.sum());
+                promptTokens.sum(), completionTokens.sum(), batchCalls.sum(), batchSegments.sum(),
+                batchSegmentsLeftOut.sum());
     }
 
     @Override
     public TranslationResult translate(TranslationRequest request) throws InterruptedException {
         Objects.requireNonNull(request, "request");
         calls.increment();
-        if (Thread.interrupted()) {
-            interrupted.increment();
-            throw new InterruptedException("interrupted before the fake provider call");
-        }
+        refuseIfInterrupted();
         long start = clock.nanoTime();
         String text = request.text();
-        if (text.contains(BAD_REQUEST_MARKER)) {
-            badRequests.increment();
-            throw new PermanentProviderException(PermanentProviderException.Kind.BAD_REQUEST,
-                    "fake provider: HTTP 400 Bad Request: the text contains " + BAD_REQUEST_MARKER);
-        }
+        refuseMarker(text, "the text");
         String output = PseudoTranslator.translate(text, request.sourceLanguage(), request.targetLanguage());
         int prompt = promptTokens(text.length());
         int completion = completionTokens(output.length());
         int total = prompt + completion;
+        refuseTooLarge(total, "");
+        long call = faulty || jitterNanos > 0 ? draws.getAndIncrement() : 0;
+        Fault fault = faulty ? fault(unit(draw(call, 0))) : Fault.NONE;
+        RateLimitFeedback feedback = admit(start, total, fault);
+        long latency = latencyNanos(completion, call);
+        try {
+            failEarly(fault);
+            if (latency > timeoutNanos) {
+                sleeper.sleep(timeoutNanos);
+                throw timedOut(latency, "");
+            }
+            spend(latency);
+        } catch (InterruptedException e) {
+            interrupted.increment();
+            throw e;
+        }
+        if (fault == Fault.GARBAGE) {
+            throw garbled("a JSON chat completion", output.length() + 17);
+        }
+        succeeded.increment();
+        promptTokens.add(prompt);
+        completionTokens.add(completion);
+        long elapsed = Math.max(0, clock.nanoTime() - start);
+        return new TranslationResult(output, TokenUsage.of(prompt, completion), Duration.ofNanos(elapsed),
+                feedback, model, FinishReason.STOP);
+    }
+
+    /**
+     * Present unless batching is turned off ({@code batch.max-segments = 1}).
+     *
+     * @return the configured {@code batch.max-segments} and {@code batch.max-tokens}
+     */
+    @Override
+    public Optional<BatchLimits> batchLimits() {
+        return batchLimits;
+    }
+
+    /**
+     * Translates the segments in one call: one request against the provider's own limits with the tokens of
+     * all the segments and the system prompt once, and one fault draw for the whole call, as {@link #translate}
+     * has them. The answer streams in, in the order of {@code requests}: after the base latency and the
+     * jitter, each part takes the per-token latency of its completion tokens, and each segment whose part passes
+     * the id check is handed to the receiver as soon as its part is written. A call whose latency runs past
+     * the timeout has handed over the segments written before it, then fails as a timeout.
+     *
+     * <p>Each result's text is what {@link #translate} gives for the segment, its completion tokens are its
+     * own, and its prompt tokens are its own text's plus its share of the system prompt's
+     * {@value #PROMPT_OVERHEAD_TOKENS} (split as evenly as integers allow): when every segment is answered, the
+     * results' usages sum to the outcome's.
+     *
+     * @throws IllegalArgumentException when {@code requests} holds fewer than 2 or more than
+     *     {@code batch.max-segments} requests, or more than {@code batch.max-tokens} estimated tokens
+     */
+    @Override
+    public BatchOutcome translateBatch(List<TranslationRequest> requests, BatchReceiver receiver)
+            throws InterruptedException {
+        Objects.requireNonNull(requests, "requests");
+        Objects.requireNonNull(receiver, "receiver");
+        BatchLimits batch = batchLimits.orElseThrow(() -> new UnsupportedOperationException(
+                "fake provider: batching is off (batch.max-segments is 1)"));
+        checkBatch(requests, batch);
+        int n = requests.size();
+        calls.increment();
+        batchCalls.increment();
+        batchSegments.add(n);
+        refuseIfInterrupted();
+        long start = clock.nanoTime();
+        String[] outputs = new String[n];
+        int[] textTokens = new int[n];
+        int[] completions = new int[n];
+        int prompt = PROMPT_OVERHEAD_TOKENS;
+        int wholeCompletion = 0;
+        for (int i = 0; i < n; i++) {
+            TranslationRequest request = requests.get(i);
+            refuseMarker(request.text(), "segment " + i);
+            outputs[i] = PseudoTranslator.translate(request.text(), request.sourceLanguage(),
+                    request.targetLanguage());
+            textTokens[i] = textTokens(request.text().length());
+            completions[i] = completionTokens(outputs[i].length());
+            prompt += textTokens[i];
+            wholeCompletion += completions[i];
+        }
+        refuseTooLarge(prompt + wholeCompletion, " in a batch of " + n + " segments");
+        long call = faulty || jitterNanos > 0 || misnumberRate > 0 || dropRate > 0 ? draws.getAndIncrement() : 0;
+        List<BatchAnswer.Part> answer = BatchAnswer.write(n, misnumberRate, dropRate,
+                new SplittableRandom(draw(call, 0) ^ ANSWER_SALT));
+        int completion = 0;
+        int answerChars = 0;
+        for (BatchAnswer.Part part : answer) {
+            completion += completions[part.segment()];
+            answerChars += outputs[part.segment()].length();
+        }
+        int total = prompt + completion;
+        Fault fault = faulty ? fault(unit(draw(call, 0))) : Fault.NONE;
+        RateLimitFeedback feedback = admit(start, total, fault);
+        long head = latencyNanos(0, call);
+        long latency = head + perTokenNanos * completion;
+        BatchIdCheck check = new BatchIdCheck(n);
+        int answered = 0;
+        try {
+            failEarly(fault);
+            if (fault == Fault.GARBAGE) {
+                // The body does not parse from its first byte: no part of it reaches the receiver.
+                if (latency > timeoutNanos) {
+                    sleeper.sleep(timeoutNanos);
+                    throw timedOut(latency, "");
+                }
+                spend(latency);
+                throw garbled("a JSON batch answer", answerChars + 24 * answer.size() + 17);
+            }
+            long slept = 0;
+            long written = head;
+            for (BatchAnswer.Part part : answer) {
+                written += perTokenNanos * completions[part.segment()];
+                if (written > timeoutNanos) {
+                    spend(timeoutNanos - slept);
+                    throw timedOut(latency, "; " + answered + " of " + n + " segments had been answered");
+                }
+                spend(written - slept);
+                slept = written;
+                int segment = check.accept(part.id());
+                if (segment < 0) {
+                    continue;
+                }
+                if (segment != part.segment()) {
+                    // BatchAnswer writes only defects the check catches; anything else is a bug here.
+                    throw new IllegalStateException("fake provider: the id check took the part of segment "
+                            + part.segment() + " for segment " + segment);
+                }
+                int share = textTokens[segment] + PROMPT_OVERHEAD_TOKENS / n
+                        + (segment < PROMPT_OVERHEAD_TOKENS % n ? 1 : 0);
+                long elapsed = Math.max(0, clock.nanoTime() - start);
+                receiver.translated(segment, new TranslationResult(outputs[segment],
+                        TokenUsage.of(share, completions[segment]), Duration.ofNanos(elapsed), feedback, model,
+                        FinishReason.STOP));
+                answered++;
+            }
+        } catch (InterruptedException e) {
+            interrupted.increment();
+            throw e;
+        }
+        succeeded.increment();
+        promptTokens.add(prompt);
+        completionTokens.add(completion);
+        batchSegmentsLeftOut.add(n - answered);
+        long elapsed = Math.max(0, clock.nanoTime() - start);
+        return new BatchOutcome(TokenUsage.of(prompt, completion), Duration.ofNanos(elapsed), feedback, model,
+                check.finish());
+    }
+
+    private static void checkBatch(List<TranslationRequest> requests, BatchLimits batch) {
+        int n = requests.size();
+        if (n < 2 || n > batch.maxSegments()) {
+            throw new IllegalArgumentException("requests must hold 2 to " + batch.maxSegments()
+                    + " requests (batch.max-segments), was " + n);
+        }
+        long estimated = 0;
+        for (int i = 0; i < n; i++) {
+            estimated += Objects.requireNonNull(requests.get(i), "requests[" + i + "]").estimatedTokens();
+        }
+        if (estimated > batch.maxTokens()) {
+            throw new IllegalArgumentException("requests must hold at most " + batch.maxTokens()
+                    + " estimated tokens (batch.max-tokens), was " + estimated);
+        }
+    }
+
+    private void refuseIfInterrupted() throws InterruptedException {
+        if (Thread.interrupted()) {
+            interrupted.increment();
+            throw new InterruptedException("interrupted before the fake provider call");
+        }
+    }
+
+    private void refuseMarker(String text, String what) {
+        if (text.contains(BAD_REQUEST_MARKER)) {
+            badRequests.increment();
+            throw new PermanentProviderException(PermanentProviderException.Kind.BAD_REQUEST,
+                    "fake provider: HTTP 400 Bad Request: " + what + " contains " + BAD_REQUEST_MARKER);
+        }
+    }
+
+    private void refuseTooLarge(int total, String where) {
         if (!limits.fits(total)) {
             badRequests.increment();
             throw new PermanentProviderException(PermanentProviderException.Kind.BAD_REQUEST,
-                    "fake provider: HTTP 400 Bad Request: request too large: " + total
-                            + " tokens, more than the limit of " + limits.tokenLimit() + " tokens per minute");
+                    "fake provider: HTTP 400 Bad Request: request too large: " + total + " tokens" + where
+                            + ", more than the limit of " + limits.tokenLimit() + " tokens per minute");
         }
-        long call = faulty || jitterNanos > 0 ? draws.getAndIncrement() : 0;
-        Fault fault = faulty ? fault(unit(draw(call, 0))) : Fault.NONE;
+    }
+
+    /**
+     * An injected 429 refuses at once without being counted; otherwise the window admits the request or
+     * refuses it with a 429.
+     *
+     * @return the feedback of the admitted request
+     */
+    private RateLimitFeedback admit(long start, int total, Fault fault) {
         if (fault == Fault.RATE_LIMIT) {
             injected429.increment();
             throw new RateLimitedException("fake provider: HTTP 429 Too Many Requests (injected fault); retry after "
@@ -251,49 +468,47 @@ public final class FakeProvider implements TranslationProvider {
             rateLimited.increment();
             throw new RateLimitedException(limitMessage(decision.feedback()), decision.feedback());
         }
-        long latency = latencyNanos(completion, call);
-        try {
-            switch (fault) {
-                case TIMEOUT -> {
-                    sleeper.sleep(timeoutNanos);
-                    timeouts.increment();
-                    throw new TransientProviderException("fake provider: no response within "
-                            + DurationText.format(timeout) + " (injected timeout)");
-                }
-                case SERVER_ERROR -> {
-                    sleeper.sleep(Math.min(baseNanos, timeoutNanos));
-                    injected5xx.increment();
-                    throw new TransientProviderException(
-                            "fake provider: HTTP 503 Service Unavailable (injected fault)");
-                }
-                default -> {
-                }
-            }
-            if (latency > timeoutNanos) {
+        return decision.feedback();
+    }
+
+    /** Fails an injected timeout after the timeout, an injected 5xx after the base latency. */
+    private void failEarly(Fault fault) throws InterruptedException {
+        switch (fault) {
+            case TIMEOUT -> {
                 sleeper.sleep(timeoutNanos);
                 timeouts.increment();
                 throw new TransientProviderException("fake provider: no response within "
-                        + DurationText.format(timeout) + " (the simulated latency of "
-                        + DurationText.format(Duration.ofNanos(latency)) + " is longer)");
+                        + DurationText.format(timeout) + " (injected timeout)");
             }
-            if (latency > 0) {
-                sleeper.sleep(latency);
+            case SERVER_ERROR -> {
+                sleeper.sleep(Math.min(baseNanos, timeoutNanos));
+                injected5xx.increment();
+                throw new TransientProviderException(
+                        "fake provider: HTTP 503 Service Unavailable (injected fault)");
             }
-        } catch (InterruptedException e) {
-            interrupted.increment();
-            throw e;
+            default -> {
+            }
         }
-        if (fault == Fault.GARBAGE) {
-            garbage.increment();
-            throw new TransientProviderException("fake provider returned a malformed response body: expected a JSON"
-                    + " chat completion, got " + (output.length() + 17) + " bytes that do not parse (injected fault)");
+    }
+
+    private TransientProviderException timedOut(long latency, String detail) {
+        timeouts.increment();
+        return new TransientProviderException("fake provider: no response within "
+                + DurationText.format(timeout) + " (the simulated latency of "
+                + DurationText.format(Duration.ofNanos(latency)) + " is longer" + detail + ")");
+    }
+
+    private TransientProviderException garbled(String expected, int bytes) {
+        garbage.increment();
+        return new TransientProviderException("fake provider returned a malformed response body: expected "
+                + expected + ", got " + bytes + " bytes that do not parse (injected fault)");
+    }
+
+    /** Spends {@code nanos} through the sleeper; 0 does not call it. */
+    private void spend(long nanos) throws InterruptedException {
+        if (nanos > 0) {
+            sleeper.sleep(nanos);
         }
-        succeeded.increment();
-        promptTokens.add(prompt);
-        completionTokens.add(completion);
-        long elapsed = Math.max(0, clock.nanoTime() - start);
-        return new TranslationResult(output, TokenUsage.of(prompt, completion), Duration.ofNanos(elapsed),
-                decision.feedback(), model, FinishReason.STOP);
     }
 
     /**
@@ -323,11 +538,18 @@ public final class FakeProvider implements TranslationProvider {
                 + " + ~" + DurationText.format(Duration.ofNanos(jitterNanos))
                 + ", rpm=" + requestsPerMinute + ", tpm=" + tokensPerMinute
                 + ", faults[429=" + rate429 + ", 5xx=" + rate5xx + ", timeout=" + rateTimeout
-                + ", garbage=" + rateGarbage + "], seed=" + seed + "]";
+                + ", garbage=" + rateGarbage + "], batch="
+                + batchLimits.map(b -> b.maxSegments() + " segments/" + b.maxTokens() + " tokens").orElse("off")
+                + "[misnumber=" + misnumberRate + ", drop=" + dropRate + "], seed=" + seed + "]";
     }
 
     static int promptTokens(int chars) {
-        return PROMPT_OVERHEAD_TOKENS + (chars + 3) / 4;
+        return PROMPT_OVERHEAD_TOKENS + textTokens(chars);
+    }
+
+    /** The prompt tokens of a source text, without the system prompt. */
+    static int textTokens(int chars) {
+        return (chars + 3) / 4;
     }
 
     static int completionTokens(int chars) {
@@ -416,6 +638,10 @@ public final class FakeProvider implements TranslationProvider {
         private Duration faultRetryAfter = DEFAULT_FAULT_RETRY_AFTER;
         private Duration timeout = DEFAULT_TIMEOUT;
         private String model = DEFAULT_MODEL;
+        private int batchMaxSegments = DEFAULT_BATCH_MAX_SEGMENTS;
+        private int batchMaxTokens = DEFAULT_BATCH_MAX_TOKENS;
+        private double misnumberRate;
+        private double dropRate;
         private NanoClock clock = NanoClock.SYSTEM;
         private Sleeper sleeper = Sleeper.SYSTEM;
 
@@ -457,6 +683,10 @@ public final class FakeProvider implements TranslationProvider {
             faultRetryAfter = config.duration("fault.retry-after", faultRetryAfter, Duration.ZERO, day);
             timeout = config.duration("timeout", timeout, Duration.ZERO, day);
             model = config.string("model", model);
+            batchMaxSegments = config.integer("batch.max-segments", batchMaxSegments, 1, BATCH_MAX_SEGMENTS_LIMIT);
+            batchMaxTokens = config.integer("batch.max-tokens", batchMaxTokens, 1, BATCH_MAX_TOKENS_LIMIT);
+            misnumberRate = config.decimal("batch.misnumber-rate", misnumberRate, 0, 1);
+            dropRate = config.decimal("batch.drop-rate", dropRate, 0, 1);
             Set<String> unknown = new TreeSet<>(config.keys());
             unknown.removeAll(KEYS);
             if (!unknown.isEmpty()) {
@@ -639,6 +869,70 @@ public final class FakeProvider implements TranslationProvider {
                 throw new IllegalArgumentException("model must not be blank, was '" + value + "'");
             }
             model = value;
+            return this;
+        }
+
+        /**
+         * The most segments in one batch call; 1 turns batching off ({@link FakeProvider#batchLimits()} is
+         * empty and {@link FakeProvider#translateBatch} throws {@link UnsupportedOperationException}).
+         *
+         * @param value 1 to {@value FakeProvider#BATCH_MAX_SEGMENTS_LIMIT}; default 16
+         * @return this builder
+         */
+        public Builder batchMaxSegments(int value) {
+            if (value < 1 || value > BATCH_MAX_SEGMENTS_LIMIT) {
+                throw new IllegalArgumentException("batchMaxSegments must be from 1 to " + BATCH_MAX_SEGMENTS_LIMIT
+                        + ", was " + value);
+            }
+            batchMaxSegments = value;
+            return this;
+        }
+
+        /**
+         * The most estimated tokens (the sum of the requests' {@code estimatedTokens}) in one batch call.
+         *
+         * @param value 1 to {@value FakeProvider#BATCH_MAX_TOKENS_LIMIT}; default 4,000
+         * @return this builder
+         */
+        public Builder batchMaxTokens(int value) {
+            if (value < 1 || value > BATCH_MAX_TOKENS_LIMIT) {
+                throw new IllegalArgumentException("batchMaxTokens must be from 1 to " + BATCH_MAX_TOKENS_LIMIT
+                        + ", was " + value);
+            }
+            batchMaxTokens = value;
+            return this;
+        }
+
+        /**
+         * No batch calls: the same as {@code batchMaxSegments(1)}.
+         *
+         * @return this builder
+         */
+        public Builder noBatching() {
+            batchMaxSegments = 1;
+            return this;
+        }
+
+        /**
+         * The probability that one part of a batch answer comes back under a wrong id (an unknown one, or an
+         * earlier segment's); its segment is left out of the answer.
+         *
+         * @param value 0 to 1; default 0
+         * @return this builder
+         */
+        public Builder batchMisnumberRate(double value) {
+            misnumberRate = rate("batchMisnumberRate", value);
+            return this;
+        }
+
+        /**
+         * The probability that one part of a batch answer is missing; its segment is left out of the answer.
+         *
+         * @param value 0 to 1; default 0
+         * @return this builder
+         */
+        public Builder batchDropRate(double value) {
+            dropRate = rate("batchDropRate", value);
             return this;
         }
 

@@ -22,7 +22,7 @@ public final class FakeProviderFactory implements TranslationProviderFactory {
 
     @Override
     public String description() {
-        return "simulated provider: seeded latency, its own RPM/TPM limits with 429s, injectable faults";
+        return "simulated provider: seeded latency, its own RPM/TPM limits with 429s, injectable faults, batch calls";
     }
 
     @Override

@@ -3,10 +3,10 @@ package dev.fairway.provider.fake;
 /**
  * What a {@link FakeProvider} has answered since it was built: a benchmark checks, for example, that
  * a well-behaved scheduler never made the provider's own limits answer 429
- * ({@code rateLimited() == 0}).
+ * ({@code rateLimited() == 0}). A batch call counts as one call in every count but the {@code batch*} ones.
  *
- * @param calls calls to {@code translate}
- * @param succeeded calls that returned a translation
+ * @param calls calls to {@code translate} and {@code translateBatch}
+ * @param succeeded calls that returned a translation (a batch call: that returned its outcome)
  * @param rateLimited calls refused because the provider's own RPM or TPM window was full
  * @param injected429 calls refused by an injected 429
  * @param injected5xx calls failed by an injected 5xx
@@ -16,6 +16,10 @@ package dev.fairway.provider.fake;
  * @param interrupted calls abandoned because the calling thread was interrupted
  * @param promptTokens prompt tokens of the successful calls
  * @param completionTokens completion tokens of the successful calls
+ * @param batchCalls calls to {@code translateBatch} (also counted in {@code calls})
+ * @param batchSegments segments sent in batch calls
+ * @param batchSegmentsLeftOut segments of successful batch calls that the id check left out (a mis-numbered
+ *     or missing part of the answer), for the caller to translate again on their own
  */
 public record FakeProviderStats(
         long calls,
@@ -28,7 +32,10 @@ public record FakeProviderStats(
         long badRequests,
         long interrupted,
         long promptTokens,
-        long completionTokens) {
+        long completionTokens,
+        long batchCalls,
+        long batchSegments,
+        long batchSegmentsLeftOut) {
 
     /** Validates that no count is negative. */
     public FakeProviderStats {
@@ -43,6 +50,9 @@ public record FakeProviderStats(
         check("interrupted", interrupted);
         check("promptTokens", promptTokens);
         check("completionTokens", completionTokens);
+        check("batchCalls", batchCalls);
+        check("batchSegments", batchSegments);
+        check("batchSegmentsLeftOut", batchSegmentsLeftOut);
     }
 
     private static void check(String field, long value) {

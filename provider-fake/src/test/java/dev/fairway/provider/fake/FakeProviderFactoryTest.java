@@ -12,6 +12,7 @@ import dev.fairway.api.SegmentKind;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.BatchLimits;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
@@ -21,7 +22,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
@@ -85,6 +88,25 @@ class FakeProviderFactoryTest {
     }
 
     @Test
+    void batchKeysSetTheBatchLimits() {
+        PluginConfig config = PluginConfig.of(PREFIX, Map.of("batch.max-segments", "8", "batch.max-tokens", "2_000",
+                "batch.misnumber-rate", "0.1", "batch.drop-rate", "0.05"));
+        TranslationProvider provider = new FakeProviderFactory().create(ProviderContext.of(config));
+        assertEquals(Optional.of(new BatchLimits(8, 2_000)), provider.batchLimits());
+        assertEquals(Optional.of(new BatchLimits(16, 4_000)),
+                new FakeProviderFactory().create(ProviderContext.of(PluginConfig.empty(PREFIX))).batchLimits());
+    }
+
+    @Test
+    void oneSegmentABatchTurnsBatchingOff() {
+        PluginConfig config = PluginConfig.of(PREFIX, Map.of("batch.max-segments", "1"));
+        TranslationProvider provider = new FakeProviderFactory().create(ProviderContext.of(config));
+        assertEquals(Optional.empty(), provider.batchLimits());
+        assertThrows(UnsupportedOperationException.class,
+                () -> provider.translateBatch(List.of(HELLO, HELLO), (index, result) -> { }));
+    }
+
+    @Test
     void defaultsAreAboveFairwaysOwnLimits() {
         FakeProvider provider = FakeProvider.create(PluginConfig.empty(PREFIX), ManualClock.create());
         assertEquals(5_000, provider.requestsPerMinute());
@@ -106,6 +128,14 @@ class FakeProviderFactoryTest {
         "fault.rate-garbage, 2",
         "fault.retry-after, soon",
         "timeout, never",
+        "batch.max-segments, 0",
+        "batch.max-segments, 1001",
+        "batch.max-segments, many",
+        "batch.max-tokens, 0",
+        "batch.max-tokens, 1_000_001",
+        "batch.misnumber-rate, 1.5",
+        "batch.misnumber-rate, sometimes",
+        "batch.drop-rate, -0.1",
     })
     void badValueNamesTheKey(String key, String value) {
         PluginConfig config = PluginConfig.of(PREFIX, Map.of(key, value));

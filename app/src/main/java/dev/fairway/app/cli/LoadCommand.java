@@ -6,6 +6,7 @@ import dev.fairway.app.config.StartupException;
 import dev.fairway.app.load.LoadPlan;
 import dev.fairway.app.load.LoadRun;
 import dev.fairway.app.wiring.Wiring;
+import dev.fairway.core.queue.BatchMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -118,6 +119,11 @@ final class LoadCommand implements Callable<Integer> {
                     + " (default: 60s).")
     private Duration reconnectTimeout;
 
+    @Option(names = "--batching", paramLabel = "MODE[,MODE...]", split = ",",
+            description = "With --embedded: run the scenarios once per fairway.queue.batching mode (off,"
+                    + " when-limited, always), each on a new server, and compare them in one table.")
+    private List<String> batchingModes = new ArrayList<>();
+
     @Option(names = "--no-progress", description = "No live progress line.")
     private boolean noProgress;
 
@@ -133,9 +139,58 @@ final class LoadCommand implements Callable<Integer> {
         PrintWriter out = launch.out();
         PrintWriter progress = noProgress ? null : launch.err();
         if (!embedded) {
+            if (!batchingModes.isEmpty()) {
+                throw new StartupException("load: --batching needs --embedded (it restarts the server per mode)");
+            }
             return finish(run(url, out, progress, false));
         }
+        try {
+            if (batchingModes.isEmpty()) {
+                return finish(embedded(null, out, progress));
+            }
+            List<LoadRun.Outcome> outcomes = new ArrayList<>();
+            for (String mode : batchingModes) {
+                try {
+                    BatchMode.ofConfigName(mode);
+                } catch (IllegalArgumentException e) {
+                    throw new StartupException("load: --batching: " + e.getMessage());
+                }
+            }
+            for (String mode : batchingModes) {
+                out.println();
+                out.println("==== fairway.queue.batching = " + mode);
+                outcomes.add(embedded(mode, out, progress));
+            }
+            out.printf("%n== batching compared (client-side latency, ms; partials%%: partials answered)%n");
+            out.printf("%-13s %s%n", "batching", LoadRun.SUMMARY_HEADER);
+            for (int i = 0; i < outcomes.size(); i++) {
+                for (String row : outcomes.get(i).summaryRows()) {
+                    out.printf("%-13s %s%n", batchingModes.get(i), row);
+                }
+            }
+            for (int i = 0; i < outcomes.size(); i++) {
+                out.printf("served       %s: up to %d sessions with final p95 <= 1.5 s, Jain >= 0.99 and no final lost%n",
+                        batchingModes.get(i), outcomes.get(i).servedSessions());
+            }
+            out.flush();
+            int code = ExitCodes.OK;
+            for (LoadRun.Outcome o : outcomes) {
+                code = Math.max(code, finish(o));
+            }
+            return code;
+        } finally {
+            launch.shutdown().stopped();
+        }
+    }
+
+    /** Runs the scenarios against a new in-process server, with {@code fairway.queue.batching = mode} unless null. */
+    private LoadRun.Outcome embedded(String mode, PrintWriter out, PrintWriter progress)
+            throws InterruptedException, IOException {
+        Launch launch = parent.launch();
         Map<String, String> extra = new LinkedHashMap<>();
+        if (mode != null) {
+            extra.put("fairway.queue.batching", mode);
+        }
         // The embedded server listens on a free loopback port; everything else comes from the configuration.
         extra.put("fairway.transport.websocket.host", "127.0.0.1");
         extra.put("fairway.transport.websocket.port", "0");
@@ -150,10 +205,8 @@ final class LoadCommand implements Callable<Integer> {
                 transport.shutdown(Duration.ofSeconds(5));
                 server.scheduler().shutdown();
                 server.scheduler().awaitTermination(Duration.ofSeconds(5));
-                return finish(outcome);
+                return outcome;
             }
-        } finally {
-            launch.shutdown().stopped();
         }
     }
 

@@ -168,6 +168,13 @@ record LoadReport(int sessions, double seconds, List<SessionStats.Snapshot> rows
         long rateLimited = serverNumber("/queue/rateLimitedResponses");
         out.printf(Locale.ROOT, "server     dropped stale %s, superseded %s, 429s from the provider %s%n",
                 known(stale), known(superseded), known(rateLimited));
+        JsonNode batches = server == null ? null : server.at("/queue/batches");
+        if (batches != null && batches.path("mode").isTextual() && !"off".equals(batches.path("mode").asText())) {
+            out.printf(Locale.ROOT, "batches    %s: %d call(s) carried %d segment(s), mean %.2f a call; %d left out of an"
+                    + " answer and sent alone (server totals)%n", batches.path("mode").asText(),
+                    batches.path("calls").asLong(), batches.path("segments").asLong(),
+                    batches.path("meanSize").asDouble(), batches.path("fallbacks").asLong());
+        }
         if (total(SessionStats.Snapshot::finalsLost) > 0) {
             // Where the lost finals are: still queued or at the provider when the drain ended (the node took more
             // than it could serve in time), or nowhere (dropped).

@@ -117,8 +117,34 @@ public final class LoadRun {
         long refused = reports.stream().flatMap(r -> r.rows().stream()).filter(r -> r.refusal() != null).count();
         long unconfirmed = reports.stream()
                 .mapToLong(r -> r.total(row -> row.reconnection().finalsUnconfirmed())).sum();
+        int served = 0;
+        for (LoadReport r : reports) {
+            if (r.allFinals().getTotalCount() > 0 && r.allFinals().getValueAtPercentile(95) <= SERVED_FINAL_P95_MICROS
+                    && r.jainIndex() >= SERVED_JAIN && r.total(SessionStats.Snapshot::finalsLost) == 0) {
+                served = Math.max(served, r.sessions());
+            }
+        }
         return new Outcome(lost, unconfirmed, failures.size(), refused, sessions,
-                failures.isEmpty() ? null : failures.get(0));
+                failures.isEmpty() ? null : failures.get(0), reports.stream().map(LoadRun::summaryRow).toList(), served);
+    }
+
+    /** A scenario counts as served when its final p95 is at most this (client side)... */
+    static final long SERVED_FINAL_P95_MICROS = 1_500_000;
+    /** ...and Jain's index over its sessions at least this, with no final lost. */
+    static final double SERVED_JAIN = 0.99;
+
+    /** The summary table's header; {@link #summaryRow} its rows. */
+    public static final String SUMMARY_HEADER = String.format(Locale.ROOT, "%8s %22s %22s %22s %10s %8s %9s %11s",
+            "sessions", "partial p50/p95/p99", "final p50/p95/p99", "provider p50/p95/p99", "requests", "Jain",
+            "partials%", "finals lost");
+
+    private static String summaryRow(LoadReport r) {
+        long sent = r.total(SessionStats.Snapshot::partialsSent);
+        double answered = sent == 0 ? 0 : 100.0 * r.allPartials().getTotalCount() / sent;
+        return String.format(Locale.ROOT, "%8d %22s %22s %22s %10d %8.4f %8.1f%% %11d", r.sessions(),
+                LoadReport.percentiles(r.allPartials()), LoadReport.percentiles(r.allFinals()),
+                LoadReport.percentiles(r.allProviderTimes()), r.total(SessionStats.Snapshot::requests), r.jainIndex(),
+                answered, r.total(SessionStats.Snapshot::finalsLost));
     }
 
     /**
@@ -130,9 +156,12 @@ public final class LoadRun {
      * @param sessionsRefused sessions the server refused at the handshake (HTTP 503: full or shutting down)
      * @param sessions sessions run over all scenarios
      * @param firstFailure why the first failed session stopped, or null
+     * @param summaryRows one row of the summary table per scenario ({@link #SUMMARY_HEADER})
+     * @param servedSessions the most sessions of a scenario served with final p95 at most 1.5 s, Jain's index at
+     *     least 0.99 and no final lost; 0 when none was
      */
     public record Outcome(long finalsLost, long finalsUnconfirmed, long sessionsFailed, long sessionsRefused, long sessions,
-            String firstFailure) {
+            String firstFailure, List<String> summaryRows, int servedSessions) {
     }
 
     private LoadReport scenario(HttpClient client, int sessions) throws InterruptedException {
@@ -225,14 +254,10 @@ public final class LoadRun {
     }
 
     private void printSummary(List<LoadReport> reports) {
-        out.printf(Locale.ROOT, "%n== summary (client-side latency, ms)%n");
-        out.printf(Locale.ROOT, "%8s %22s %22s %22s %10s %8s %11s%n", "sessions", "partial p50/p95/p99",
-                "final p50/p95/p99", "provider p50/p95/p99", "requests", "Jain", "finals lost");
+        out.printf(Locale.ROOT, "%n== summary (client-side latency, ms; partials%%: partials answered)%n");
+        out.println(SUMMARY_HEADER);
         for (LoadReport r : reports) {
-            out.printf(Locale.ROOT, "%8d %22s %22s %22s %10d %8.4f %11d%n", r.sessions(),
-                    LoadReport.percentiles(r.allPartials()), LoadReport.percentiles(r.allFinals()),
-                    LoadReport.percentiles(r.allProviderTimes()),
-                    r.total(SessionStats.Snapshot::requests), r.jainIndex(), r.total(SessionStats.Snapshot::finalsLost));
+            out.println(summaryRow(r));
         }
         out.flush();
     }

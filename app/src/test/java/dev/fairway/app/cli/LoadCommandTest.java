@@ -70,6 +70,31 @@ class LoadCommandTest {
     }
 
     @Test
+    void batchingModesRunOnNewServersAndAreComparedInOneTable() {
+        Result result = run("load", "--embedded", "--sessions", "2", "--duration", "1s", "--partial-interval", "50ms",
+                "--partials-per-final", "3", "--ramp-up", "0", "--no-progress", "--batching", "off,always");
+
+        assertEquals(0, result.code(), result.out() + result.err());
+        assertTrue(result.out().contains("==== fairway.queue.batching = off"), result.out());
+        assertTrue(result.out().contains("==== fairway.queue.batching = always"), result.out());
+        assertTrue(result.out().contains("== batching compared"), result.out());
+        assertEquals(2, result.out().lines().filter(l -> l.matches("(off|always) +2 .*")).count(), result.out());
+        assertTrue(result.out().lines().anyMatch(l -> l.startsWith("batches    always: ")),
+                "the always run reports its batch calls: " + result.out());
+        assertTrue(result.out().contains("served       always: up to "), result.out());
+    }
+
+    @Test
+    void batchingNeedsAnEmbeddedServerAndKnownModes() {
+        Result remote = run("load", "--url", "ws://127.0.0.1:1/v1/session", "--batching", "off", "--no-progress");
+        assertEquals(ExitCodes.CONFIGURATION, remote.code());
+        assertTrue(remote.err().contains("--batching needs --embedded"), remote.err());
+        Result unknown = run("load", "--embedded", "--batching", "sometimes", "--no-progress");
+        assertEquals(ExitCodes.CONFIGURATION, unknown.code());
+        assertTrue(unknown.err().contains("batching must be off, when-limited or always, was sometimes"), unknown.err());
+    }
+
+    @Test
     void sessionsThatCannotConnectFailTheRun() throws Exception {
         int port;
         try (java.net.ServerSocket closed = new java.net.ServerSocket(0)) {

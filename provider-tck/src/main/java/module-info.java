@@ -2,7 +2,7 @@
  * Fairway's provider contract test kit: a JUnit 5 abstract test class,
  * {@link dev.fairway.provider.tck.TranslationProviderContract}, that checks a
  * {@link dev.fairway.api.spi.TranslationProvider} against the rules every provider must keep
- * (results, rate limits, failures, interruption, concurrency, credentials, discovery), driven by a
+ * (results, rate limits, failures, interruption, concurrency, credentials, discovery, batch calls), driven by a
  * {@link dev.fairway.provider.tck.ProviderScript} the provider's author writes; and a loopback HTTP
  * server ({@link dev.fairway.provider.tck.LoopbackServer}) to script an HTTP API with.
  *

@@ -2,11 +2,15 @@ package dev.fairway.provider.anthropic;
 
 import dev.fairway.api.InvalidConfigurationException;
 import dev.fairway.api.spi.PluginConfig;
+import dev.fairway.provider.support.BatchSettings;
 import dev.fairway.provider.support.HttpProviderSettings;
 
 import java.net.URI;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The provider's configuration, read once from {@link PluginConfig} and checked: the keys every HTTP
@@ -16,8 +20,9 @@ import java.util.function.Function;
  *     {@code x-api-key}), timeouts, temperatures, HTTP version, and the completion cap, whose ceiling
  *     is the model's output limit ({@link ModelLimits}) or a configured value up to that limit
  * @param anthropicVersion the {@code anthropic-version} header
+ * @param batch the {@code batch.*} keys: whether and how many segments go in one call
  */
-record AnthropicSettings(HttpProviderSettings http, String anthropicVersion) {
+record AnthropicSettings(HttpProviderSettings http, String anthropicVersion, BatchSettings batch) {
 
     /** The configuration prefix the application gives this provider. */
     static final String PREFIX = "fairway.provider.anthropic";
@@ -34,7 +39,8 @@ record AnthropicSettings(HttpProviderSettings http, String anthropicVersion) {
     static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
     /** Every key this provider reads, relative to {@link #PREFIX}; others are reported as unknown. */
-    static final Set<String> KEYS = HttpProviderSettings.keysWith("anthropic-version");
+    static final Set<String> KEYS = Stream.concat(HttpProviderSettings.keysWith("anthropic-version").stream(),
+            BatchSettings.KEYS.stream()).collect(Collectors.toUnmodifiableSet());
 
     private static final System.Logger LOG = System.getLogger(AnthropicSettings.class.getName());
 
@@ -45,6 +51,7 @@ record AnthropicSettings(HttpProviderSettings http, String anthropicVersion) {
 
     /** Checks what the factory cannot: the key's presence. */
     AnthropicSettings {
+        Objects.requireNonNull(batch, "batch");
         if (http.apiKey().isEmpty()) {
             throw new IllegalArgumentException("apiKey must not be empty");
         }
@@ -66,7 +73,7 @@ record AnthropicSettings(HttpProviderSettings http, String anthropicVersion) {
             throw new InvalidConfigurationException(config.fullKey("anthropic-version"), version,
                     "an API version such as " + DEFAULT_ANTHROPIC_VERSION);
         }
-        return new AnthropicSettings(http, version);
+        return new AnthropicSettings(http, version, BatchSettings.read(config));
     }
 
     /**
@@ -98,6 +105,6 @@ record AnthropicSettings(HttpProviderSettings http, String anthropicVersion) {
 
     @Override
     public String toString() {
-        return "AnthropicSettings[" + http + ", anthropicVersion=" + anthropicVersion + "]";
+        return "AnthropicSettings[" + http + ", anthropicVersion=" + anthropicVersion + ", " + batch + "]";
     }
 }

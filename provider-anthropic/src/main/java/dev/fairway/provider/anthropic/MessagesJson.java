@@ -1,9 +1,11 @@
 package dev.fairway.provider.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fairway.api.FinishReason;
 import dev.fairway.api.TokenUsage;
+import dev.fairway.provider.support.BatchPrompts;
 import dev.fairway.provider.support.ProviderJson;
 
 import java.util.Optional;
@@ -11,10 +13,13 @@ import java.util.Optional;
 import static dev.fairway.provider.support.ProviderJson.text;
 
 /**
- * The JSON of the Messages API: the request body, a message and an error body. Reads leniently: the
- * fields Fairway needs are checked, unknown fields are ignored.
+ * The JSON of the Messages API: the request bodies (one segment; a batch, with its tool), a message, a batch's
+ * tool call and an error body. Reads leniently: the fields Fairway needs are checked, unknown fields are ignored.
  */
 final class MessagesJson {
+
+    /** The name of the tool a batch call makes the model call. */
+    static final String TRANSLATIONS_TOOL = "translations";
 
     private MessagesJson() {
     }
@@ -68,6 +73,73 @@ final class MessagesJson {
         root.putArray("messages").addObject().put("role", "user").put("content", text);
         root.put("temperature", temperature);
         return ProviderJson.write(root);
+    }
+
+    /**
+     * The answer of a batch call: the input of its tool call, or its text when it made none.
+     *
+     * @param json the tool call's {@code input} as JSON text, else the text blocks joined; empty when neither
+     * @param toolCall whether the answer made the tool call
+     * @param usage the reported usage, when reported
+     * @param model the model that answered, empty when not said
+     * @param finishReason {@code stop_reason} mapped ({@code tool_use} is {@link FinishReason#STOP})
+     */
+    record ToolAnswer(String json, boolean toolCall, Optional<TokenUsage> usage, String model,
+                      FinishReason finishReason) {
+    }
+
+    /**
+     * The request body of a batch call: the batch system prompt, the items as the user turn, and one tool whose
+     * {@code input_schema} is the answer's schema, which {@code tool_choice} makes the model call.
+     *
+     * @param model the model
+     * @param systemPrompt the batch system prompt
+     * @param items the user turn: the items as JSON
+     * @param temperature the sampling temperature
+     * @param maxTokens the completion cap
+     * @return UTF-8 JSON
+     */
+    static byte[] batchRequestBody(String model, String systemPrompt, String items, double temperature, int maxTokens) {
+        ObjectNode root = ProviderJson.object();
+        root.put("model", model);
+        root.put("max_tokens", maxTokens);
+        root.put("system", systemPrompt);
+        root.putArray("messages").addObject().put("role", "user").put("content", items);
+        root.put("temperature", temperature);
+        ObjectNode tool = root.putArray("tools").addObject();
+        tool.put("name", TRANSLATIONS_TOOL);
+        tool.put("description", "Records the translation of every item of the user's message, each under its item's id,"
+                + " in the order given.");
+        tool.set("input_schema", BatchPrompts.answerSchema());
+        root.putObject("tool_choice").put("type", "tool").put("name", TRANSLATIONS_TOOL);
+        return ProviderJson.write(root);
+    }
+
+    /**
+     * Reads the answer of a batch call. When {@code stop_reason} is {@code max_tokens}, the last element of the tool
+     * call's {@code translations} may have been cut (the API hands over what was written) and is dropped.
+     *
+     * @param body the response body
+     * @return the answer
+     * @throws NotAMessage when the body is not JSON or has no {@code content} array
+     */
+    static ToolAnswer toolAnswer(String body) throws NotAMessage {
+        Message message = message(body);
+        JsonNode root = tree(body);
+        FinishReason finish = "tool_use".equals(root.path("stop_reason").asText()) ? FinishReason.STOP
+                : message.finishReason();
+        for (JsonNode block : root.path("content")) {
+            if ("tool_use".equals(block.path("type").asText()) && TRANSLATIONS_TOOL.equals(block.path("name").asText())) {
+                JsonNode input = block.path("input").deepCopy();
+                JsonNode translations = input.path("translations");
+                if (finish == FinishReason.LENGTH && translations.isArray() && !translations.isEmpty()) {
+                    ((ArrayNode) translations).remove(translations.size() - 1);
+                }
+                return new ToolAnswer(input.isMissingNode() ? "" : input.toString(), true, message.usage(),
+                        message.model(), finish);
+            }
+        }
+        return new ToolAnswer(message.text(), false, message.usage(), message.model(), finish);
     }
 
     /**

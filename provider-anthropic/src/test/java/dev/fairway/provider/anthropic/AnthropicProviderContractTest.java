@@ -3,6 +3,7 @@ package dev.fairway.provider.anthropic;
 import dev.fairway.api.PermanentProviderException;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.TranslationProviderFactory;
+import dev.fairway.provider.tck.BatchAnswers;
 import dev.fairway.provider.tck.LoopbackProviderScript;
 import dev.fairway.provider.tck.LoopbackServer.Reply;
 import dev.fairway.provider.tck.LoopbackServer.Request;
@@ -11,12 +12,15 @@ import dev.fairway.provider.tck.TranslationProviderContract;
 
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * The Anthropic provider against the provider contract kit: a loopback server answers as the
- * Messages API does in each scenario. The worked example of the kit's README.
+ * Messages API does in each scenario, batch calls included (a forced tool call, not streamed). The worked example
+ * of the kit's README.
  */
 class AnthropicProviderContractTest extends TranslationProviderContract {
 
@@ -41,6 +45,21 @@ class AnthropicProviderContractTest extends TranslationProviderContract {
         @Override
         protected Reply normal(Request request) {
             return AnthropicAnswers.echo(request);
+        }
+
+        @Override
+        protected boolean answersBatches() {
+            return true;
+        }
+
+        @Override
+        protected Optional<List<BatchAnswers.Part>> batchSegments(Request request) {
+            return AnthropicAnswers.batchSegments(request);
+        }
+
+        @Override
+        protected Reply batchReply(Request request, BatchAnswers.Answer answer) {
+            return AnthropicAnswers.batchReply(answer);
         }
 
         @Override

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fairway.provider.support.BatchSettings;
 import dev.fairway.provider.support.HttpVersionChoice;
 import dev.fairway.api.InvalidConfigurationException;
+import dev.fairway.api.spi.BatchLimits;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
@@ -15,6 +17,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -61,6 +64,7 @@ class AnthropicProviderFactoryTest {
             assertEquals(0.2, s.http().finalTemperature());
             assertEquals(64, s.http().maxTokensMin());
             assertEquals(64_000, s.http().maxTokensMax(), "Claude Haiku 4.5's output limit");
+            assertEquals(Optional.of(new BatchLimits(16, 4_000)), provider.batchLimits());
         }
     }
 
@@ -121,7 +125,10 @@ class AnthropicProviderFactoryTest {
                 Map.entry("max-tokens.factor", "3"),
                 Map.entry("max-tokens.min", "16"),
                 Map.entry("max-tokens.max", "512"),
-                Map.entry("http-version", "http1.1")), Map.of("ANTHROPIC_API_KEY", KEY));
+                Map.entry("http-version", "http1.1"),
+                Map.entry("batch.enabled", "false"),
+                Map.entry("batch.max-segments", "6"),
+                Map.entry("batch.max-tokens", "3000")), Map.of("ANTHROPIC_API_KEY", KEY));
 
         assertEquals(URI.create("http://localhost:8080/v1/messages"), s.messagesUri());
         assertEquals("claude-sonnet-4-0", s.http().model());
@@ -134,6 +141,8 @@ class AnthropicProviderFactoryTest {
         assertEquals(16, s.http().maxTokensMin());
         assertEquals(512, s.http().maxTokensMax());
         assertEquals(HttpVersionChoice.HTTP1_1, s.http().httpVersion());
+        assertEquals(new BatchSettings(false, 6, 3000), s.batch());
+        assertEquals(Optional.empty(), s.batch().limits());
     }
 
     @Test
@@ -149,6 +158,10 @@ class AnthropicProviderFactoryTest {
                 () -> settings(Map.of("anthropic-version", "2023 06 01"), env)).key());
         assertEquals("fairway.provider.anthropic.http-version", assertThrows(InvalidConfigurationException.class,
                 () -> settings(Map.of("http-version", "http3"), env)).key());
+        assertEquals("fairway.provider.anthropic.batch.max-segments", assertThrows(InvalidConfigurationException.class,
+                () -> settings(Map.of("batch.max-segments", "1000"), env)).key());
+        assertEquals("fairway.provider.anthropic.batch.max-tokens", assertThrows(InvalidConfigurationException.class,
+                () -> settings(Map.of("batch.max-tokens", "0"), env)).key());
     }
 
     @Test

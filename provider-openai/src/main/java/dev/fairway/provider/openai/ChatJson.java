@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fairway.api.FinishReason;
 import dev.fairway.api.TokenUsage;
+import dev.fairway.provider.support.BatchPrompts;
 import dev.fairway.provider.support.ProviderJson;
 
 import java.util.Optional;
@@ -12,7 +13,8 @@ import java.util.Optional;
 import static dev.fairway.provider.support.ProviderJson.text;
 
 /**
- * The JSON of Chat Completions: the request body, a completion, a streamed chunk and an error body.
+ * The JSON of Chat Completions: the request bodies (one segment, a batch), a completion, a streamed chunk and an
+ * error body.
  * Reads leniently: the fields Fairway needs are checked, unknown fields are ignored.
  */
 final class ChatJson {
@@ -108,6 +110,35 @@ final class ChatJson {
      */
     static byte[] requestBody(String model, String systemPrompt, String text, double temperature,
                               String maxTokensParameter, int maxTokens, boolean stream, boolean includeUsage) {
+        return ProviderJson.write(body(model, systemPrompt, text, temperature, maxTokensParameter, maxTokens, stream,
+                includeUsage));
+    }
+
+    /**
+     * The request body of a batch call: streamed, with the answer constrained to {@link BatchPrompts#answerSchema()}
+     * by a strict {@code json_schema} response format named {@code translations}.
+     *
+     * @param model the model
+     * @param systemPrompt the batch system prompt
+     * @param items the user message: the items as JSON
+     * @param temperature the sampling temperature
+     * @param maxTokensParameter {@code max_tokens} or {@code max_completion_tokens}
+     * @param maxTokens the completion cap
+     * @param includeUsage ask for a final usage chunk
+     * @return UTF-8 JSON
+     */
+    static byte[] batchRequestBody(String model, String systemPrompt, String items, double temperature,
+                                   String maxTokensParameter, int maxTokens, boolean includeUsage) {
+        ObjectNode root = body(model, systemPrompt, items, temperature, maxTokensParameter, maxTokens, true, includeUsage);
+        ObjectNode schema = root.putObject("response_format").put("type", "json_schema").putObject("json_schema");
+        schema.put("name", "translations");
+        schema.put("strict", true);
+        schema.set("schema", BatchPrompts.answerSchema());
+        return ProviderJson.write(root);
+    }
+
+    private static ObjectNode body(String model, String systemPrompt, String text, double temperature,
+                                   String maxTokensParameter, int maxTokens, boolean stream, boolean includeUsage) {
         ObjectNode root = ProviderJson.object();
         root.put("model", model);
         ArrayNode messages = root.putArray("messages");
@@ -121,7 +152,7 @@ final class ChatJson {
                 root.putObject("stream_options").put("include_usage", true);
             }
         }
-        return ProviderJson.write(root);
+        return root;
     }
 
     /**

@@ -8,8 +8,13 @@ import dev.fairway.api.TokenUsage;
 import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.BatchLimits;
+import dev.fairway.api.spi.BatchOutcome;
+import dev.fairway.api.spi.BatchReceiver;
 import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
+import dev.fairway.provider.support.BatchCall;
+import dev.fairway.provider.support.BatchPrompts;
 import dev.fairway.provider.support.ExchangeFailures;
 import dev.fairway.provider.support.ProviderHttp;
 import dev.fairway.provider.support.TranslationPrompts;
@@ -20,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,6 +43,8 @@ import java.util.function.Consumer;
  *
  * <p>{@link #translate(TranslationRequest, Consumer)} streams the answer (server-sent events) and
  * hands the growing text to a callback, for transports that forward a translation as it grows.
+ * {@link #translateBatch} translates several segments in one streamed call with a structured output and hands
+ * each to the scheduler as soon as its part of the answer is complete.
  */
 public final class OpenAiProvider implements TranslationProvider {
 
@@ -131,6 +139,84 @@ public final class OpenAiProvider implements TranslationProvider {
     }
 
     /**
+     * The batch limits of {@code batch.max-segments} and {@code batch.max-tokens}.
+     *
+     * @return the limits, or empty when {@code batch.enabled = false} or {@code batch.max-segments = 1}
+     */
+    @Override
+    public Optional<BatchLimits> batchLimits() {
+        return settings.batch().limits();
+    }
+
+    /**
+     * Translates several segments in one streamed Chat Completions call with a structured output
+     * ({@code response_format} of type {@code json_schema}, strict): the items go as JSON in the user message, the
+     * answer is {@code {"translations":[{"id","text"}, ...]}} (see {@link BatchPrompts}), read as it streams in by
+     * {@link BatchCall}, which hands each segment to the receiver as soon as its object is complete and valid. A
+     * server that ignores {@code stream} answers in one piece, checked the same way. Usage: see {@link BatchCall}
+     * (a stream reports its usage last, so the segments get shares of the estimate, and the outcome the usage
+     * reported).
+     *
+     * @param requests 2 to {@code batch.max-segments} segments
+     * @param receiver takes each segment's result, on the calling thread; if it throws, the call is cancelled and
+     *     the exception passed on
+     * @return the call's usage, latency, feedback, model and the answer's problems
+     * @throws dev.fairway.api.RateLimitedException on a 429 for a rate limit, with the wait asked for
+     * @throws TransientProviderException on timeouts, resets, 408/409/5xx, broken streams
+     * @throws dev.fairway.api.PermanentProviderException on 400 (a server without structured outputs), 401/403,
+     *     404, exhausted quota
+     * @throws UnsupportedOperationException when batching is off
+     * @throws InterruptedException when interrupted; the HTTP exchange is cancelled
+     */
+    @Override
+    public BatchOutcome translateBatch(List<TranslationRequest> requests, BatchReceiver receiver)
+            throws InterruptedException {
+        Objects.requireNonNull(receiver, "receiver");
+        settings.batch().check(NAME, requests);
+        http.checkOpen();
+        BatchCall batch = BatchCall.create(requests, prompts, settings.http().model(), clock, receiver);
+        byte[] body = ChatJson.batchRequestBody(settings.http().model(), batch.systemPrompt(), batch.userMessage(),
+                BatchPrompts.temperature(settings.http(), requests), settings.maxTokensParameter(), batch.maxTokens(),
+                settings.streamIncludeUsage());
+        HttpRequest post = authorized(http.request(chatUri))
+                .header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        batch.sent();
+        StreamEnd end = exchange(post, new StreamSink() {
+            @Override
+            public void head(RateLimitFeedback feedback) {
+                batch.answered(feedback);
+            }
+
+            @Override
+            public void model(String model) {
+                batch.model(model);
+            }
+
+            @Override
+            public void usage(TokenUsage usage) {
+                batch.usage(usage);
+            }
+
+            @Override
+            public void text(String piece) {
+                batch.feed(piece);
+            }
+        });
+        switch (end.finish()) {
+            case LENGTH -> batch.problem("the answer stopped at " + settings.maxTokensParameter() + " = "
+                    + batch.maxTokens() + " (raise " + OpenAiSettings.PREFIX + ".max-tokens.max or lower .batch.max-tokens)");
+            case CONTENT_FILTER -> batch.problem("the answer was stopped by the content filter");
+            default -> {
+                // STOP: the checker says whether the answer is whole. OTHER: a server without finish reasons.
+            }
+        }
+        return batch.finish();
+    }
+
+    /**
      * Estimates what the rate limiter should reserve: the prompt's tokens (system prompt, text,
      * framing) plus the request's {@code max_tokens}, which is how OpenAI counts a request against
      * its tokens-per-minute limit when admitting it. The reported usage is usually smaller (the
@@ -154,7 +240,7 @@ public final class OpenAiProvider implements TranslationProvider {
     @Override
     public String toString() {
         return "OpenAiProvider[baseUrl=" + settings.http().baseUrl() + ", model=" + settings.http().model()
-                + ", streamFinals=" + settings.streamFinals() + "]";
+                + ", streamFinals=" + settings.streamFinals() + ", " + settings.batch() + "]";
     }
 
     /** Completes when the warm-up requests have answered or failed; never exceptionally. For tests. */
@@ -226,9 +312,74 @@ public final class OpenAiProvider implements TranslationProvider {
 
     private TranslationResult stream(TranslationRequest request, Consumer<String> onText) throws InterruptedException {
         Call call = prepare(request, true);
-        LineStream lines = new LineStream();
+        TextSink text = new TextSink(onText);
         long start = clock.nanoTime();
-        CompletableFuture<HttpResponse<Void>> future = http.sendAsync(call.http(), lines);
+        StreamEnd end = exchange(call.http(), text);
+        return result(call, text.text(), end.usage(), since(start), end.feedback(), end.model(), end.finish());
+    }
+
+    /**
+     * Takes a streamed answer as it arrives. The model and the usage of a chunk are handed over before its text,
+     * so that text read after them can use them.
+     */
+    private interface StreamSink {
+
+        /** The answer's head arrived with HTTP 2xx. */
+        void head(RateLimitFeedback feedback);
+
+        /** The answer named its model (not blank). */
+        void model(String model);
+
+        /** The answer reported its usage. */
+        void usage(TokenUsage usage);
+
+        /** The next piece of text: a chunk's content delta, or the whole text of a server that ignored stream. */
+        void text(String piece);
+    }
+
+    /** How a streamed answer ended. */
+    private record StreamEnd(RateLimitFeedback feedback, String model, Optional<TokenUsage> usage, FinishReason finish) {
+    }
+
+    /** The text of a translation, handed to {@code onText} each time it grows. */
+    private static final class TextSink implements StreamSink {
+        private final Consumer<String> onText;
+        private final StringBuilder text = new StringBuilder();
+
+        TextSink(Consumer<String> onText) {
+            this.onText = onText;
+        }
+
+        @Override
+        public void head(RateLimitFeedback feedback) {
+        }
+
+        @Override
+        public void model(String model) {
+        }
+
+        @Override
+        public void usage(TokenUsage usage) {
+        }
+
+        @Override
+        public void text(String piece) {
+            text.append(piece);
+            String sofar = text.toString().stripLeading();
+            if (!sofar.isEmpty()) {
+                onText.accept(sofar);
+            }
+        }
+
+        String text() {
+            return text.toString().trim();
+        }
+    }
+
+    /** Sends with {@code stream: true} and reads the answer into a sink; cancels the exchange when reading fails. */
+    private StreamEnd exchange(HttpRequest request, StreamSink sink) throws InterruptedException {
+        LineStream lines = new LineStream();
+        CompletableFuture<HttpResponse<Void>> future = http.sendAsync(request, lines);
         future.whenComplete((response, failure) -> {
             if (failure != null) {
                 lines.fail(ProviderHttp.unwrap(failure));
@@ -236,9 +387,9 @@ public final class OpenAiProvider implements TranslationProvider {
         });
         boolean finished = false;
         try {
-            TranslationResult result = readStream(call, lines, start, onText);
+            StreamEnd end = readStream(lines, sink);
             finished = true;
-            return result;
+            return end;
         } finally {
             if (!finished) {
                 lines.cancel();
@@ -247,8 +398,7 @@ public final class OpenAiProvider implements TranslationProvider {
         }
     }
 
-    private TranslationResult readStream(Call call, LineStream lines, long start, Consumer<String> onText)
-            throws InterruptedException {
+    private StreamEnd readStream(LineStream lines, StreamSink sink) throws InterruptedException {
         LineStream.Head head = switch (take(lines)) {
             case LineStream.Head h -> h;
             case LineStream.Failed f -> throw shared.forIo(f.error());
@@ -266,13 +416,17 @@ public final class OpenAiProvider implements TranslationProvider {
             } catch (ChatJson.NotAChatCompletion e) {
                 throw shared.malformed(head.status(), body, e.getMessage());
             }
-            if (!completion.text().isEmpty()) {
-                onText.accept(completion.text());
+            sink.head(feedback);
+            if (!completion.model().isEmpty()) {
+                sink.model(completion.model());
             }
-            return result(call, completion.text(), completion.usage(), since(start), feedback,
-                    completion.model(), completion.finishReason());
+            completion.usage().ifPresent(sink::usage);
+            if (!completion.text().isEmpty()) {
+                sink.text(completion.text());
+            }
+            return new StreamEnd(feedback, completion.model(), completion.usage(), completion.finishReason());
         }
-        StringBuilder text = new StringBuilder();
+        sink.head(feedback);
         StringBuilder data = new StringBuilder();
         Optional<FinishReason> finish = Optional.empty();
         Optional<TokenUsage> usage = Optional.empty();
@@ -309,16 +463,18 @@ public final class OpenAiProvider implements TranslationProvider {
                     } catch (ChatJson.ErrorEvent e) {
                         throw failures.forStreamError(e.error(), event, head.headers(), feedback);
                     }
+                    if (!chunk.model().isEmpty() && !chunk.model().equals(model)) {
+                        model = chunk.model();
+                        sink.model(model);
+                    }
+                    if (chunk.usage().isPresent()) {
+                        usage = chunk.usage();
+                        sink.usage(usage.get());
+                    }
                     if (!chunk.delta().isEmpty()) {
-                        text.append(chunk.delta());
-                        String sofar = text.toString().stripLeading();
-                        if (!sofar.isEmpty()) {
-                            onText.accept(sofar);
-                        }
+                        sink.text(chunk.delta());
                     }
                     finish = chunk.finishReason().isPresent() ? chunk.finishReason() : finish;
-                    usage = chunk.usage().isPresent() ? chunk.usage() : usage;
-                    model = chunk.model().isEmpty() ? model : chunk.model();
                 }
             }
             if (line == null) {
@@ -329,8 +485,7 @@ public final class OpenAiProvider implements TranslationProvider {
             throw new TransientProviderException(shared.server()
                     + " ended the stream before the translation was complete (no finish_reason, no [DONE])");
         }
-        return result(call, text.toString().trim(), usage, since(start), feedback, model,
-                finish.orElse(FinishReason.OTHER));
+        return new StreamEnd(feedback, model, usage, finish.orElse(FinishReason.OTHER));
     }
 
     private LineStream.Item take(LineStream lines) throws InterruptedException {

@@ -2,12 +2,16 @@ package dev.fairway.provider.openai;
 
 import dev.fairway.api.InvalidConfigurationException;
 import dev.fairway.api.spi.PluginConfig;
+import dev.fairway.provider.support.BatchSettings;
 import dev.fairway.provider.support.HttpProviderSettings;
 
 import java.net.URI;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The provider's configuration, read once from {@link PluginConfig} and checked: the keys every HTTP
@@ -24,6 +28,7 @@ import java.util.function.Function;
  * @param streamIncludeUsage whether streamed requests ask for usage ({@code stream_options.include_usage})
  * @param warmUp which request opens connections when the provider is created
  * @param warmUpConnections how many warm-up requests run at once (one connection each over HTTP/1.1)
+ * @param batch the {@code batch.*} keys: whether and how many segments go in one call
  */
 record OpenAiSettings(
         HttpProviderSettings http,
@@ -35,7 +40,8 @@ record OpenAiSettings(
         boolean streamFinals,
         boolean streamIncludeUsage,
         WarmUp warmUp,
-        int warmUpConnections) {
+        int warmUpConnections,
+        BatchSettings batch) {
 
     /** The configuration prefix the application gives this provider. */
     static final String PREFIX = "fairway.provider.openai";
@@ -47,8 +53,9 @@ record OpenAiSettings(
     static final int DEFAULT_MAX_TOKENS_MAX = 16_384;
 
     /** Every key this provider reads, relative to {@link #PREFIX}; others are reported as unknown. */
-    static final Set<String> KEYS = HttpProviderSettings.keysWith("auth", "organization", "project", "api-version",
-            "max-tokens.parameter", "streaming.finals", "streaming.include-usage", "warm-up", "warm-up.connections");
+    static final Set<String> KEYS = Stream.concat(HttpProviderSettings.keysWith("auth", "organization", "project",
+            "api-version", "max-tokens.parameter", "streaming.finals", "streaming.include-usage", "warm-up",
+            "warm-up.connections").stream(), BatchSettings.KEYS.stream()).collect(Collectors.toUnmodifiableSet());
 
     /** How OpenAI's keys differ from the other HTTP providers'. OpenAI accepts temperatures up to 2. */
     private static final HttpProviderSettings.Spec SPEC = new HttpProviderSettings.Spec(OpenAiProvider.NAME,
@@ -60,6 +67,7 @@ record OpenAiSettings(
 
     /** Checks what the factory cannot: the key's presence. */
     OpenAiSettings {
+        Objects.requireNonNull(batch, "batch");
         if (auth != Auth.NONE && http.apiKey().isEmpty()) {
             throw new IllegalArgumentException("apiKey must not be empty when auth is " + auth);
         }
@@ -114,7 +122,7 @@ record OpenAiSettings(
                 .toUpperCase(Locale.ROOT));
         int warmUpConnections = config.integer("warm-up.connections", 1, 1, 64);
         return new OpenAiSettings(http, auth, organization, project, apiVersion, parameter, streamFinals,
-                includeUsage, warmUp, warmUpConnections);
+                includeUsage, warmUp, warmUpConnections, BatchSettings.read(config));
     }
 
     /**
@@ -134,7 +142,7 @@ record OpenAiSettings(
                 + ", organization=" + organization + ", project=" + project + ", apiVersion=" + apiVersion
                 + ", maxTokensParameter=" + maxTokensParameter
                 + ", streamFinals=" + streamFinals + ", streamIncludeUsage=" + streamIncludeUsage
-                + ", warmUp=" + warmUp + ", warmUpConnections=" + warmUpConnections + "]";
+                + ", warmUp=" + warmUp + ", warmUpConnections=" + warmUpConnections + ", " + batch + "]";
     }
 
     private static String headerValue(PluginConfig config, String key) {

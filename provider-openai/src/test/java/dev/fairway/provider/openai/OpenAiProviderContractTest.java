@@ -1,28 +1,38 @@
 package dev.fairway.provider.openai;
 
+import static dev.fairway.provider.openai.FakeOpenAiServer.chunk;
 import static dev.fairway.provider.openai.FakeOpenAiServer.completion;
 import static dev.fairway.provider.openai.FakeOpenAiServer.error;
+import static dev.fairway.provider.openai.FakeOpenAiServer.event;
+import static dev.fairway.provider.openai.FakeOpenAiServer.eventStream;
+import static dev.fairway.provider.openai.FakeOpenAiServer.finishChunk;
 import static dev.fairway.provider.openai.FakeOpenAiServer.json;
 import static dev.fairway.provider.openai.FakeOpenAiServer.rateLimitHeaders;
+import static dev.fairway.provider.openai.FakeOpenAiServer.usageChunk;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.fairway.api.PermanentProviderException;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.TranslationProviderFactory;
+import dev.fairway.provider.tck.BatchAnswers;
 import dev.fairway.provider.tck.HoldGate;
 import dev.fairway.provider.tck.ProviderScript;
 import dev.fairway.provider.tck.TranslationProviderContract;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The OpenAI provider against the provider contract kit, with {@link FakeOpenAiServer} answering as
- * OpenAI does in each scenario.
+ * OpenAI does in each scenario, batch calls included (streamed structured outputs, usage last).
  */
 class OpenAiProviderContractTest extends TranslationProviderContract {
 
@@ -41,6 +51,7 @@ class OpenAiProviderContractTest extends TranslationProviderContract {
 
         private final FakeOpenAiServer server = new FakeOpenAiServer();
         private final HoldGate gate = new HoldGate();
+        private volatile List<String> lastBatch = List.of();
 
         OpenAiScript() throws IOException {
             server.onChat(OpenAiScript::normal);
@@ -60,6 +71,56 @@ class OpenAiProviderContractTest extends TranslationProviderContract {
         @Override
         public void answerNormally() {
             server.onChat(OpenAiScript::normal);
+        }
+
+        /**
+         * Answers a batch request (one with a {@code response_format}) as OpenAI streams a structured output: the
+         * answer's JSON in content deltas of a few characters, a finish reason ({@code length} for a cut answer),
+         * then the usage, last, as {@code stream_options.include_usage} asks. Other requests are answered normally.
+         */
+        @Override
+        public void answerBatch(BatchAnswer answer, int spoiled) {
+            server.onChat((ex, r) -> {
+                JsonNode body = r.json();
+                if (!body.has("response_format")) {
+                    normal(ex, r);
+                    return;
+                }
+                List<BatchAnswers.Part> segments = new ArrayList<>();
+                for (JsonNode item : items(body.path("messages").path(1).path("content").asText())) {
+                    segments.add(new BatchAnswers.Part(item.path("id").asText(), item.path("text").asText()));
+                }
+                lastBatch = segments.stream().map(BatchAnswers.Part::text).toList();
+                BatchAnswers.Answer a = BatchAnswers.of(segments, answer, spoiled);
+                rateLimitHeaders().forEach(ex.getResponseHeaders()::set);
+                try (OutputStream out = eventStream(ex)) {
+                    String json = a.json();
+                    for (int at = 0; at < json.length(); at += 7) {
+                        event(out, chunk(json.substring(at, Math.min(json.length(), at + 7))));
+                    }
+                    event(out, finishChunk(a.isCut() ? "length" : "stop"));
+                    event(out, usageChunk(180, 40));
+                    event(out, "[DONE]");
+                }
+            });
+        }
+
+        private static JsonNode items(String userMessage) {
+            try {
+                return ChatJson.tree(userMessage).path("items");
+            } catch (ChatJson.NotAChatCompletion e) {
+                throw new AssertionError("the batch's user message is not JSON: " + userMessage, e);
+            }
+        }
+
+        @Override
+        public List<String> lastBatch() {
+            return lastBatch;
+        }
+
+        @Override
+        public boolean batchUsageComesLast() {
+            return true;
         }
 
         @Override

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fairway.provider.support.BatchSettings;
 import dev.fairway.provider.support.HttpVersionChoice;
 import dev.fairway.api.InvalidConfigurationException;
+import dev.fairway.api.spi.BatchLimits;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +92,7 @@ class OpenAiProviderFactoryTest {
             assertEquals("max_tokens", s.maxTokensParameter());
             assertFalse(s.streamFinals());
             assertEquals(OpenAiSettings.WarmUp.OFF, s.warmUp());
+            assertEquals(Optional.of(new BatchLimits(16, 4_000)), provider.batchLimits());
             assertTrue(((OpenAiProvider) provider).warmUp().isDone());
         }
     }
@@ -115,7 +119,9 @@ class OpenAiProviderFactoryTest {
                 Map.entry("streaming.finals", "on"),
                 Map.entry("warm-up", "head"),
                 Map.entry("warm-up.connections", "4"),
-                Map.entry("http-version", "http1.1")), Map.of("OPENAI_API_KEY", KEY));
+                Map.entry("http-version", "http1.1"),
+                Map.entry("batch.max-segments", "8"),
+                Map.entry("batch.max-tokens", "2500")), Map.of("OPENAI_API_KEY", KEY));
 
         assertEquals(URI.create("http://localhost:8000/v1"), s.http().baseUrl());
         assertEquals(URI.create("http://localhost:8000/v1/chat/completions"), s.endpoint("/chat/completions"));
@@ -133,6 +139,14 @@ class OpenAiProviderFactoryTest {
         assertEquals(OpenAiSettings.WarmUp.HEAD, s.warmUp());
         assertEquals(4, s.warmUpConnections());
         assertEquals(HttpVersionChoice.HTTP1_1, s.http().httpVersion());
+        assertEquals(new BatchSettings(true, 8, 2500), s.batch());
+    }
+
+    @Test
+    void batchingTurnsOffByKey() {
+        Map<String, String> env = Map.of("OPENAI_API_KEY", KEY);
+        assertEquals(Optional.empty(), settings(Map.of("batch.enabled", "false"), env).batch().limits());
+        assertEquals(Optional.empty(), settings(Map.of("batch.max-segments", "1"), env).batch().limits());
     }
 
     @Test
@@ -163,6 +177,10 @@ class OpenAiProviderFactoryTest {
                 () -> settings(Map.of("request-timeout", "forever"), env)).key());
         assertEquals("fairway.provider.openai.warm-up", assertThrows(InvalidConfigurationException.class,
                 () -> settings(Map.of("warm-up", "always"), env)).key());
+        assertEquals("fairway.provider.openai.batch.max-segments", assertThrows(InvalidConfigurationException.class,
+                () -> settings(Map.of("batch.max-segments", "0"), env)).key());
+        assertEquals("fairway.provider.openai.batch.max-tokens", assertThrows(InvalidConfigurationException.class,
+                () -> settings(Map.of("batch.max-tokens", "-5"), env)).key());
     }
 
     @Test
@@ -181,7 +199,9 @@ class OpenAiProviderFactoryTest {
     @Test
     void unknownKeysAreReportedNotSilentlyIgnored() {
         try (LogCapture logs = LogCapture.of(OpenAiSettings.class)) {
-            settings(Map.of("temprature.final", "0.1", "model", "m"), Map.of("OPENAI_API_KEY", KEY));
+            // The batch key is known: the unknown ones are exactly the misspelt one.
+            settings(Map.of("temprature.final", "0.1", "model", "m", "batch.max-segments", "4"),
+                    Map.of("OPENAI_API_KEY", KEY));
 
             assertTrue(logs.lines().stream().anyMatch(l -> l.startsWith("WARNING ignoring unknown keys "
                     + "[fairway.provider.openai.temprature.final]")), logs.lines().toString());

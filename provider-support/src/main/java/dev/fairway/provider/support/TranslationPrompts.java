@@ -181,6 +181,26 @@ public final class TranslationPrompts {
         }
 
         /**
+         * The prompt tokens of a request whose system prompt and user message are given whole (a batch call's).
+         *
+         * @param systemPrompt the system prompt
+         * @param userMessage the user message
+         * @return their estimated tokens plus the framing
+         */
+        public int promptTokens(String systemPrompt, String userMessage) {
+            return textTokens(systemPrompt) + textTokens(userMessage) + framingTokens;
+        }
+
+        /**
+         * The largest completion cap: {@code max-tokens.max}, or the model's output limit.
+         *
+         * @return the ceiling, >= 1
+         */
+        public int maxTokensCeiling() {
+            return maxTokensMax;
+        }
+
+        /**
          * What the limiter should reserve: prompt tokens plus the completion cap.
          *
          * @param kind partial or final

@@ -6,7 +6,10 @@ import dev.fairway.provider.tck.LoopbackServer.Request;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A {@link ProviderScript} for an HTTP provider: a {@link LoopbackServer} whose scenarios a subclass
@@ -30,11 +33,16 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <p>Batch calls: a subclass that answers them says so ({@link #answersBatches()}), finds the segments in a request
+ * ({@link #batchSegments}) and wraps an answer in the API's format ({@link #batchReply}); spoiling the answer as the
+ * kit asks and recording {@link #lastBatch()} are done here.
+ *
  * <p>The server starts on first use (the first scenario or {@link #uri()}) and stops in {@link #close()}.
  */
 public abstract class LoopbackProviderScript implements ProviderScript {
 
     private LoopbackServer server;
+    private volatile List<String> lastBatch = List.of();
 
     /** For subclasses. */
     protected LoopbackProviderScript() {
@@ -95,6 +103,56 @@ public abstract class LoopbackProviderScript implements ProviderScript {
      * @return the reply
      */
     protected abstract Reply permanentFailure(Request request, PermanentProviderException.Kind kind);
+
+    /**
+     * Whether this script answers batch calls: a subclass that does returns true and implements
+     * {@link #batchSegments} and {@link #batchReply}. Without, the batch rules are skipped.
+     *
+     * @return false by default
+     */
+    protected boolean answersBatches() {
+        return false;
+    }
+
+    /**
+     * The segments of a batch request, as the API carries them: their ids and source texts, in order.
+     *
+     * @param request the request received
+     * @return the segments, or empty when the request is not a batch (it is then answered normally)
+     */
+    protected Optional<List<BatchAnswers.Part>> batchSegments(Request request) {
+        return Optional.empty();
+    }
+
+    /**
+     * The answer to a batch request in the API's format: the answer's JSON ({@link BatchAnswers.Answer#json()})
+     * where the API puts it, with usage and rate-limit headers; a cut answer ({@link BatchAnswers.Answer#isCut()})
+     * with the API's reason for stopping at the completion cap.
+     *
+     * @param request the request received
+     * @param answer the parts to answer, perhaps spoiled
+     * @return the reply
+     */
+    protected Reply batchReply(Request request, BatchAnswers.Answer answer) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not answer batch calls");
+    }
+
+    @Override
+    public void answerBatch(BatchAnswer answer, int spoiled) {
+        Objects.requireNonNull(answer, "answer");
+        if (!answersBatches()) {
+            Assumptions.abort(getClass().getSimpleName() + " does not answer batch calls (answersBatches() is false)");
+        }
+        server().respond(request -> batchSegments(request).map(segments -> {
+            lastBatch = segments.stream().map(BatchAnswers.Part::text).toList();
+            return batchReply(request, BatchAnswers.of(segments, answer, spoiled));
+        }).orElseGet(() -> normal(request)));
+    }
+
+    @Override
+    public List<String> lastBatch() {
+        return lastBatch;
+    }
 
     @Override
     public void answerNormally() {

@@ -8,7 +8,9 @@ import dev.fairway.api.spi.TranslationProviderFactory;
 
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * What the contract kit tells the provider's counterpart to do: the scripted server (or the
@@ -32,6 +34,10 @@ import java.util.Set;
  * hang) calls {@code org.junit.jupiter.api.Assumptions.abort("...")} in that scenario's method: the
  * rules that need it are reported as skipped, and the {@code no-credential-leak} rule leaves the
  * scenario out.
+ *
+ * <p>Batch calls. For a provider whose {@link TranslationProvider#batchLimits()} is present, the batch rules
+ * call {@link #answerBatch} (or a failure scenario) and then {@code translateBatch}; a script that does not
+ * override {@link #answerBatch} has them skipped.
  */
 public interface ProviderScript extends AutoCloseable {
 
@@ -140,6 +146,64 @@ public interface ProviderScript extends AutoCloseable {
      */
     default boolean reportsRateLimits() {
         return true;
+    }
+
+    /**
+     * How a batch answer ({@link TranslationProvider#translateBatch}) is spoiled, for the batch rules. The script
+     * finds the segments and their ids in the request as its API carries them, answers each segment with a
+     * translation that keeps its source's numbers ({@link BatchAnswers#translation}), and spoils the part of one
+     * segment as said here; {@link BatchAnswers#of} does this for a script.
+     */
+    enum BatchAnswer {
+        /** Every segment answered once, in order, under its own id. */
+        VALID,
+        /** The spoiled segment's part carries an id the request did not give. */
+        UNKNOWN_ID,
+        /** The spoiled segment's part carries the id of the segment before it, which was answered already. */
+        DUPLICATE_ID,
+        /** The spoiled segment's part is left out. */
+        MISSING,
+        /** The spoiled segment's part has an empty text. */
+        EMPTY_TEXT,
+        /**
+         * The answer stops in the middle of the spoiled segment's text, its JSON unfinished, as an answer cut at the
+         * completion cap is (with the API's "stopped at the cap" reason and its usage).
+         */
+        CUT
+    }
+
+    /**
+     * From now on, answer every batch call with this answer, spoiling the part of the segment at position
+     * {@code spoiled} (the kit uses 1, so that a segment comes before it and one after); answer other calls
+     * normally. The answer reports usage and, unless {@link #reportsRateLimits()} is false, rate-limit information.
+     * The default aborts: a script that cannot answer batches has the batch rules skipped.
+     *
+     * @param answer how the answer is spoiled
+     * @param spoiled the position of the spoiled segment, >= 1
+     */
+    default void answerBatch(BatchAnswer answer, int spoiled) {
+        Assumptions.abort(getClass().getSimpleName() + " does not answer batch calls (answerBatch)");
+    }
+
+    /**
+     * The source texts of the segments the script found in the last batch call it received, in the order the
+     * request gave them: the {@code batch-request} rule checks that the provider sent every segment once, in order.
+     *
+     * @return the texts; empty when no request was a batch the script could read
+     */
+    default List<String> lastBatch() {
+        return List.of();
+    }
+
+    /**
+     * Whether the script's batch answers report their usage only after the segments (a stream whose last event has
+     * the usage, as OpenAI's does): a provider then delivers each segment with a share of an estimate, and the
+     * {@code batch-usage} rule checks only that every share is above zero, not that they add up to the reported usage.
+     *
+     * @return by default false: the usage is known before any segment is delivered
+     */
+    default boolean batchUsageComesLast() {
+        return false;
     }
 
     /**

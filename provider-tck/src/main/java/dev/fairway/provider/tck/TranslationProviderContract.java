@@ -9,9 +9,12 @@ import dev.fairway.api.PermanentProviderException;
 import dev.fairway.api.RateLimitedException;
 import dev.fairway.api.SegmentKind;
 import dev.fairway.api.SessionId;
+import dev.fairway.api.TokenUsage;
 import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.BatchLimits;
+import dev.fairway.api.spi.BatchOutcome;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
@@ -40,6 +43,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -95,7 +100,16 @@ import org.opentest4j.TestAbortedException;
  *   <li>{@code names}: the factory's name is lower case letters, digits and dashes, the provider
  *       has the same name and a model;</li>
  *   <li>{@code estimate-tokens}: estimates are above zero and grow with the text;</li>
- *   <li>{@code close-idempotent}: closing twice is harmless.</li>
+ *   <li>{@code close-idempotent}: closing twice is harmless;</li>
+ *   <li>for a provider whose {@link TranslationProvider#batchLimits()} is present (the others have these
+ *       skipped): {@code batch-request}: a batch call carries every segment once, in order;
+ *       {@code batch-valid}: a valid answer hands every segment to the receiver once, under its own index, with
+ *       its own text, on the calling thread, and no problem; {@code batch-unknown-id}, {@code batch-duplicate-id},
+ *       {@code batch-missing}, {@code batch-empty-text}, {@code batch-cut}: the spoiled segment (and, for a cut
+ *       answer, the ones after it) is never delivered, the others are, and the outcome lists problems;
+ *       {@code batch-usage}: the results' usages add up to the call's; {@code batch-rate-limit}: a rate-limit
+ *       refusal of a batch is a {@link RateLimitedException} with the announced wait; {@code batch-interrupt}: an
+ *       interrupt abandons a held batch call.</li>
  * </ul>
  *
  * <p>No rule measures speed. Every wait is bounded by {@link #failureTimeout()}, which only a broken
@@ -107,6 +121,9 @@ public abstract class TranslationProviderContract {
     private static final String SERVICES_FILE = "META-INF/services/" + SERVICE;
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
     private static final SessionId SESSION = SessionId.of("fairway-contract");
+    private static final SessionId OTHER_SESSION = SessionId.of("fairway-contract-2");
+    /** The position of the segment whose part a spoiled batch answer spoils. */
+    private static final int SPOILED = 1;
     private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
     /** Length of the pieces of the credential's random part that count as a leak. */
     private static final int LEAK_WINDOW = 8;
@@ -602,6 +619,177 @@ public abstract class TranslationProviderContract {
         }
     }
 
+    // ---- batches --------------------------------------------------------------------------------
+
+    /** A batch call carries every segment once, in order. */
+    @Test
+    @DisplayName("contract rule 'batch-request'")
+    public final void batchCallCarriesEverySegmentInOrder() throws Exception {
+        String rule = "batch-request";
+        TranslationProvider provider = batchScenario(rule, () -> script.answerBatch(ProviderScript.BatchAnswer.VALID, SPOILED));
+        List<TranslationRequest> requests = batchRequests(provider);
+        BatchRun run = callBatch(provider, requests);
+        List<String> texts = requests.stream().map(TranslationRequest::text).toList();
+        List<String> found = script.lastBatch();
+        if (!found.equals(texts)) {
+            throw broken(rule, "a batch call must carry every segment once, in the order given, as the API's batch"
+                    + " request that the script reads", (found.isEmpty() ? "the script found no batch in the requests"
+                    + " it received" : "the script found the segments " + found + " instead of " + texts)
+                    + " (the call " + run.describe() + ")", run.failure());
+        }
+    }
+
+    /** A valid batch answer hands every segment over once, under its own index, on the calling thread. */
+    @Test
+    @DisplayName("contract rule 'batch-valid'")
+    public final void validBatchAnswerDeliversEverySegmentOnce() throws Exception {
+        String rule = "batch-valid";
+        String requirement = "a valid batch answer must hand every segment to the receiver once, under its own index,"
+                + " on the thread that called translateBatch, and return an outcome without problems";
+        TranslationProvider provider = batchScenario(rule, () -> script.answerBatch(ProviderScript.BatchAnswer.VALID, SPOILED));
+        List<TranslationRequest> requests = batchRequests(provider);
+        BatchRun run = callBatch(provider, requests);
+        BatchOutcome outcome = expectOutcome(rule, requirement, run);
+        checkDeliveries(rule, requirement, requests, run, allBut(requests.size(), Set.of()));
+        for (Delivery d : run.deliveries()) {
+            if (d.thread() != run.caller()) {
+                throw broken(rule, requirement, "segment " + d.index() + " was handed over on thread '"
+                        + d.thread().getName() + "'");
+            }
+            if (d.result().model().isBlank()) {
+                throw broken(rule, requirement + ", each result naming the model", "segment " + d.index()
+                        + "'s model was blank");
+            }
+        }
+        if (!outcome.problems().isEmpty()) {
+            throw broken(rule, requirement, "its problems were " + outcome.problems());
+        }
+    }
+
+    /** A part with an id the request did not give is never delivered. */
+    @Test
+    @DisplayName("contract rule 'batch-unknown-id'")
+    public final void unknownIdIsNeverDelivered() throws Exception {
+        checkSpoiled("batch-unknown-id", ProviderScript.BatchAnswer.UNKNOWN_ID, "carries an id the request did not give");
+    }
+
+    /** A part that repeats an id answered before is never delivered. */
+    @Test
+    @DisplayName("contract rule 'batch-duplicate-id'")
+    public final void duplicateIdIsNeverDelivered() throws Exception {
+        checkSpoiled("batch-duplicate-id", ProviderScript.BatchAnswer.DUPLICATE_ID,
+                "carries the id of the segment before it, answered already");
+    }
+
+    /** A segment the answer leaves out is not delivered, and the others are. */
+    @Test
+    @DisplayName("contract rule 'batch-missing'")
+    public final void missingSegmentIsNotDelivered() throws Exception {
+        checkSpoiled("batch-missing", ProviderScript.BatchAnswer.MISSING, "is missing");
+    }
+
+    /** A part with an empty text is never delivered. */
+    @Test
+    @DisplayName("contract rule 'batch-empty-text'")
+    public final void emptyTextIsNeverDelivered() throws Exception {
+        checkSpoiled("batch-empty-text", ProviderScript.BatchAnswer.EMPTY_TEXT, "has an empty text");
+    }
+
+    /** An answer cut in the middle of a part delivers only the segments before it. */
+    @Test
+    @DisplayName("contract rule 'batch-cut'")
+    public final void cutAnswerDeliversOnlyTheSegmentsBeforeTheCut() throws Exception {
+        checkSpoiled("batch-cut", ProviderScript.BatchAnswer.CUT, "is cut in the middle (the answer's JSON unfinished)");
+    }
+
+    /** The results' usages add up to the call's usage. */
+    @Test
+    @DisplayName("contract rule 'batch-usage'")
+    public final void batchResultsShareTheCallsUsage() throws Exception {
+        String rule = "batch-usage";
+        TranslationProvider provider = batchScenario(rule, () -> script.answerBatch(ProviderScript.BatchAnswer.VALID, SPOILED));
+        List<TranslationRequest> requests = batchRequests(provider);
+        BatchRun run = callBatch(provider, requests);
+        String requirement = "a valid batch answer must give an outcome with the call's usage (input and output tokens > 0)";
+        BatchOutcome outcome = expectOutcome(rule, requirement, run);
+        TokenUsage call = outcome.usage();
+        if (call.promptTokens() <= 0 || call.completionTokens() <= 0) {
+            throw broken(rule, requirement, "the outcome's usage was " + call);
+        }
+        checkDeliveries(rule, "a valid batch answer must hand every segment over", requests, run,
+                allBut(requests.size(), Set.of()));
+        if (script.batchUsageComesLast()) {
+            for (Delivery d : run.deliveries()) {
+                if (d.result().usage().totalTokens() <= 0) {
+                    throw broken(rule, "each segment delivered before the answer's usage came must carry a share of"
+                            + " an estimate (> 0)", "segment " + d.index() + "'s usage was " + d.result().usage());
+                }
+            }
+            return;
+        }
+        int prompt = 0;
+        int completion = 0;
+        int total = 0;
+        for (Delivery d : run.deliveries()) {
+            prompt += d.result().usage().promptTokens();
+            completion += d.result().usage().completionTokens();
+            total += d.result().usage().totalTokens();
+        }
+        TokenUsage sum = new TokenUsage(prompt, completion, total);
+        if (!sum.equals(call)) {
+            throw broken(rule, "the results' usages must be each segment's share of the call's usage, adding up to it",
+                    "they added up to " + sum + ", and the outcome's usage was " + call);
+        }
+    }
+
+    /** A rate-limit refusal of a batch call is a RateLimitedException with the announced wait. */
+    @Test
+    @DisplayName("contract rule 'batch-rate-limit'")
+    public final void rateLimitedBatchSurfacesAsRateLimitedException() throws Exception {
+        String rule = "batch-rate-limit";
+        String requirement = "a 429 with retry-after " + format(RETRY_AFTER) + " on a batch call must surface as"
+                + " RateLimitedException with retryAfter " + format(RETRY_AFTER) + ", as for a single call";
+        TranslationProvider provider = batchScenario(rule, () -> script.rateLimit(RETRY_AFTER));
+        BatchRun run = callBatch(provider, batchRequests(provider));
+        if (!(run.failure() instanceof RateLimitedException e)) {
+            throw broken(rule, requirement, run.describe(), run.failure());
+        }
+        if (!e.retryAfter().equals(Optional.of(RETRY_AFTER))) {
+            throw broken(rule, requirement, "its retryAfter was "
+                    + e.retryAfter().map(Violations::format).orElse("absent") + " (" + describe(e) + ")", e);
+        }
+        if (!run.deliveries().isEmpty()) {
+            throw broken(rule, requirement + ", delivering nothing", run.deliveries().size() + " segments were delivered");
+        }
+    }
+
+    /** An interrupt abandons a batch call held by a hanging server. */
+    @Test
+    @DisplayName("contract rule 'batch-interrupt'")
+    public final void interruptAbandonsAHeldBatchCall() throws Exception {
+        String rule = "batch-interrupt";
+        String requirement = "a batch call held by a hanging server must throw InterruptedException after"
+                + " Thread.interrupt()";
+        TranslationProvider provider = batchScenario(rule, script::hang);
+        CompletableFuture<BatchOutcome> outcome = new CompletableFuture<>();
+        List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+        Thread caller = startBatch(provider, batchRequests(provider), deliveries, outcome);
+        if (!script.awaitHeld(1, failureTimeout())) {
+            throw broken(rule, requirement, outcome.isDone()
+                    ? "the call ended before the script held it: " + BatchRun.of(outcome, deliveries, caller).describe()
+                    : "the script saw no request within " + format(failureTimeout()));
+        }
+        caller.interrupt();
+        if (!caller.join(failureTimeout())) {
+            throw broken(rule, requirement, "the call was still blocked " + format(failureTimeout())
+                    + " after Thread.interrupt()");
+        }
+        BatchRun run = BatchRun.of(outcome, deliveries, caller);
+        if (!(run.failure() instanceof InterruptedException)) {
+            throw broken(rule, requirement, run.describe(), run.failure());
+        }
+    }
+
     // ---- helpers --------------------------------------------------------------------------------
 
     private void checkTranslation(String rule, TranslationRequest request) throws InterruptedException {
@@ -666,6 +854,142 @@ public abstract class TranslationProviderContract {
         }
         providers.add(provider);
         return provider;
+    }
+
+    /**
+     * Skips the rule unless the provider batches; then sets the scenario and builds a fresh provider for it (a
+     * script may bake the scenario into the configuration).
+     */
+    private TranslationProvider batchScenario(String rule, Runnable scenario) {
+        script.answerNormally();
+        Optional<BatchLimits> limits = newProvider(rule).batchLimits();
+        Assumptions.assumeTrue(limits != null && limits.isPresent(), "the provider does not batch: batchLimits() is empty");
+        scenario.run();
+        return newProvider(rule);
+    }
+
+    /**
+     * Three segments (two where the provider takes no more) of two sessions, a partial among finals, three language
+     * pairs; each estimate the provider's own, within its batch limits.
+     */
+    private static List<TranslationRequest> batchRequests(TranslationProvider provider) {
+        BatchLimits limits = provider.batchLimits().orElseThrow();
+        int n = Math.min(3, limits.maxSegments());
+        List<TranslationRequest> requests = new ArrayList<>();
+        String[][] segments = {
+                {"en", "fr", "Good morning, this is sentence number 4711."},
+                {"en", "de", "So we meet again at number 815 and"},
+                {"de", "es", "Guten Morgen, das ist Satz Nummer 1234."}};
+        long[] numbers = {4711, 815, 1234};
+        for (int i = 0; i < n; i++) {
+            SegmentKind kind = i == 1 ? SegmentKind.PARTIAL : SegmentKind.FINAL;
+            String text = segments[i][2];
+            int estimate = Math.max(1, Math.min(provider.estimateTokens(kind, text), limits.maxTokens() / n));
+            requests.add(new TranslationRequest(i == 1 ? OTHER_SESSION : SESSION, kind, numbers[i], text,
+                    segments[i][0], segments[i][1], estimate));
+        }
+        return List.copyOf(requests);
+    }
+
+    private static Set<Integer> allBut(int n, Set<Integer> left) {
+        Set<Integer> all = new TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            if (!left.contains(i)) {
+                all.add(i);
+            }
+        }
+        return all;
+    }
+
+    private void checkSpoiled(String rule, ProviderScript.BatchAnswer kind, String what) throws Exception {
+        TranslationProvider provider = batchScenario(rule, () -> script.answerBatch(kind, SPOILED));
+        List<TranslationRequest> requests = batchRequests(provider);
+        Set<Integer> left = new TreeSet<>();
+        for (int i = SPOILED; i < requests.size(); i++) {
+            if (i == SPOILED || kind == ProviderScript.BatchAnswer.CUT) {
+                left.add(i);
+            }
+        }
+        String never = left.size() == 1 ? "segment " + SPOILED : "segments " + left;
+        String requirement = "when segment " + SPOILED + "'s part of a batch answer " + what + ", " + never
+                + " must never be delivered (left for single calls), the others must be, and the outcome must list"
+                + " the problem";
+        BatchRun run = callBatch(provider, requests);
+        BatchOutcome outcome = expectOutcome(rule, requirement + " (a spoiled answer is no failed call)", run);
+        checkDeliveries(rule, requirement, requests, run, allBut(requests.size(), left));
+        if (outcome.problems().isEmpty()) {
+            throw broken(rule, requirement, "the outcome's problems were empty");
+        }
+    }
+
+    /** Each delivery once, in range, with its own segment's text; exactly the expected segments. */
+    private static void checkDeliveries(String rule, String requirement, List<TranslationRequest> requests, BatchRun run,
+            Set<Integer> expected) {
+        Set<Integer> seen = new TreeSet<>();
+        for (Delivery d : run.deliveries()) {
+            if (d.index() < 0 || d.index() >= requests.size()) {
+                throw broken(rule, requirement, "a segment was delivered under index " + d.index() + " of a batch of "
+                        + requests.size());
+            }
+            if (!seen.add(d.index())) {
+                throw broken(rule, requirement, "segment " + d.index() + " was delivered twice");
+            }
+            TranslationRequest r = requests.get(d.index());
+            if (!expected.contains(d.index())) {
+                throw broken(rule, requirement, "segment " + d.index() + " was delivered, with text '"
+                        + excerpt(d.result().text()) + "'");
+            }
+            if (!d.result().text().contains(Long.toString(r.sequence()))) {
+                throw broken(rule, requirement + ", each with its own translation (the script's keeps the number "
+                        + r.sequence() + " of '" + r.text() + "')", "segment " + d.index() + " got '"
+                        + excerpt(d.result().text()) + "'");
+            }
+        }
+        Set<Integer> missing = new TreeSet<>(expected);
+        missing.removeAll(seen);
+        if (!missing.isEmpty()) {
+            throw broken(rule, requirement, "segment" + (missing.size() > 1 ? "s " : " ") + missing
+                    + (missing.size() > 1 ? " were" : " was") + " not delivered (the call " + run.describe() + ")",
+                    run.failure());
+        }
+    }
+
+    private static BatchOutcome expectOutcome(String rule, String requirement, BatchRun run) {
+        if (run.outcome() == null) {
+            throw broken(rule, requirement, run.describe(), run.failure());
+        }
+        return run.outcome();
+    }
+
+    /** Calls translateBatch on a virtual thread, bounded by the failure timeout; a call still running is interrupted. */
+    private BatchRun callBatch(TranslationProvider provider, List<TranslationRequest> requests) throws InterruptedException {
+        CompletableFuture<BatchOutcome> outcome = new CompletableFuture<>();
+        List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+        Thread caller = startBatch(provider, requests, deliveries, outcome);
+        try {
+            outcome.get(failureTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            // Described by the run.
+        } catch (TimeoutException e) {
+            caller.interrupt();
+            return new BatchRun(List.copyOf(deliveries), null, null, false, caller);
+        }
+        return BatchRun.of(outcome, deliveries, caller);
+    }
+
+    private Thread startBatch(TranslationProvider provider, List<TranslationRequest> requests, List<Delivery> deliveries,
+            CompletableFuture<BatchOutcome> outcome) {
+        Thread caller = Thread.ofVirtual().name("fairway-contract-batch").unstarted(() -> {
+            try {
+                outcome.complete(provider.translateBatch(requests,
+                        (index, result) -> deliveries.add(new Delivery(index, result, Thread.currentThread()))));
+            } catch (Throwable t) {
+                outcome.completeExceptionally(t);
+            }
+        });
+        callers.add(caller);
+        caller.start();
+        return caller;
     }
 
     private static TranslationRequest request(SegmentKind kind, int number) {
@@ -778,6 +1102,53 @@ public abstract class TranslationProviderContract {
         byte[] bytes = new byte[16];
         new SecureRandom().nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);
+    }
+
+    /**
+     * One segment a batch call handed to the receiver.
+     *
+     * @param index the index it was handed over under
+     * @param result its result
+     * @param thread the thread that handed it over
+     */
+    private record Delivery(int index, TranslationResult result, Thread thread) {
+    }
+
+    /**
+     * How a batch call ended.
+     *
+     * @param deliveries what the receiver took, in order
+     * @param outcome the outcome, or null
+     * @param failure what it threw, or null
+     * @param finished false when it was still running at the deadline
+     * @param caller the thread that called translateBatch
+     */
+    private record BatchRun(List<Delivery> deliveries, BatchOutcome outcome, Throwable failure, boolean finished,
+                            Thread caller) {
+
+        /** The run of a call that is done. */
+        static BatchRun of(CompletableFuture<BatchOutcome> done, List<Delivery> deliveries, Thread caller)
+                throws InterruptedException {
+            try {
+                return new BatchRun(List.copyOf(deliveries), done.get(0, TimeUnit.NANOSECONDS), null, true, caller);
+            } catch (ExecutionException e) {
+                return new BatchRun(List.copyOf(deliveries), null, e.getCause(), true, caller);
+            } catch (TimeoutException e) {
+                return new BatchRun(List.copyOf(deliveries), null, null, false, caller);
+            }
+        }
+
+        String describe() {
+            String delivered = deliveries.isEmpty() ? "after delivering no segment"
+                    : "after delivering segments " + deliveries.stream().map(Delivery::index).toList();
+            if (!finished) {
+                return "had not returned after the kit's failure timeout, " + delivered;
+            }
+            if (outcome != null) {
+                return "returned " + delivered + ", with problems " + outcome.problems();
+            }
+            return "threw " + Violations.describe(failure) + " " + delivered;
+        }
     }
 
     /**

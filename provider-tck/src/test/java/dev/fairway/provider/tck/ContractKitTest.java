@@ -89,9 +89,15 @@ class ContractKitTest {
     /** The contract against a reference provider with some flaws. */
     abstract static class ReferenceContract extends TranslationProviderContract {
         private final Set<Flaw> flaws;
+        private final boolean batches;
 
         ReferenceContract(Set<Flaw> flaws) {
+            this(flaws, true);
+        }
+
+        ReferenceContract(Set<Flaw> flaws, boolean batches) {
             this.flaws = flaws;
+            this.batches = batches;
         }
 
         @Override
@@ -101,7 +107,7 @@ class ContractKitTest {
 
         @Override
         protected ProviderScript script() {
-            return new ReferenceProvider.Script(flaws);
+            return new ReferenceProvider.Script(flaws, batches);
         }
 
         @Override
@@ -114,6 +120,24 @@ class ContractKitTest {
     static final class Correct extends ReferenceContract {
         Correct() {
             super(EnumSet.noneOf(Flaw.class));
+        }
+    }
+
+    static final class DoesNotBatch extends ReferenceContract {
+        DoesNotBatch() {
+            super(EnumSet.noneOf(Flaw.class), false);
+        }
+    }
+
+    static final class DeliversSpoiledBatchParts extends ReferenceContract {
+        DeliversSpoiledBatchParts() {
+            super(EnumSet.of(Flaw.DELIVERS_SPOILED_BATCH_PARTS));
+        }
+    }
+
+    static final class WholeUsagePerBatchSegment extends ReferenceContract {
+        WholeUsagePerBatchSegment() {
+            super(EnumSet.of(Flaw.WHOLE_USAGE_PER_BATCH_SEGMENT));
         }
     }
 
@@ -238,7 +262,7 @@ class ContractKitTest {
     void rateLimitMappedToTransientFailsRateLimitRetryAfter() {
         Run run = run(RateLimitAsTransient.class);
 
-        assertFailsExactly(run, "rate-limit-retry-after");
+        assertFailsExactly(run, "rate-limit-retry-after", "batch-rate-limit");
         assertEquals("contract rule 'rate-limit-retry-after': a 429 with retry-after 2s must surface as"
                         + " RateLimitedException with retryAfter 2s, but got TransientProviderException:"
                         + " reference: HTTP 429 Too Many Requests", run.message("rate-limit-retry-after"));
@@ -248,7 +272,7 @@ class ContractKitTest {
     void lostRetryAfterFailsRateLimitRetryAfter() {
         Run run = run(DropsRetryAfter.class);
 
-        assertFailsExactly(run, "rate-limit-retry-after");
+        assertFailsExactly(run, "rate-limit-retry-after", "batch-rate-limit");
         assertTrue(run.message("rate-limit-retry-after").contains("but its retryAfter was absent"),
                 run.message("rate-limit-retry-after"));
     }
@@ -257,7 +281,7 @@ class ContractKitTest {
     void wrappedInterruptFailsBothInterruptRules() {
         Run run = run(WrapsInterrupt.class);
 
-        assertFailsExactly(run, "interrupt", "interrupt-pending");
+        assertFailsExactly(run, "interrupt", "interrupt-pending", "batch-interrupt");
         assertTrue(run.message("interrupt").contains("must throw InterruptedException after Thread.interrupt(), but got"
                 + " TransientProviderException: reference: the call was interrupted"), run.message("interrupt"));
     }
@@ -334,9 +358,41 @@ class ContractKitTest {
     void missingUsageFailsBothTranslationRules() {
         Run run = run(NoUsage.class);
 
-        assertFailsExactly(run, "final-translation", "partial-translation");
+        assertFailsExactly(run, "final-translation", "partial-translation", "batch-usage");
         assertTrue(run.message("final-translation").contains("with the usage the answer reported (input and output"
                 + " tokens > 0), but its usage was TokenUsage[promptTokens=0"), run.message("final-translation"));
+    }
+
+    @Test
+    void providerThatDoesNotBatchHasTheBatchRulesSkipped() {
+        Run run = run(DoesNotBatch.class);
+
+        assertFailsExactly(run);
+        assertEquals(10, run.aborted(), "the batch rules");
+    }
+
+    @Test
+    void spoiledBatchPartsDeliveredFailTheRulesOfEachSpoilingButMissing() {
+        Run run = run(DeliversSpoiledBatchParts.class);
+
+        assertFailsExactly(run, "batch-unknown-id", "batch-duplicate-id", "batch-empty-text", "batch-cut");
+        assertEquals("contract rule 'batch-empty-text': when segment 1's part of a batch answer has an empty text,"
+                + " segment 1 must never be delivered (left for single calls), the others must be, and the outcome"
+                + " must list the problem, but segment 1 was delivered, with text ''", run.message("batch-empty-text"));
+        assertTrue(run.message("batch-duplicate-id").endsWith("but segment 0 was delivered twice"),
+                run.message("batch-duplicate-id"));
+        assertTrue(run.message("batch-cut").contains("segments [1, 2] must never be delivered"), run.message("batch-cut"));
+    }
+
+    @Test
+    void wholeUsageForEachBatchSegmentFailsBatchUsage() {
+        Run run = run(WholeUsagePerBatchSegment.class);
+
+        assertFailsExactly(run, "batch-usage");
+        assertEquals("contract rule 'batch-usage': the results' usages must be each segment's share of the call's"
+                + " usage, adding up to it, but they added up to TokenUsage[promptTokens=108, completionTokens=45,"
+                + " totalTokens=153], and the outcome's usage was TokenUsage[promptTokens=36, completionTokens=15,"
+                + " totalTokens=51]", run.message("batch-usage"));
     }
 
     @Test

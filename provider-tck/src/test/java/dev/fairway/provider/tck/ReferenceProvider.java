@@ -10,14 +10,23 @@ import dev.fairway.api.TokenUsage;
 import dev.fairway.api.TransientProviderException;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
+import dev.fairway.api.spi.BatchLimits;
+import dev.fairway.api.spi.BatchOutcome;
+import dev.fairway.api.spi.BatchReceiver;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.ProviderContext;
 import dev.fairway.api.spi.TranslationProvider;
 import dev.fairway.api.spi.TranslationProviderFactory;
 
+import dev.fairway.provider.tck.ProviderScript.BatchAnswer;
+
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -60,7 +69,11 @@ final class ReferenceProvider implements TranslationProvider {
         /** Throws on a second close. */
         CLOSE_TWICE_THROWS,
         /** Reports another name than its factory's. */
-        WRONG_NAME
+        WRONG_NAME,
+        /** Hands the receiver the spoiled part of a batch answer too (unknown or repeated id, empty text, cut text). */
+        DELIVERS_SPOILED_BATCH_PARTS,
+        /** Gives each segment of a batch the whole call's usage instead of its share. */
+        WHOLE_USAGE_PER_BATCH_SEGMENT
     }
 
     private static final System.Logger LOG = System.getLogger(ReferenceProvider.class.getName());
@@ -97,13 +110,84 @@ final class ReferenceProvider implements TranslationProvider {
     @Override
     public TranslationResult translate(TranslationRequest request) throws InterruptedException {
         long start = clock.nanoTime();
+        sharedText = request.text();
+        failOrHold();
+        String text = flaws.contains(Flaw.SHARED_STATE) ? sharedText : request.text();
+        TokenUsage usage = flaws.contains(Flaw.NO_USAGE) ? TokenUsage.NONE : TokenUsage.of(12, 5);
+        return new TranslationResult("[" + request.targetLanguage() + "] " + text, usage,
+                Duration.ofNanos(clock.nanoTime() - start), feedback(), model(), FinishReason.STOP);
+    }
+
+    @Override
+    public Optional<BatchLimits> batchLimits() {
+        return script.batches ? Optional.of(new BatchLimits(8, 10_000)) : Optional.empty();
+    }
+
+    /** Answers as the script's batch answer says, reading its parts as a provider reads an answer's JSON. */
+    @Override
+    public BatchOutcome translateBatch(List<TranslationRequest> requests, BatchReceiver receiver)
+            throws InterruptedException {
+        if (!script.batches) {
+            throw new UnsupportedOperationException("reference does not translate batches");
+        }
+        long start = clock.nanoTime();
+        failOrHold();
+        List<BatchAnswers.Part> segments = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            segments.add(new BatchAnswers.Part(Integer.toString(i), requests.get(i).text()));
+        }
+        script.lastBatch = requests.stream().map(TranslationRequest::text).toList();
+        BatchAnswers.Answer answer = BatchAnswers.of(segments, script.batchAnswer, script.spoiled);
+        int n = requests.size();
+        TokenUsage call = flaws.contains(Flaw.NO_USAGE) ? TokenUsage.NONE : TokenUsage.of(12 * n, 5 * n);
+        TokenUsage share = flaws.contains(Flaw.NO_USAGE) ? TokenUsage.NONE
+                : flaws.contains(Flaw.WHOLE_USAGE_PER_BATCH_SEGMENT) ? call : TokenUsage.of(12, 5);
+        List<String> problems = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < answer.parts().size(); i++) {
+            BatchAnswers.Part part = answer.parts().get(i);
+            boolean cut = i == answer.cutInside();
+            String text = cut ? part.text().substring(0, part.text().length() / 2) : part.text();
+            Integer index = segments.stream().filter(s -> s.id().equals(part.id())).map(s -> Integer.valueOf(s.id()))
+                    .findFirst().orElse(null);
+            boolean valid = !cut && index != null && seen.add(index) && !text.isBlank();
+            if (!valid) {
+                problems.add("part " + i + " is spoiled");
+                if (!flaws.contains(Flaw.DELIVERS_SPOILED_BATCH_PARTS)) {
+                    if (cut) {
+                        break;
+                    }
+                    continue;
+                }
+                index = index == null || cut ? i : index;
+            }
+            receiver.translated(index, new TranslationResult(text, share, Duration.ofNanos(clock.nanoTime() - start),
+                    feedback(), model(), FinishReason.STOP));
+            if (cut) {
+                break;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (!seen.contains(i)) {
+                problems.add("no translation for id " + i);
+            }
+        }
+        return new BatchOutcome(call, Duration.ofNanos(clock.nanoTime() - start), feedback(), model(), problems);
+    }
+
+    private RateLimitFeedback feedback() {
+        return flaws.contains(Flaw.DROPS_FEEDBACK) ? RateLimitFeedback.NONE
+                : RateLimitFeedback.builder().requestLimit(100).requestsRemaining(99).build();
+    }
+
+    /** Fails as the script's mode says, or holds a hanging call; returns for a normal answer. */
+    private void failOrHold() throws InterruptedException {
         if (flaws.contains(Flaw.IGNORES_PENDING_INTERRUPT)) {
             Thread.interrupted();
         }
         if (poisoned.get()) {
             throw new TransientProviderException("reference: the connection pool is closed");
         }
-        sharedText = request.text();
         Script.Mode mode = script.mode;
         switch (mode) {
             case RATE_LIMIT -> {
@@ -123,15 +207,9 @@ final class ReferenceProvider implements TranslationProvider {
             case PERMANENT -> throw permanent(script.kind);
             case HANG -> hold();
             case NORMAL -> {
-                // Answer below.
+                // The caller answers.
             }
         }
-        String text = flaws.contains(Flaw.SHARED_STATE) ? sharedText : request.text();
-        TokenUsage usage = flaws.contains(Flaw.NO_USAGE) ? TokenUsage.NONE : TokenUsage.of(12, 5);
-        RateLimitFeedback feedback = flaws.contains(Flaw.DROPS_FEEDBACK) ? RateLimitFeedback.NONE
-                : RateLimitFeedback.builder().requestLimit(100).requestsRemaining(99).build();
-        return new TranslationResult("[" + request.targetLanguage() + "] " + text, usage,
-                Duration.ofNanos(clock.nanoTime() - start), feedback, model(), FinishReason.STOP);
     }
 
     private void hold() throws InterruptedException {
@@ -183,7 +261,7 @@ final class ReferenceProvider implements TranslationProvider {
 
         @Override
         public TranslationProvider create(ProviderContext context) {
-            return new ReferenceProvider(new Script(Set.of()), Set.of(), context);
+            return new ReferenceProvider(new Script(Set.of(), true), Set.of(), context);
         }
     }
 
@@ -193,13 +271,31 @@ final class ReferenceProvider implements TranslationProvider {
         enum Mode { NORMAL, RATE_LIMIT, TRANSIENT, PERMANENT, HANG }
 
         final Set<Flaw> flaws;
+        /** Whether the provider translates batches: without, the batch rules are skipped. */
+        final boolean batches;
         volatile Mode mode = Mode.NORMAL;
         volatile Duration retryAfter = Duration.ZERO;
         volatile PermanentProviderException.Kind kind = PermanentProviderException.Kind.OTHER;
+        volatile BatchAnswer batchAnswer = BatchAnswer.VALID;
+        volatile int spoiled = 1;
+        volatile List<String> lastBatch = List.of();
         final HoldGate gate = new HoldGate();
 
-        Script(Set<Flaw> flaws) {
+        Script(Set<Flaw> flaws, boolean batches) {
             this.flaws = flaws;
+            this.batches = batches;
+        }
+
+        @Override
+        public void answerBatch(BatchAnswer answer, int position) {
+            batchAnswer = answer;
+            spoiled = position;
+            mode = Mode.NORMAL;
+        }
+
+        @Override
+        public List<String> lastBatch() {
+            return lastBatch;
         }
 
         @Override
@@ -215,6 +311,7 @@ final class ReferenceProvider implements TranslationProvider {
         @Override
         public void answerNormally() {
             mode = Mode.NORMAL;
+            batchAnswer = BatchAnswer.VALID;
         }
 
         @Override

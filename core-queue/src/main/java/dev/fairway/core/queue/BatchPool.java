@@ -24,7 +24,7 @@ final class BatchPool {
     /** Thousandths of a request: the unit of the debts. */
     static final long REQUEST = 1000;
 
-    private final BatchMode mode;
+    private volatile BatchMode mode;
     private final int maxSegments;
     private final int maxTokens;
     private final int capacity;
@@ -38,6 +38,15 @@ final class BatchPool {
         this.maxSegments = maxSegments;
         this.maxTokens = maxTokens;
         this.capacity = mode == BatchMode.OFF ? 0 : 4 * maxSegments;
+    }
+
+    /** Stops batching (the provider refuses batch calls); what the pool holds still goes. Returns whether it ran. */
+    boolean stop() {
+        if (mode == BatchMode.OFF) {
+            return false;
+        }
+        mode = BatchMode.OFF;
+        return true;
     }
 
     BatchMode mode() {

@@ -366,9 +366,38 @@ final class SchedulerRuntime {
             String why = outcome == null || outcome.problems().isEmpty() ? "the batch's answer left it out"
                     : "the batch's answer left it out: " + String.join("; ", outcome.problems());
             missing = new BatchAnswerMissing(why);
+        } else if (error instanceof PermanentProviderException permanent) {
+            // A batch the provider cannot take (a server without structured output, say) is no reason to fail its
+            // finals: each goes again on its own; after a few such calls in a row batching stops.
+            missing = new BatchAnswerMissing("the batch call failed (" + permanent.getMessage() + ")");
+            lifecycle.batchRefused(permanent);
         }
         finishBatch(carrier, done, missing);
+        if (error == null && outcome != null) {
+            lifecycle.batchAnswered();
+            spread(carrier.itemTokens, outcome.usage().totalTokens());
+        }
         return completeCall(carrier, null, error, true, Next.RUN_HERE);
+    }
+
+    /**
+     * Scales the riders' tokens to the call's reported total (a provider that streams hands each segment an
+     * estimated share and reports the call's usage only at the end), keeping their proportions.
+     */
+    static void spread(int[] tokens, int total) {
+        long sum = 0;
+        for (int t : tokens) {
+            sum += t;
+        }
+        if (total <= 0 || sum == 0 || sum == total) {
+            return;
+        }
+        long given = 0;
+        for (int i = 0; i < tokens.length - 1; i++) {
+            tokens[i] = (int) (tokens[i] * (long) total / sum);
+            given += tokens[i];
+        }
+        tokens[tokens.length - 1] = (int) Math.max(0, total - given);
     }
 
     /** Completes the riders the answer did not give, with the whole call's error or as left out. */

@@ -2,6 +2,7 @@ package dev.fairway.core.queue;
 
 import dev.fairway.api.FailureReason;
 import dev.fairway.api.NanoClock;
+import dev.fairway.api.PermanentProviderException;
 import dev.fairway.api.SegmentFailure;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.SubmitOutcome;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -344,6 +346,24 @@ final class SegmentLifecycle {
         }
         ring.wakeBy(now + Math.max(1, wait));
         return false;
+    }
+
+    /** Batch calls refused in a row as permanent failures; at {@link #BATCH_REFUSALS_TO_STOP} batching stops. */
+    private final AtomicInteger batchRefusals = new AtomicInteger();
+    static final int BATCH_REFUSALS_TO_STOP = 3;
+
+    /** A batch call failed permanently (the provider cannot take batches as configured). */
+    void batchRefused(PermanentProviderException e) {
+        if (batchRefusals.incrementAndGet() == BATCH_REFUSALS_TO_STOP && batches.stop()) {
+            FairScheduler.LOG.log(System.Logger.Level.WARNING, BATCH_REFUSALS_TO_STOP + " batch calls in a row failed"
+                    + " permanently (" + e.getMessage() + "): batching is off until the scheduler restarts; their"
+                    + " segments went again one by one. Turn batching off for this provider in its configuration.");
+        }
+    }
+
+    /** A batch call was answered: the run of permanent failures is over. */
+    void batchAnswered() {
+        batchRefusals.set(0);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.fairway.core.queue;
 
 import dev.fairway.api.FinishReason;
+import dev.fairway.api.PermanentProviderException;
 import dev.fairway.api.RateLimitFeedback;
 import dev.fairway.api.RateLimitedException;
 import dev.fairway.api.TokenUsage;
@@ -30,6 +31,10 @@ final class BatchingProvider implements TranslationProvider {
     private final BatchLimits limits;
     volatile Set<Integer> leaveOut = Set.of();
     volatile boolean rateLimitNextBatch;
+    /** Batch calls fail as a bad request (a server without structured output). */
+    volatile boolean refuseBatches;
+    /** The call's usage as reported at its end, when not the sum of the segments' (0: the sum). */
+    volatile int reportedTotal;
 
     BatchingProvider(int maxSegments, int maxTokens) {
         this.limits = new BatchLimits(maxSegments, maxTokens);
@@ -67,6 +72,10 @@ final class BatchingProvider implements TranslationProvider {
             rateLimitNextBatch = false;
             throw new RateLimitedException("429 on a batch", RateLimitFeedback.NONE);
         }
+        if (refuseBatches) {
+            throw new PermanentProviderException(PermanentProviderException.Kind.BAD_REQUEST,
+                    "400: response_format json_schema is not supported");
+        }
         List<String> problems = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             if (leaveOut.contains(i)) {
@@ -77,7 +86,9 @@ final class BatchingProvider implements TranslationProvider {
             receiver.translated(i, new TranslationResult("[" + r.targetLanguage() + "] " + r.text(), TokenUsage.of(10, 5),
                     Duration.ZERO, RateLimitFeedback.NONE, "test-model", FinishReason.STOP));
         }
-        return new BatchOutcome(TokenUsage.of(10 * requests.size(), 5 * requests.size()), Duration.ZERO,
+        TokenUsage usage = reportedTotal > 0 ? new TokenUsage(reportedTotal, 0, reportedTotal)
+                : TokenUsage.of(10 * requests.size(), 5 * requests.size());
+        return new BatchOutcome(usage, Duration.ZERO,
                 RateLimitFeedback.NONE, "test-model", problems);
     }
 

@@ -242,6 +242,45 @@ class BatchingTest {
     }
 
     @Test
+    void aBatchTheProviderCannotTakeSendsItsSegmentsAloneAndThreeInARowStopBatching() {
+        BatchingProvider provider = new BatchingProvider(8, 4000);
+        provider.refuseBatches = true;
+        try (Harness h = harness(provider, BatchMode.ALWAYS, 8)) {
+            Harness.Client a = h.open("a");
+            Harness.Client b = h.open("b");
+            for (int round = 1; round <= 4; round++) {
+                a.fin(round, "a" + round);
+                b.fin(round, "b" + round);
+                h.runUntilIdle();
+            }
+            assertEquals(3, provider.batches.size(), "three refused batches, then no more");
+            assertEquals(List.of("T final 1 [fr] a1", "T final 2 [fr] a2", "T final 3 [fr] a3", "T final 4 [fr] a4"),
+                    a.listener().lines(), "no final failed: each went again alone");
+            assertEquals(4, b.listener().lines().size());
+            assertEquals("off", h.scheduler.status().batches().mode());
+            assertEquals(6, h.scheduler.status().batches().fallbacks());
+        }
+    }
+
+    @Test
+    void theCallsReportedUsageIsWhatTheWindowAndTheSessionsAreCharged() {
+        BatchingProvider provider = new BatchingProvider(8, 4000);
+        provider.reportedTotal = 90; // the segments were handed 15 each as estimated shares
+        try (Harness h = harness(provider, BatchMode.ALWAYS, 8)) {
+            Harness.Client a = h.open("a");
+            Harness.Client b = h.open("b");
+            Harness.Client c = h.open("c");
+            a.fin(1, "alpha");
+            b.fin(1, "bravo");
+            c.fin(1, "charlie");
+            h.runUntilIdle();
+            List<String> accounting = h.limiter.log.stream()
+                    .filter(l -> l.startsWith("reconcile") || l.startsWith("transfer")).toList();
+            assertEquals(List.of("reconcile a 90", "transfer a b 30", "transfer a c 30"), accounting);
+        }
+    }
+
+    @Test
     void alwaysPacksWhatAPassFindsReady() {
         BatchingProvider provider = new BatchingProvider(8, 4000);
         try (Harness h = harness(provider, BatchMode.ALWAYS, 8)) {

@@ -65,6 +65,14 @@ public final class ConfigKeys {
             "How sessions share the limits: max-min (work-conserving fair share; a lone session gets everything),"
                     + " static-split (the original's floor(limit / active sessions)), none (arrival order: rollback).");
 
+    /** The part of the limits, and of each session's share, that partials leave free for finals. */
+    public static final ConfigKey<Integer> LIMITER_FINAL_HEADROOM = ConfigKey.integer("fairway.limiter.final-headroom",
+            RateLimiterSettings.DEFAULT_FINAL_HEADROOM_PERCENT, RateLimiterSettings.MIN_FINAL_HEADROOM_PERCENT,
+            RateLimiterSettings.MAX_FINAL_HEADROOM_PERCENT,
+            "Percent of every limit, and of each session's fair share, that partials leave free for finals, so that"
+                    + " a session's final does not wait for its own partials to leave the window; finals may use"
+                    + " everything. 0: partials are admitted like finals.");
+
     /** Input tokens per minute, where the provider limits them apart (0: not apart). */
     public static final ConfigKey<Integer> LIMITER_INPUT_TPM = ConfigKey.integer("fairway.limiter.input-tpm", 0,
             0, RateLimiterSettings.MAX_TOKENS_PER_MINUTE,
@@ -286,7 +294,8 @@ public final class ConfigKeys {
     /** Every key, in the order of the configuration reference. */
     public static final List<ConfigKey<?>> ALL = List.of(
             PROVIDER, TRANSPORT,
-            LIMITER_RPM, LIMITER_TPM, LIMITER_INPUT_TPM, LIMITER_OUTPUT_TPM, LIMITER_POLICY, LIMITER_MAX_RETRY_AFTER,
+            LIMITER_RPM, LIMITER_TPM, LIMITER_INPUT_TPM, LIMITER_OUTPUT_TPM, LIMITER_POLICY, LIMITER_FINAL_HEADROOM,
+            LIMITER_MAX_RETRY_AFTER,
             LIMITER_STORE, LIMITER_REDIS_URI, LIMITER_REDIS_LEASE, LIMITER_REDIS_TIMEOUT, LIMITER_REDIS_KEY_PREFIX,
             LIMITER_REDIS_NODE_ID, LIMITER_REDIS_FALLBACK_NODES,
             CONCURRENCY_POLICY, CONCURRENCY_MAX, CONCURRENCY_MIN,

@@ -198,6 +198,26 @@ class WiringTest {
     }
 
     @Test
+    void theFinalHeadroomIsWiredIntoTheLimiter() {
+        Plugins plugins = Plugins.of(List.of(new dev.fairway.app.testing.EchoProviderFactory()), List.of());
+        Map<String, String> env = Map.of("FAIRWAY_PROVIDER", "echo", "FAIRWAY_LIMITER_RPM", "10",
+                "FAIRWAY_LIMITER_FINAL_HEADROOM", "50");
+        try (Wiring wiring = Wiring.start(sources(env), plugins, List.of())) {
+            dev.fairway.api.limit.RateLimiter limiter = wiring.bean(dev.fairway.api.limit.RateLimiter.class);
+            dev.fairway.api.SessionId s = dev.fairway.api.SessionId.of("s1");
+            for (int i = 0; i < 5; i++) {
+                assertTrue(dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquirePartial(s, 10)), "partial " + i);
+            }
+            assertTrue(!dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquirePartial(s, 10)), "half is for finals");
+            assertTrue(dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquire(s, 10)), "a final");
+        }
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> Wiring.start(sources(Map.of("FAIRWAY_LIMITER_FINAL_HEADROOM", "95")),
+                        Plugins.of(List.of(), List.of()), List.of()));
+        assertEquals("fairway.limiter.final-headroom = '95': expected an integer from 0 to 90", e.getMessage());
+    }
+
+    @Test
     void pacingFollowsTheLimitUnlessAnIntervalIsSet() {
         assertEquals(java.time.Duration.ofNanos(13_333_333),
                 SchedulerBeans.pacing(FairwayConfig.load(sources(Map.of()))));

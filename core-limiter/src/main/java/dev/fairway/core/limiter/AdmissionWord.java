@@ -104,12 +104,17 @@ final class AdmissionWord {
      * charged to its pending word, which the lock-holder {@linkplain FairShares#settle settles} into
      * the session's ring before it reads that.
      *
+     * <p>The caps are the window's limits for a final, the partials' part of them for a partial: with
+     * nobody contending or waiting, the window alone decides, so these caps are the locked path's.
+     *
      * @param s the session, registered
      * @param tokens the estimate, at most {@link #HEAD_TOKEN_MAX}
      * @param now the clock
+     * @param maxRequests the most requests the window may hold with this one
+     * @param maxTokens the most tokens the window may hold with this one
      * @return the permit, or -1 when the locked path must decide (which includes every refusal)
      */
-    long tryAdmit(SessionState s, int tokens, long now) {
+    long tryAdmit(SessionState s, int tokens, long now, long maxRequests, long maxTokens) {
         SlidingWindow window = this.window;
         FairShares shares = this.shares;
         long w = (long) WORD.getAcquire(this);
@@ -135,8 +140,8 @@ final class AdmissionWord {
                 long requests = ((w >>> HEAD_REQUEST_SHIFT) & HEAD_REQUEST_MAX) + 1;
                 long admittedTokens = (w & HEAD_TOKEN_MAX) + tokens;
                 if (requests > HEAD_REQUEST_MAX || admittedTokens > HEAD_TOKEN_MAX
-                        || ringRequests + requests > window.requestsPerMinute
-                        || ringTokens + admittedTokens > window.tokensPerMinute) {
+                        || ringRequests + requests > maxRequests
+                        || ringTokens + admittedTokens > maxTokens) {
                     return -1;
                 }
                 long witness = (long) WORD.compareAndExchange(this, w, w + (1L << HEAD_REQUEST_SHIFT) + tokens);

@@ -40,6 +40,14 @@ import java.util.Map;
  * window, and {@link #tryAcquire(SessionId, int, int)} reserves the estimate's two parts. Fair share
  * stays on requests and combined tokens. With either set, every admission takes the lock.
  *
+ * <p><b>Finals first.</b> {@link #tryAcquirePartial} admits a partial only within what every window
+ * and, where the policy caps the session, its share leave beyond a headroom kept for finals
+ * ({@link Builder#finalHeadroom}, 20% by default); {@link #tryAcquire} (a final) may use all of both.
+ * While nobody contends, a partial takes the lock-free path at the partials' caps.
+ *
+ * <p><b>Batches.</b> {@link #transfer} moves tokens charged under one session's permit to another
+ * session's usage, for fair share only; the windows do not change.
+ *
  * <p><b>Provider feedback.</b> A 429 pauses admission for the provider's retry-after, at most
  * {@link Builder#maxRetryAfter} (60 s), or, without one, for an exponential back-off with jitter
  * (0.5 s doubling to 8 s per consecutive 429; a success starts it again). Reset headers never pause:
@@ -60,6 +68,11 @@ public final class FairShareRateLimiter implements RateLimiter {
     private final NanoClock clock;
     /** Whether input and output tokens have windows of their own. */
     private final boolean split;
+    /** Whether partials keep a headroom for finals free; without one a partial is admitted like a final. */
+    private final boolean headroom;
+    /** What partials may fill of the limits (the lock-free path's caps for a partial). */
+    private final long partialRequestsPerMinute;
+    private final long partialTokensPerMinute;
     /** How long a 429 pauses; used under the lock only (its jitter source is not thread-safe). */
     private final RateLimitPause pauses;
     private final long origin;
@@ -76,10 +89,13 @@ public final class FairShareRateLimiter implements RateLimiter {
         this.policy = settings.policy();
         this.clock = clock;
         this.split = settings.split();
+        this.headroom = settings.finalHeadroomPercent() > 0;
         this.pauses = RateLimitPause.create(settings.maxRetryAfter(), settings.backoffMin(), settings.backoffMax(),
                 settings.random());
         this.origin = clock.nanoTime();
         this.window = new SlidingWindow(settings);
+        this.partialRequestsPerMinute = SlidingWindow.partialCap(window.partialRequestsPerMinute, 1);
+        this.partialTokensPerMinute = window.partialTokensPerMinute;
         this.shares = new FairShares(settings, window);
         this.admission = new AdmissionWord(window, shares);
     }
@@ -134,20 +150,20 @@ public final class FairShareRateLimiter implements RateLimiter {
         requireSession(session);
         settings.checkEstimate(estimatedTokens);
         if (split) {
-            // Without a split, the whole estimate is reserved in each of the separate windows (as much
-            // of it as that window can ever hold); the reconcile corrects each with the usage's parts.
+            // Without a split, the whole estimate is reserved in each of the separate windows (as much of it
+            // as that window can ever hold); the reconcile corrects each with the usage's parts.
             return acquireLocked(session, estimatedTokens, settings.inputPart(estimatedTokens),
-                    settings.outputPart(estimatedTokens), true);
+                    settings.outputPart(estimatedTokens), true, false);
         }
         SessionState s = shares.sessions.get(session);
         long now = now();
         if (s != null && policy != FairSharePolicy.STATIC_SPLIT && estimatedTokens <= AdmissionWord.HEAD_TOKEN_MAX) {
-            long permit = admission.tryAdmit(s, estimatedTokens, now);
+            long permit = admission.tryAdmit(s, estimatedTokens, now, requestsPerMinute, tokensPerMinute);
             if (permit >= 0) {
                 return permit;
             }
         }
-        return acquireLocked(s, session, estimatedTokens, 0, 0, false, now);
+        return acquireLocked(s, session, estimatedTokens, 0, 0, false, false, now);
     }
 
     /**
@@ -162,12 +178,68 @@ public final class FairShareRateLimiter implements RateLimiter {
         requireSession(session);
         settings.checkEstimate(estimatedInputTokens, estimatedOutputTokens);
         return acquireLocked(session, estimatedInputTokens + estimatedOutputTokens, estimatedInputTokens,
-                estimatedOutputTokens, false);
+                estimatedOutputTokens, false, false);
     }
 
-    private long acquireLocked(SessionId session, int tokens, int in, int out, boolean whole) {
+    /**
+     * {@inheritDoc} With a {@linkplain Builder#finalHeadroom headroom for finals}, a partial is admitted
+     * only if, after it, every window holds at most its limit less the headroom and, where the policy caps
+     * the session (max-min while anyone contends, static split always), the session's usage is at most
+     * its share less the headroom. A partial larger than a whole window's part for partials is admitted
+     * into a window that holds nothing else. Its refusal says when it fits.
+     */
+    @Override
+    public long tryAcquirePartial(SessionId session, int estimatedTokens) {
+        if (!headroom) {
+            return tryAcquire(session, estimatedTokens);
+        }
+        requireSession(session);
+        settings.checkEstimate(estimatedTokens);
+        if (split) {
+            return acquireLocked(session, estimatedTokens, settings.inputPart(estimatedTokens),
+                    settings.outputPart(estimatedTokens), true, true);
+        }
         SessionState s = shares.sessions.get(session);
-        return acquireLocked(s, session, tokens, in, out, whole, now());
+        long now = now();
+        if (s != null && policy != FairSharePolicy.STATIC_SPLIT && estimatedTokens <= AdmissionWord.HEAD_TOKEN_MAX) {
+            // The lock-free path decides only while nobody contends, when the window alone decides: at the
+            // partials' caps it keeps the headroom as the locked path does.
+            long permit = admission.tryAdmit(s, estimatedTokens, now, partialRequestsPerMinute,
+                    SlidingWindow.partialCap(partialTokensPerMinute, estimatedTokens));
+            if (permit >= 0) {
+                return permit;
+            }
+        }
+        return acquireLocked(s, session, estimatedTokens, 0, 0, false, true, now);
+    }
+
+    /**
+     * {@inheritDoc} With separate input and output budgets, the headroom is kept in the input and output
+     * windows too.
+     */
+    @Override
+    public long tryAcquirePartial(SessionId session, int estimatedInputTokens, int estimatedOutputTokens) {
+        if (!headroom) {
+            return tryAcquire(session, estimatedInputTokens, estimatedOutputTokens);
+        }
+        if (!split) {
+            if (estimatedInputTokens < 0 || estimatedOutputTokens < 0
+                    || (long) estimatedInputTokens + estimatedOutputTokens > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("estimated input and output tokens must be >= 0 with a sum of at"
+                        + " most " + Integer.MAX_VALUE + ", were " + estimatedInputTokens + " and "
+                        + estimatedOutputTokens);
+            }
+            return tryAcquirePartial(session, estimatedInputTokens + estimatedOutputTokens);
+        }
+        requireSession(session);
+        settings.checkEstimate(estimatedInputTokens, estimatedOutputTokens);
+        return acquireLocked(session, estimatedInputTokens + estimatedOutputTokens, estimatedInputTokens,
+                estimatedOutputTokens, false, true);
+    }
+
+    private long acquireLocked(SessionId session, int tokens, int in, int out, boolean whole, boolean partial) {
+        SessionState s = shares.sessions.get(session);
+        return acquireLocked(s, session, tokens, in, out, whole, partial, now());
     }
 
     /**
@@ -176,7 +248,7 @@ public final class FairShareRateLimiter implements RateLimiter {
      * them), {@code whole} that they are not a split of the estimate.
      */
     private long acquireLocked(SessionState s, SessionId session, int tokens, int in, int out, boolean whole,
-            long now) {
+            boolean partial, long now) {
         admission.lock();
         try {
             now = shares.advance(now);
@@ -184,14 +256,15 @@ public final class FairShareRateLimiter implements RateLimiter {
                 s = shares.registered(session, 1, now);
             }
             shares.settle(s);
-            return admit(s, tokens, in, out, whole, now);
+            return admit(s, tokens, in, out, whole, partial, now);
         } finally {
             admission.unlock();
         }
     }
 
     /** The decision under the lock, the session settled: the pause, the separate windows, then the policy. */
-    private long admit(SessionState s, int estimatedTokens, int in, int out, boolean whole, long now) {
+    private long admit(SessionState s, int estimatedTokens, int in, int out, boolean whole, boolean partial,
+            long now) {
         s.lastSeen = Math.max(s.lastSeen, now);
         if (now < window.pausedUntil) {
             return Permits.refusal(window.pausedUntil - now);
@@ -199,7 +272,7 @@ public final class FairShareRateLimiter implements RateLimiter {
         if (split) {
             // Global windows that fair share does not divide: checked first, so that a refusal here
             // leaves the policy's state alone.
-            long refusal = window.ioRefusal(in, out, now);
+            long refusal = window.ioRefusal(in, out, now, partial);
             if (refusal != 0) {
                 return refusal;
             }
@@ -207,7 +280,7 @@ public final class FairShareRateLimiter implements RateLimiter {
         if (s.usage != null) {
             s.usage.advanceTo(window.coarseTick);
         }
-        long refusal = shares.refusal(s, estimatedTokens, now);
+        long refusal = shares.refusal(s, estimatedTokens, now, partial);
         if (refusal != 0) {
             return refusal;
         }
@@ -266,6 +339,41 @@ public final class FairShareRateLimiter implements RateLimiter {
             } finally {
                 admission.unlock();
             }
+        }
+    }
+
+    /**
+     * {@inheritDoc} The tokens leave {@code from}'s usage in the bucket the permit was charged to (what
+     * that bucket no longer holds, because a reconcile above the estimate charged the newest bucket,
+     * from the newest one) and join {@code to}'s in the same bucket, so that they leave its usage when
+     * they leave the window. Only the sessions' usage for fair share moves: no window changes, the
+     * input and output windows neither (fair share divides combined tokens only). Never more moves than
+     * {@code from} still holds there (nothing once the bucket has left the window or when {@code from}
+     * is not registered); a {@code to} that is not registered (closed, expired) is not registered again:
+     * the tokens then count in the window only, as a closed session's usage does.
+     *
+     * @throws IllegalArgumentException when a session is null, the permit is not a permit, or
+     *     {@code tokens} is negative
+     */
+    @Override
+    public void transfer(SessionId from, long permit, SessionId to, int tokens) {
+        requireSession(from);
+        requireSession(to);
+        requirePermit(permit);
+        if (tokens < 0) {
+            throw new IllegalArgumentException("tokens must be >= 0, was " + tokens);
+        }
+        SessionState source = shares.sessions.get(from);
+        if (tokens == 0 || from.equals(to) || source == null) {
+            return;
+        }
+        long now = now();
+        admission.lock();
+        try {
+            now = shares.advance(now);
+            shares.transfer(source, shares.sessions.get(to), permitTick(permit), tokens, now);
+        } finally {
+            admission.unlock();
         }
     }
 

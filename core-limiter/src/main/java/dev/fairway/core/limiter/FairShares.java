@@ -28,6 +28,7 @@ final class FairShares {
     /** The longest a session goes without the wheel visiting it. */
     private static final long SETTLE_HORIZON_NANOS = Duration.ofHours(1).toNanos();
 
+    private final RateLimiterSettings settings;
     private final FairSharePolicy policy;
     private final SlidingWindow window;
     private final long idleTimeoutNanos;
@@ -42,6 +43,7 @@ final class FairShares {
     private long reservedTokens;
 
     FairShares(RateLimiterSettings settings, SlidingWindow window) {
+        this.settings = settings;
         this.policy = settings.policy();
         this.window = window;
         this.idleTimeoutNanos = settings.idleTimeout().toNanos();
@@ -193,27 +195,95 @@ final class FairShares {
         }
     }
 
+    /**
+     * Moves {@code tokens} of {@code from}'s usage, charged under a permit of fine tick {@code tick}, to
+     * {@code to} (null or removed: to nobody, as a closed session's usage). They are taken from the
+     * permit's bucket and, for what that no longer holds (a reconcile above the estimate charged the
+     * newest bucket), from the newest one, and given to {@code to} in the same buckets, so that they
+     * leave its usage when they leave the window. Never more than {@code from} holds there, and nothing
+     * once the permit's bucket has left the window. The windows do not change.
+     */
+    void transfer(SessionState from, SessionState to, long tick, long tokens, long now) {
+        if (from.removed) {
+            return;
+        }
+        settle(from);
+        if (from.usage == null) {
+            return;
+        }
+        from.usage.advanceTo(window.coarseTick);
+        long coarse = Math.floorDiv(tick, window.ratio);
+        if (!from.usage.contains(coarse)) {
+            return; // the permit's usage has left the window, and with it anything it could move
+        }
+        long moved = move(from, to, coarse, tokens);
+        if (moved < tokens && coarse != window.coarseTick) {
+            move(from, to, window.coarseTick, tokens - moved);
+        }
+        if (to != null && !to.removed) {
+            // Its usage is in the window now: it stays registered at least until that slides out.
+            to.lastSeen = Math.max(to.lastSeen, now);
+        }
+    }
+
+    /** Moves up to {@code tokens} of coarse bucket {@code coarse} from one session's usage to the other's. */
+    private long move(SessionState from, SessionState to, long coarse, long tokens) {
+        long moved = Math.min(tokens, from.usage.tokensAt(coarse));
+        if (moved <= 0) {
+            return 0;
+        }
+        from.usage.add(coarse, 0, -moved);
+        if (from.contending) {
+            contendingUsage.add(coarse, 0, -moved);
+        }
+        if (to != null) {
+            record(to, coarse, 0, moved);
+        }
+        return moved;
+    }
+
     // ---- the policy's decisions ----
 
-    /** 0 when the policy admits a request of {@code tokens} for the session now, otherwise the refusal. */
-    long refusal(SessionState s, int tokens, long now) {
+    /**
+     * 0 when the policy admits a request of {@code tokens} for the session now, otherwise the refusal. A
+     * partial leaves the headroom for finals free: in the window ({@link SlidingWindow#partialCap}) and,
+     * where the policy caps the session, in its share.
+     */
+    long refusal(SessionState s, int tokens, long now, boolean partial) {
         return switch (policy) {
-            case NONE -> window.refusal(1, tokens, now);
+            case NONE -> windowRefusal(1, tokens, now, partial, tokens);
             case STATIC_SPLIT -> {
-                long r = window.refusal(1, tokens, now);
-                yield r != 0 ? r : shareRefusal(s, tokens, now);
+                long r = windowRefusal(1, tokens, now, partial, tokens);
+                yield r != 0 ? r : shareRefusal(s, tokens, now, partial);
             }
-            case MAX_MIN -> maxMinRefusal(s, tokens, now);
+            case MAX_MIN -> maxMinRefusal(s, tokens, now, partial);
         };
     }
 
-    /** 0 when the session's usage plus the request fits its share, otherwise the refusal. */
-    private long shareRefusal(SessionState s, int tokens, long now) {
+    /** The window's refusal of a need that includes a request of {@code own} tokens, at a partial's caps if it is one. */
+    private long windowRefusal(long needRequests, long needTokens, long now, boolean partial, long own) {
+        if (!partial) {
+            return window.refusal(needRequests, needTokens, now);
+        }
+        return window.refusal(needRequests, needTokens, now,
+                SlidingWindow.partialCap(window.partialRequestsPerMinute, 1),
+                SlidingWindow.partialCap(window.partialTokensPerMinute, own));
+    }
+
+    /**
+     * 0 when the session's usage plus the request fits its share (a partial: the partials' part of it),
+     * otherwise the refusal, with the wait until it fits.
+     */
+    private long shareRefusal(SessionState s, int tokens, long now, boolean partial) {
         long phase = window.phase();
         long usedRequests = usedRequests(s, phase);
         long usedTokens = usedTokens(s, phase);
         long capRequests = capRequests(s, usedRequests, phase);
         long capTokens = capTokens(s, usedTokens, phase);
+        if (partial) {
+            capRequests = settings.partialPart(capRequests);
+            capTokens = settings.partialPart(capTokens);
+        }
         if (usedRequests + 1 <= capRequests && usedTokens + tokens <= capTokens) {
             return 0;
         }
@@ -232,25 +302,38 @@ final class FairShares {
      * for itself). Any refusal makes the session contend for a while, which brings the levels in; a
      * session refused for room while under its level also waits with a reservation, so that it gets
      * the next room before anyone above it.
+     *
+     * <p>A partial is held to the partials' part of the level and of the window, and its refusal makes
+     * the session contend like any other: it proves the session wants more than it gets, and a session
+     * that did not contend would have its usage counted as satisfied, so that the other contenders'
+     * levels would rise into the headroom this session keeps for its finals. But a partial neither
+     * reserves nor takes a reservation's place: a reservation holds room ahead of every request that
+     * does not wait, finals included, and partials come often and each replaces the last, so the next
+     * one asks soon anyway. So a partial always needs room beyond every reservation, its own session's
+     * final's too, and leaves a reservation where it is.
      */
-    private long maxMinRefusal(SessionState s, int tokens, long now) {
+    private long maxMinRefusal(SessionState s, int tokens, long now, boolean partial) {
         if (s.contending || contendingWeight != 0) {
-            long refusal = shareRefusal(s, tokens, now);
+            long refusal = shareRefusal(s, tokens, now, partial);
             if (refusal != 0) {
-                unreserve(s);
+                if (!partial) {
+                    unreserve(s);
+                }
                 contend(s, now, Permits.waitNanos(refusal));
                 return refusal;
             }
         }
-        boolean waiting = s.reservedTokens != 0;
-        long refusal = window.refusal(waiting ? 1 : 1 + reservedRequests,
-                waiting ? tokens : tokens + reservedTokens, now);
+        boolean waiting = !partial && s.reservedTokens != 0;
+        long refusal = windowRefusal(waiting ? 1 : 1 + reservedRequests, waiting ? tokens : tokens + reservedTokens,
+                now, partial, tokens);
         if (refusal == 0) {
-            unreserve(s);
+            if (!partial) {
+                unreserve(s);
+            }
             return 0;
         }
         contend(s, now, Permits.waitNanos(refusal));
-        if (shareRefusal(s, tokens, now) == 0) {
+        if (!partial && shareRefusal(s, tokens, now, false) == 0) {
             reserve(s, tokens, now, Permits.waitNanos(refusal));
         }
         return refusal;

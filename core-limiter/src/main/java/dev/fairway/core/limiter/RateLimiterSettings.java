@@ -17,6 +17,8 @@ import java.util.random.RandomGenerator;
  * @param inputTokensPerMinute input tokens in any 60 s window, 0 when not limited apart
  * @param outputTokensPerMinute output tokens in any 60 s window, 0 when not limited apart
  * @param policy how sessions share the limits
+ * @param finalHeadroomPercent the part of each limit, and of each session's share, that partials leave
+ *     free for finals, in percent (0: none)
  * @param idleTimeout how long a session that asks nothing stays registered
  * @param contentionTimeout how long after a refusal a session still contends under max-min
  * @param bucketWidth the width of the global window's buckets
@@ -26,7 +28,8 @@ import java.util.random.RandomGenerator;
  * @param random the source of the back-off's jitter
  */
 public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, long inputTokensPerMinute,
-        long outputTokensPerMinute, FairSharePolicy policy, Duration idleTimeout, Duration contentionTimeout,
+        long outputTokensPerMinute, FairSharePolicy policy, int finalHeadroomPercent, Duration idleTimeout,
+        Duration contentionTimeout,
         Duration bucketWidth, Duration maxRetryAfter, Duration backoffMin, Duration backoffMax,
         RandomGenerator random) {
 
@@ -45,12 +48,47 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
     /** The longest idle time after which a session is forgotten: longer keeps gone sessions' shares a day. */
     public static final Duration MAX_IDLE_TIMEOUT = Duration.ofHours(24);
 
+    /** The least headroom for finals: none, partials are admitted like finals. */
+    public static final int MIN_FINAL_HEADROOM_PERCENT = 0;
+    /** The most headroom for finals: partials keep at least a tenth of every limit and share. */
+    public static final int MAX_FINAL_HEADROOM_PERCENT = 90;
+    /** The default headroom for finals; the README of core-limiter says why. */
+    public static final int DEFAULT_FINAL_HEADROOM_PERCENT = 20;
+
     /** Checks what a builder cannot leave wrong. */
     public RateLimiterSettings {
         if (policy == null || idleTimeout == null || contentionTimeout == null || bucketWidth == null
                 || maxRetryAfter == null || backoffMin == null || backoffMax == null || random == null) {
             throw new IllegalArgumentException("every setting must be given");
         }
+        checkFinalHeadroom(finalHeadroomPercent);
+    }
+
+    /**
+     * What a partial may fill of a limit or a share: the limit less the headroom kept for finals
+     * ({@code floor(limit * (100 - headroom) / 100)}, so the headroom is never rounded away).
+     *
+     * @param limit a window's limit or a session's share, >= 0
+     * @return the partials' part of it
+     */
+    public long partialPart(long limit) {
+        return limit * (100 - finalHeadroomPercent) / 100;
+    }
+
+    /**
+     * Checks a headroom for finals.
+     *
+     * @param percent the headroom, in percent
+     * @return the headroom
+     * @throws IllegalArgumentException when it is outside {@link #MIN_FINAL_HEADROOM_PERCENT} to
+     *     {@link #MAX_FINAL_HEADROOM_PERCENT}
+     */
+    public static int checkFinalHeadroom(int percent) {
+        if (percent < MIN_FINAL_HEADROOM_PERCENT || percent > MAX_FINAL_HEADROOM_PERCENT) {
+            throw new IllegalArgumentException("finalHeadroom must be " + MIN_FINAL_HEADROOM_PERCENT + " to "
+                    + MAX_FINAL_HEADROOM_PERCENT + " percent, was " + percent);
+        }
+        return percent;
     }
 
     /**
@@ -151,7 +189,8 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
         }
         return new RateLimiterSettings(Math.max(1, requestsPerMinute / parts), Math.max(1, tokensPerMinute / parts),
                 inputTokensPerMinute == 0 ? 0 : Math.max(1, inputTokensPerMinute / parts),
-                outputTokensPerMinute == 0 ? 0 : Math.max(1, outputTokensPerMinute / parts), policy, idleTimeout,
+                outputTokensPerMinute == 0 ? 0 : Math.max(1, outputTokensPerMinute / parts), policy,
+                finalHeadroomPercent, idleTimeout,
                 contentionTimeout, bucketWidth, maxRetryAfter, backoffMin, backoffMax, random);
     }
 
@@ -182,6 +221,7 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
         private long inputTokensPerMinute;
         private long outputTokensPerMinute;
         private FairSharePolicy policy = FairSharePolicy.MAX_MIN;
+        private int finalHeadroomPercent = DEFAULT_FINAL_HEADROOM_PERCENT;
         private Duration idleTimeout = Duration.ofMinutes(5);
         private Duration contentionTimeout = Duration.ofSeconds(5);
         private Duration bucketWidth = Duration.ofMillis(100);
@@ -212,6 +252,7 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
             inputTokensPerMinute(value.inputTokensPerMinute());
             outputTokensPerMinute(value.outputTokensPerMinute());
             policy(value.policy());
+            finalHeadroom(value.finalHeadroomPercent());
             idleTimeout(value.idleTimeout());
             contentionTimeout(value.contentionTimeout());
             bucketWidth(value.bucketWidth());
@@ -222,8 +263,8 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
 
         /**
          * The options every store reads from the application's configuration: {@code fairway.limiter.rpm},
-         * {@code .tpm}, {@code .input-tpm}, {@code .output-tpm}, {@code .policy}, {@code .max-retry-after}
-         * and {@code fairway.session.idle-timeout}.
+         * {@code .tpm}, {@code .input-tpm}, {@code .output-tpm}, {@code .policy}, {@code .final-headroom},
+         * {@code .max-retry-after} and {@code fairway.session.idle-timeout}.
          *
          * @param context the store's context
          * @return this builder
@@ -236,6 +277,7 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
             context.apply("fairway.limiter.max-retry-after", Duration.class, this::maxRetryAfter);
             context.apply("fairway.session.idle-timeout", Duration.class, this::idleTimeout);
             context.apply("fairway.limiter.policy", String.class, v -> policy(FairSharePolicy.ofConfigName(v)));
+            context.apply("fairway.limiter.final-headroom", Integer.class, v -> finalHeadroom(v));
             return self();
         }
 
@@ -309,6 +351,22 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
                 throw new IllegalArgumentException("policy must not be null");
             }
             policy = value;
+            return self();
+        }
+
+        /**
+         * The part of every limit, and of every session's share, that partials leave free for finals
+         * (default {@link #DEFAULT_FINAL_HEADROOM_PERCENT}): a partial is admitted only if, after it,
+         * the window holds at most {@code (100 - percent)%} of each limit and, where the policy caps
+         * the session, its usage is at most {@code (100 - percent)%} of its share; a final may use all of
+         * both. So a session's final does not wait for its own partials' usage to slide out of the
+         * window. 0 turns it off: partials are admitted like finals.
+         *
+         * @param percent {@link #MIN_FINAL_HEADROOM_PERCENT} to {@link #MAX_FINAL_HEADROOM_PERCENT}
+         * @return this builder
+         */
+        public B finalHeadroom(int percent) {
+            finalHeadroomPercent = checkFinalHeadroom(percent);
             return self();
         }
 
@@ -402,7 +460,7 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
          */
         public RateLimiterSettings toSettings() {
             return new RateLimiterSettings(requestsPerMinute, tokensPerMinute, inputTokensPerMinute,
-                    outputTokensPerMinute, policy, idleTimeout, contentionTimeout, bucketWidth, maxRetryAfter,
+                    outputTokensPerMinute, policy, finalHeadroomPercent, idleTimeout, contentionTimeout, bucketWidth, maxRetryAfter,
                     backoffMin, backoffMax, random != null ? random : new SplittableRandom());
         }
 

@@ -44,6 +44,11 @@ final class SlidingWindow {
     final long tokensPerMinute;
     final long inputTokensPerMinute;
     final long outputTokensPerMinute;
+    /** What partials may fill of each limit: the limit less the headroom kept for finals. */
+    final long partialRequestsPerMinute;
+    final long partialTokensPerMinute;
+    final long partialInputTokensPerMinute;
+    final long partialOutputTokensPerMinute;
     final long bucketNanos;
     final int fineBuckets;
     /** Fine buckets per coarse bucket. */
@@ -70,6 +75,10 @@ final class SlidingWindow {
         this.tokensPerMinute = settings.tokensPerMinute();
         this.inputTokensPerMinute = settings.inputTokensPerMinute();
         this.outputTokensPerMinute = settings.outputTokensPerMinute();
+        this.partialRequestsPerMinute = settings.partialPart(requestsPerMinute);
+        this.partialTokensPerMinute = settings.partialPart(tokensPerMinute);
+        this.partialInputTokensPerMinute = settings.partialPart(inputTokensPerMinute);
+        this.partialOutputTokensPerMinute = settings.partialPart(outputTokensPerMinute);
         this.bucketNanos = settings.bucketWidth().toNanos();
         this.fineBuckets = (int) (WINDOW_NANOS / bucketNanos);
         this.ratio = fineBuckets / COARSE_BUCKETS;
@@ -126,17 +135,39 @@ final class SlidingWindow {
 
     /** 0 when the window has room for the need, otherwise the refusal with the exact wait. */
     long refusal(long needRequests, long needTokens, long now) {
-        if (global.requests() + needRequests <= requestsPerMinute && global.tokens() + needTokens <= tokensPerMinute) {
+        return refusal(needRequests, needTokens, now, requestsPerMinute, tokensPerMinute);
+    }
+
+    /**
+     * 0 when the window holds at most {@code capRequests} and {@code capTokens} with the need, otherwise
+     * the refusal with the exact wait until it does.
+     */
+    long refusal(long needRequests, long needTokens, long now, long capRequests, long capTokens) {
+        if (global.requests() + needRequests <= capRequests && global.tokens() + needTokens <= capTokens) {
             return 0;
         }
-        long ticks = global.ticksUntilFits(needRequests, needTokens, requestsPerMinute, tokensPerMinute);
+        long ticks = global.ticksUntilFits(needRequests, needTokens, capRequests, capTokens);
         return Permits.refusal((fineTick + ticks) * bucketNanos - now);
     }
 
-    /** 0 when the input and output windows have room for the parts, otherwise the refusal with the exact wait. */
-    long ioRefusal(long in, long out, long now) {
-        long inCap = inputTokensPerMinute > 0 ? inputTokensPerMinute : UNLIMITED;
-        long outCap = outputTokensPerMinute > 0 ? outputTokensPerMinute : UNLIMITED;
+    /**
+     * What a partial of {@code own} may fill the window to: the partials' part of the limit, or the
+     * partial itself when it is larger than that, so that such a partial is admitted into a window that
+     * holds nothing else instead of never.
+     */
+    static long partialCap(long partialLimit, long own) {
+        return Math.max(partialLimit, own);
+    }
+
+    /**
+     * 0 when the input and output windows have room for the parts, otherwise the refusal with the exact
+     * wait; a partial leaves the headroom for finals free in them too.
+     */
+    long ioRefusal(long in, long out, long now, boolean partial) {
+        long inCap = inputTokensPerMinute <= 0 ? UNLIMITED
+                : partial ? partialCap(partialInputTokensPerMinute, in) : inputTokensPerMinute;
+        long outCap = outputTokensPerMinute <= 0 ? UNLIMITED
+                : partial ? partialCap(partialOutputTokensPerMinute, out) : outputTokensPerMinute;
         if (io.requests() + in <= inCap && io.tokens() + out <= outCap) {
             return 0;
         }

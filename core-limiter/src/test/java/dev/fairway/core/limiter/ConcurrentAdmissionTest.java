@@ -56,6 +56,40 @@ class ConcurrentAdmissionTest {
         assertEquals((long) (tokenBudget / cost) * cost, limiter.stats().tokensLastMinute());
     }
 
+    /**
+     * Partials from many threads, most of them on the lock-free path: exactly the budget less the
+     * headroom for finals (20% of 10,007: 8,005 tokens). Then finals get the rest (without fair share;
+     * under max-min a session's finals are held to its level, which is never 0).
+     */
+    @Test
+    void manyThreadsOfPartialsLeaveExactlyTheHeadroomToFinals() throws Exception {
+        for (FairSharePolicy policy : new FairSharePolicy[] {FairSharePolicy.NONE, FairSharePolicy.MAX_MIN}) {
+            int tokenBudget = 10_007;
+            int cost = 7;
+            FairShareRateLimiter limiter = FairShareRateLimiter.builder().requestsPerMinute(1_000_000)
+                    .tokensPerMinute(tokenBudget).finalHeadroom(20).policy(policy).clock(ManualClock.wall()).build();
+            AtomicLong admitted = new AtomicLong();
+            run(Thread.ofPlatform().factory(), t -> {
+                SessionId session = SessionId.of("s" + t);
+                for (int i = 0; i < ATTEMPTS; i++) {
+                    if (Permits.isGranted(limiter.tryAcquirePartial(session, cost))) {
+                        admitted.incrementAndGet();
+                    }
+                }
+            });
+            assertEquals(8_005 / cost, admitted.get(), policy + " partials admitted");
+            long finals = 0;
+            while (Permits.isGranted(limiter.tryAcquire(SessionId.of("finals"), cost))) {
+                finals++;
+            }
+            if (policy == FairSharePolicy.NONE) {
+                assertEquals((tokenBudget - 8_005 / cost * cost) / cost, finals, "finals admitted");
+            } else {
+                assertTrue(finals > 0, "a final admitted");
+            }
+        }
+    }
+
     @Test
     void concurrencyLimitHoldsUnderManyThreadsAndEveryPermitComesBack() throws Exception {
         ConcurrencyLimiter limiter = BoundedConcurrencyLimiter.builder()

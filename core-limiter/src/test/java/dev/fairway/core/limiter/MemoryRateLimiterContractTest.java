@@ -16,6 +16,7 @@ class MemoryRateLimiterContractTest extends RateLimiterContract {
                 .inputTokensPerMinute(settings.inputTokensPerMinute())
                 .outputTokensPerMinute(settings.outputTokensPerMinute())
                 .policy(FairSharePolicy.ofConfigName(settings.policy().configName()))
+                .finalHeadroom(settings.finalHeadroomPercent())
                 .maxRetryAfter(settings.maxRetryAfter())
                 .random(settings.random())
                 .clock(clock)

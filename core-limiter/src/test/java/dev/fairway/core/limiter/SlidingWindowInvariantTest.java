@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
  * The global invariant under thousands of randomized schedules: in every 60 s window, admitted
  * requests <= RPM and admitted tokens (after refunds) <= TPM. An independent oracle keeps every
  * admission with its time and slides a 60 s window over them; it knows nothing of buckets. With
- * separate input and output limits, the same holds for input and output tokens.
+ * separate input and output limits, the same holds for input and output tokens. Partials, asked for
+ * with a random headroom for finals, find the window ending at them within the limits less that
+ * headroom; transfers between sessions change no window.
  */
 class SlidingWindowInvariantTest {
 
@@ -77,16 +79,22 @@ class SlidingWindowInvariantTest {
         long outCap = opm > 0 ? opm : Long.MAX_VALUE;
         FairSharePolicy policy = FairSharePolicy.values()[random.nextInt(3)];
         Duration width = WIDTHS[random.nextInt(WIDTHS.length)];
+        int headroom = switch (random.nextInt(3)) {
+            case 0 -> 0;
+            case 1 -> RateLimiterSettings.DEFAULT_FINAL_HEADROOM_PERCENT;
+            default -> random.nextInt(RateLimiterSettings.MAX_FINAL_HEADROOM_PERCENT + 1);
+        };
         ManualClock clock = ManualClock.wall();
         clock.advanceNanos(random.nextInt(1_000_000_000));
         FairShareRateLimiter limiter = FairShareRateLimiter.builder()
                 .requestsPerMinute(rpm).tokensPerMinute(tpm).policy(policy).bucketWidth(width)
-                .inputTokensPerMinute(ipm).outputTokensPerMinute(opm)
+                .inputTokensPerMinute(ipm).outputTokensPerMinute(opm).finalHeadroom(headroom)
                 .idleTimeout(Duration.ofSeconds(5 + random.nextInt(300)))
                 .contentionTimeout(Duration.ofMillis(100 + random.nextInt(10_000)))
                 .clock(clock).build();
         String context = "seed " + seed + " (rpm " + rpm + ", tpm " + tpm + ", input " + ipm + ", output " + opm
-                + ", " + policy + ", buckets " + width + ")";
+                + ", " + policy + ", buckets " + width + ", headroom " + headroom + "%)";
+        RateLimiterSettings settings = limiter.settings();
         int sessionCount = 1 + random.nextInt(6);
         List<SessionId> sessions = new ArrayList<>();
         for (int s = 0; s < sessionCount; s++) {
@@ -102,6 +110,7 @@ class SlidingWindowInvariantTest {
             int action = random.nextInt(100);
             SessionId session = sessions.get(random.nextInt(sessionCount));
             if (action < 60) {
+                boolean partial = random.nextBoolean();
                 int estimate;
                 long in;
                 long out;
@@ -114,7 +123,8 @@ class SlidingWindowInvariantTest {
                         continue;
                     }
                     estimate = (int) (in + out);
-                    result = limiter.tryAcquire(session, (int) in, (int) out);
+                    result = partial ? limiter.tryAcquirePartial(session, (int) in, (int) out)
+                            : limiter.tryAcquire(session, (int) in, (int) out);
                 } else {
                     long most = Math.min(tpm, 400);
                     if (ipm > 0 && opm > 0) {
@@ -123,13 +133,22 @@ class SlidingWindowInvariantTest {
                     estimate = 1 + random.nextInt((int) most);
                     in = Math.min(estimate, inCap);
                     out = Math.min(estimate, outCap);
-                    result = limiter.tryAcquire(session, estimate);
+                    result = partial ? limiter.tryAcquirePartial(session, estimate)
+                            : limiter.tryAcquire(session, estimate);
                 }
                 if (Permits.isGranted(result)) {
                     Admission a = new Admission(now, session, result, estimate, in, out);
                     admissions.add(a);
                     open.add(a);
                     check(admissions, rpm, tpm, ipm, opm, context + ", step " + step);
+                    if (partial) {
+                        // The window a partial was admitted into left the finals' headroom free.
+                        check(admissions, Math.max(1, settings.partialPart(rpm)),
+                                Math.max(estimate, settings.partialPart(tpm)),
+                                ipm == 0 ? 0 : Math.max(in, settings.partialPart(ipm)),
+                                opm == 0 ? 0 : Math.max(out, settings.partialPart(opm)),
+                                context + ", partial at step " + step);
+                    }
                 }
             } else if (action < 72 && !open.isEmpty()) {
                 Admission a = open.remove(random.nextInt(open.size()));
@@ -175,7 +194,12 @@ class SlidingWindowInvariantTest {
                     feedback.outputTokensRemaining(random.nextInt(1001));
                 }
                 limiter.onFeedback(feedback.build());
-            } else if (action < 83) {
+            } else if (action < 83 && !admissions.isEmpty()) {
+                // A batch's tokens to another session: only the sessions' usage moves.
+                Admission a = admissions.get(random.nextInt(admissions.size()));
+                limiter.transfer(a.session, a.permit, sessions.get(random.nextInt(sessionCount)),
+                        random.nextInt(a.estimate + 1));
+            } else if (action < 84) {
                 limiter.onRateLimited(RateLimitFeedback.builder()
                         .retryAfter(Duration.ofMillis(random.nextInt(3000))).build());
             } else if (action < 86) {

@@ -14,13 +14,17 @@ import java.util.random.RandomGenerator;
  * @param policy how sessions share the limits (default max-min)
  * @param maxRetryAfter the longest pause a retry-after imposes (default 60 s)
  * @param random the back-off's jitter (default none: pauses are exact)
+ * @param finalHeadroomPercent the part of every limit and share that partials leave free for finals
+ *     ({@code fairway.limiter.final-headroom}), in percent (default 0: partials are admitted like finals;
+ *     the cases about finals first set it)
  */
 public record ContractSettings(long requestsPerMinute, long tokensPerMinute, long inputTokensPerMinute,
-        long outputTokensPerMinute, Policy policy, Duration maxRetryAfter, RandomGenerator random) {
+        long outputTokensPerMinute, Policy policy, Duration maxRetryAfter, RandomGenerator random,
+        int finalHeadroomPercent) {
 
-    /** The defaults, without jitter. */
+    /** The defaults, without jitter and without headroom for finals. */
     public static final ContractSettings DEFAULTS = new ContractSettings(4_500, 1_800_000, 0, 0, Policy.MAX_MIN,
-            Duration.ofSeconds(60), () -> 0L);
+            Duration.ofSeconds(60), () -> 0L, 0);
 
     /** The fair-share policies a store offers, by their configuration names. */
     public enum Policy {
@@ -53,7 +57,7 @@ public record ContractSettings(long requestsPerMinute, long tokensPerMinute, lon
      */
     public ContractSettings requestsPerMinute(long value) {
         return new ContractSettings(value, tokensPerMinute, inputTokensPerMinute, outputTokensPerMinute, policy,
-                maxRetryAfter, random);
+                maxRetryAfter, random, finalHeadroomPercent);
     }
 
     /**
@@ -62,7 +66,7 @@ public record ContractSettings(long requestsPerMinute, long tokensPerMinute, lon
      */
     public ContractSettings tokensPerMinute(long value) {
         return new ContractSettings(requestsPerMinute, value, inputTokensPerMinute, outputTokensPerMinute, policy,
-                maxRetryAfter, random);
+                maxRetryAfter, random, finalHeadroomPercent);
     }
 
     /**
@@ -71,7 +75,7 @@ public record ContractSettings(long requestsPerMinute, long tokensPerMinute, lon
      */
     public ContractSettings inputTokensPerMinute(long value) {
         return new ContractSettings(requestsPerMinute, tokensPerMinute, value, outputTokensPerMinute, policy,
-                maxRetryAfter, random);
+                maxRetryAfter, random, finalHeadroomPercent);
     }
 
     /**
@@ -80,7 +84,7 @@ public record ContractSettings(long requestsPerMinute, long tokensPerMinute, lon
      */
     public ContractSettings outputTokensPerMinute(long value) {
         return new ContractSettings(requestsPerMinute, tokensPerMinute, inputTokensPerMinute, value, policy,
-                maxRetryAfter, random);
+                maxRetryAfter, random, finalHeadroomPercent);
     }
 
     /**
@@ -89,7 +93,7 @@ public record ContractSettings(long requestsPerMinute, long tokensPerMinute, lon
      */
     public ContractSettings policy(Policy value) {
         return new ContractSettings(requestsPerMinute, tokensPerMinute, inputTokensPerMinute, outputTokensPerMinute,
-                value, maxRetryAfter, random);
+                value, maxRetryAfter, random, finalHeadroomPercent);
     }
 
     /**
@@ -98,6 +102,15 @@ public record ContractSettings(long requestsPerMinute, long tokensPerMinute, lon
      */
     public ContractSettings maxRetryAfter(Duration value) {
         return new ContractSettings(requestsPerMinute, tokensPerMinute, inputTokensPerMinute, outputTokensPerMinute,
-                policy, value, random);
+                policy, value, random, finalHeadroomPercent);
+    }
+
+    /**
+     * @param percent the headroom for finals, in percent
+     * @return a copy
+     */
+    public ContractSettings finalHeadroomPercent(int percent) {
+        return new ContractSettings(requestsPerMinute, tokensPerMinute, inputTokensPerMinute, outputTokensPerMinute,
+                policy, maxRetryAfter, random, percent);
     }
 }

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The contract of a {@link RateLimiter} store, run by every store's tests: extend it and build the
@@ -29,7 +30,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * sliding-window invariant under randomized schedules (against an oracle that knows no buckets),
  * max-min fairness (and, as a negative control, that the same check fails without fair share), how
  * provider feedback moves the limiter (429 pauses, back-off, reset headers, calibration with the safety
- * margin, a usage of 0), and separate input and output token budgets.
+ * margin, a usage of 0), separate input and output token budgets, the headroom partials leave for finals
+ * ({@link RateLimiter#tryAcquirePartial}) and batches' transfers ({@link RateLimiter#transfer}). A store
+ * that keeps no headroom or does not transfer (the interface's defaults) says so with
+ * {@link #keepsFinalHeadroom()} or {@link #transfersUsage()}, and those cases are skipped.
  *
  * <p>A store that decides on shared state (Redis) is exact when it takes no permits ahead (no lease)
  * and does not pace: {@link #create} should build it so. Every limiter it returns that is
@@ -71,6 +75,28 @@ public abstract class RateLimiterContract {
      */
     protected int randomizedSchedules() {
         return 300;
+    }
+
+    /**
+     * Whether the store keeps the headroom for finals it is configured with
+     * ({@link ContractSettings#finalHeadroomPercent}); a store that admits partials like finals (the
+     * interface's default) returns {@code false}, and the cases about finals first are skipped.
+     *
+     * @return {@code true} (the default) when the store keeps it
+     */
+    protected boolean keepsFinalHeadroom() {
+        return true;
+    }
+
+    /**
+     * Whether {@link RateLimiter#transfer} moves usage between sessions; a store that leaves every token
+     * with the permit's session (the interface's default) returns {@code false}, and the cases about
+     * transfers are skipped.
+     *
+     * @return {@code true} (the default) when the store transfers
+     */
+    protected boolean transfersUsage() {
+        return true;
     }
 
     /**
@@ -391,5 +417,121 @@ public abstract class RateLimiterContract {
         limiter.cancel(B, cancelled, false);
         clock.advanceMillis(1_000);
         assertGranted(limiter.tryAcquire(B, 750, 0));
+    }
+
+    // ---- finals first ----
+
+    /** A lone session is capped by no share: its partials stop at the window's limit less the headroom. */
+    @Test
+    void aFinalIsAdmittedWhereTheHeadroomRefusesAPartial() {
+        assumeTrue(keepsFinalHeadroom(), "the store keeps no headroom for finals");
+        RateLimiter limiter = limiter(settings().requestsPerMinute(10).finalHeadroomPercent(20));
+        limiter.openSession(A, 1);
+        for (int i = 0; i < 8; i++) {
+            assertGranted(limiter.tryAcquirePartial(A, 1));
+        }
+        assertRefused(limiter.tryAcquirePartial(A, 1));
+        assertGranted(limiter.tryAcquire(A, 1));
+        assertGranted(limiter.tryAcquire(A, 1));
+        assertRefused(limiter.tryAcquire(A, 1));
+        clock.advanceMillis(63_000);
+        assertGranted(limiter.tryAcquirePartial(A, 1));
+    }
+
+    @Test
+    void partialsLeaveTheTokenHeadroomToFinals() {
+        assumeTrue(keepsFinalHeadroom(), "the store keeps no headroom for finals");
+        RateLimiter limiter = limiter(settings().tokensPerMinute(1_000).finalHeadroomPercent(25));
+        assertGranted(limiter.tryAcquirePartial(A, 700));
+        assertRefused(limiter.tryAcquirePartial(A, 51));
+        assertGranted(limiter.tryAcquire(A, 300));
+        assertRefused(limiter.tryAcquire(A, 1));
+    }
+
+    /** Static split, 10 each: a session's partials stop at 8 of its share, its finals get the other 2. */
+    @Test
+    void aSessionWhosePartialsUsedItsShareLessTheHeadroomStillGetsAFinal() {
+        assumeTrue(keepsFinalHeadroom(), "the store keeps no headroom for finals");
+        RateLimiter limiter = limiter(settings().requestsPerMinute(20).finalHeadroomPercent(20)
+                .policy(ContractSettings.Policy.STATIC_SPLIT));
+        limiter.openSession(A, 1);
+        limiter.openSession(B, 1);
+        for (SessionId session : new SessionId[] {A, B}) {
+            for (int i = 0; i < 8; i++) {
+                assertGranted(limiter.tryAcquirePartial(session, 1));
+            }
+            assertRefused(limiter.tryAcquirePartial(session, 1));
+        }
+        for (SessionId session : new SessionId[] {A, B}) {
+            assertGranted(limiter.tryAcquire(session, 1));
+            assertGranted(limiter.tryAcquire(session, 1));
+            assertRefused(limiter.tryAcquire(session, 1));
+        }
+    }
+
+    /** Without headroom a partial is admitted like a final. */
+    @Test
+    void withoutHeadroomPartialsAreAdmittedLikeFinals() {
+        RateLimiter limiter = limiter(settings().requestsPerMinute(10));
+        for (int i = 0; i < 10; i++) {
+            assertGranted(limiter.tryAcquirePartial(A, 1));
+        }
+        assertRefused(limiter.tryAcquirePartial(A, 1));
+        assertRefused(limiter.tryAcquire(A, 1));
+    }
+
+    // ---- batches ----
+
+    @Test
+    void transferMovesTheSessionsUsageAndKeepsTheWindow() {
+        assumeTrue(transfersUsage(), "the store does not transfer usage");
+        RateLimiter limiter = limiter(settings());
+        limiter.openSession(A, 1);
+        limiter.openSession(B, 1);
+        long permit = limiter.tryAcquire(A, 300);
+        assertGranted(permit);
+        limiter.reconcile(A, permit, 300);
+        limiter.transfer(A, permit, B, 100);
+        var stats = limiter.stats();
+        assertEquals(1, stats.requestsLastMinute());
+        assertEquals(300, stats.tokensLastMinute());
+        assertEquals(200, stats.sessionStats().get(A).tokensLastMinute());
+        assertEquals(100, stats.sessionStats().get(B).tokensLastMinute());
+        assertEquals(0, stats.sessionStats().get(B).requestsLastMinute());
+    }
+
+    /** Static split of 1,000 tokens: what A's permit paid for B counts in B's share. */
+    @Test
+    void transferredTokensCountInTheReceiversShare() {
+        assumeTrue(transfersUsage(), "the store does not transfer usage");
+        RateLimiter limiter = limiter(settings().tokensPerMinute(1_000).policy(ContractSettings.Policy.STATIC_SPLIT));
+        limiter.openSession(A, 1);
+        limiter.openSession(B, 1);
+        long permit = limiter.tryAcquire(A, 500);
+        assertGranted(permit);
+        assertRefused(limiter.tryAcquire(A, 1));
+        limiter.reconcile(A, permit, 500);
+        limiter.transfer(A, permit, B, 200);
+        assertGranted(limiter.tryAcquire(A, 200));
+        assertGranted(limiter.tryAcquire(B, 300));
+        assertRefused(limiter.tryAcquire(B, 1));
+    }
+
+    /** The separate input and output windows keep what the permit reserved. */
+    @Test
+    void transferLeavesTheSeparateBudgetsAsTheyWere() {
+        assumeTrue(transfersUsage(), "the store does not transfer usage");
+        RateLimiter limiter = limiter(settings().tokensPerMinute(10_000).inputTokensPerMinute(1_000)
+                .outputTokensPerMinute(500));
+        limiter.openSession(A, 1);
+        limiter.openSession(B, 1);
+        long permit = limiter.tryAcquire(A, 300, 100);
+        assertGranted(permit);
+        limiter.reconcile(A, permit, TokenUsage.of(300, 100));
+        limiter.transfer(A, permit, B, 150);
+        assertEquals(150, limiter.stats().sessionStats().get(B).tokensLastMinute());
+        assertGranted(limiter.tryAcquire(B, 700, 400));
+        assertEquals(1_500, limiter.stats().tokensLastMinute());
+        assertRefused(limiter.tryAcquire(B, 1, 0));
     }
 }

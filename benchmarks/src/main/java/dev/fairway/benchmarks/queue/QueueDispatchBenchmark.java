@@ -13,6 +13,7 @@ import dev.fairway.core.limiter.BoundedConcurrencyLimiter;
 import dev.fairway.core.limiter.FairSharePolicy;
 import dev.fairway.core.limiter.FairShareRateLimiter;
 import dev.fairway.core.limiter.StaticConcurrencyPolicy;
+import dev.fairway.core.queue.BatchMode;
 import dev.fairway.core.queue.FairScheduler;
 import dev.fairway.provider.fake.FakeProvider;
 
@@ -75,6 +76,13 @@ public class QueueDispatchBenchmark {
     @Param({"1", "100", "10000"})
     int sessions;
 
+    /**
+     * {@code fairway.queue.batching}: nothing binds here, so {@code when-limited} must cost what {@code off} does
+     * ({@code -p batching=off,when-limited} compares them).
+     */
+    @Param({"off"})
+    String batching;
+
     FakeProvider provider;
     String[] texts;
     long next;
@@ -115,7 +123,7 @@ public class QueueDispatchBenchmark {
     }
 
     private FairScheduler scheduler(java.util.concurrent.Executor workers) {
-        return scheduler(provider, unlimitedRate(), concurrency(), CONCURRENCY, workers);
+        return scheduler(provider, unlimitedRate(), concurrency(), CONCURRENCY, workers, BatchMode.ofConfigName(batching));
     }
 
     /** The real rate limiter with limits so high that it always admits. */
@@ -133,8 +141,14 @@ public class QueueDispatchBenchmark {
     /** A scheduler with its defaults except a backlog bound that takes a whole batch; workers null: a virtual thread per call. */
     static FairScheduler scheduler(FakeProvider provider, FairShareRateLimiter rate, BoundedConcurrencyLimiter concurrency,
             int maxConcurrent, java.util.concurrent.Executor workers) {
+        return scheduler(provider, rate, concurrency, maxConcurrent, workers, BatchMode.OFF);
+    }
+
+    static FairScheduler scheduler(FakeProvider provider, FairShareRateLimiter rate, BoundedConcurrencyLimiter concurrency,
+            int maxConcurrent, java.util.concurrent.Executor workers, BatchMode batching) {
         FairScheduler.Builder b = FairScheduler.builder().provider(provider).rateLimiter(rate)
                 .concurrencyLimiter(concurrency).maxConcurrent(maxConcurrent).maxQueuedFinalsPerSession(100_000)
+                .batching(batching, FairScheduler.DEFAULT_BATCH_MAX_SEGMENTS, FairScheduler.DEFAULT_BATCH_MAX_TOKENS)
                 .threadFactory(Thread.ofVirtual().name("fairway-", 0).factory());
         if (workers != null) {
             b.executor(workers);

@@ -50,8 +50,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * one node 1,230/2,230/3,690 ms; Redis, three nodes 1,240/2,130/7,040 ms. Before that: one node on
  * Redis 15,630/47,690/55,290 ms (a session that started to contend between two Redis calls had its
  * usage counted as satisfied until the next call, and so did the node's unused lease, so the others'
- * shares collapsed and their refusals said to wait up to 55 s); three nodes 16,330/38,490/42,080 ms (each node paced at the whole limit, so the window filled
- * in 20 s and then admitted nothing for 40 s, and sessions spent their shares in bursts).
+ * shares collapsed and their refusals said to wait up to 55 s); three nodes 16,330/38,490/42,080 ms
+ * (each node paced at the whole limit, so the window filled in 20 s and then admitted nothing for
+ * 40 s, and sessions spent their shares in bursts).
  */
 class FinalsUnderBindingLimitTest {
 

@@ -131,9 +131,14 @@ class SlidingWindowInvariantTest {
                             int estimate = split ? in + out : 1 + r.nextInt(MAX_ESTIMATE);
                             // Half of them partials, which leave the default headroom for finals free.
                             boolean partial = r.nextBoolean();
-                            long permit = split
-                                    ? (partial ? node.tryAcquirePartial(session, in, out) : node.tryAcquire(session, in, out))
-                                    : (partial ? node.tryAcquirePartial(session, estimate) : node.tryAcquire(session, estimate));
+                            long permit;
+                            if (split) {
+                                permit = partial ? node.tryAcquirePartial(session, in, out)
+                                        : node.tryAcquire(session, in, out);
+                            } else {
+                                permit = partial ? node.tryAcquirePartial(session, estimate)
+                                        : node.tryAcquire(session, estimate);
+                            }
                             if (!Permits.isGranted(permit)) {
                                 continue;
                             }

@@ -208,7 +208,8 @@ class WiringTest {
             for (int i = 0; i < 5; i++) {
                 assertTrue(dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquirePartial(s, 10)), "partial " + i);
             }
-            assertTrue(!dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquirePartial(s, 10)), "half is for finals");
+            assertTrue(!dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquirePartial(s, 10)),
+                    "half is for finals");
             assertTrue(dev.fairway.api.limit.Permits.isGranted(limiter.tryAcquire(s, 10)), "a final");
         }
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,

@@ -150,8 +150,8 @@ public final class FairShareRateLimiter implements RateLimiter {
         requireSession(session);
         settings.checkEstimate(estimatedTokens);
         if (split) {
-            // Without a split, the whole estimate is reserved in each of the separate windows (as much of it
-            // as that window can ever hold); the reconcile corrects each with the usage's parts.
+            // Without a split, the whole estimate is reserved in each of the separate windows (as much
+            // of it as that window can ever hold); the reconcile corrects each with the usage's parts.
             return acquireLocked(session, estimatedTokens, settings.inputPart(estimatedTokens),
                     settings.outputPart(estimatedTokens), true, false);
         }

@@ -260,7 +260,7 @@ final class FairShares {
         };
     }
 
-    /** The window's refusal of a need that includes a request of {@code own} tokens, at a partial's caps if it is one. */
+    /** The window's refusal of a need that includes a request of {@code own} tokens, at a partial's caps for one. */
     private long windowRefusal(long needRequests, long needTokens, long now, boolean partial, long own) {
         if (!partial) {
             return window.refusal(needRequests, needTokens, now);

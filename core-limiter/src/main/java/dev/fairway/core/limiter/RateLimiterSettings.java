@@ -29,9 +29,8 @@ import java.util.random.RandomGenerator;
  */
 public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, long inputTokensPerMinute,
         long outputTokensPerMinute, FairSharePolicy policy, int finalHeadroomPercent, Duration idleTimeout,
-        Duration contentionTimeout,
-        Duration bucketWidth, Duration maxRetryAfter, Duration backoffMin, Duration backoffMax,
-        RandomGenerator random) {
+        Duration contentionTimeout, Duration bucketWidth, Duration maxRetryAfter, Duration backoffMin,
+        Duration backoffMax, RandomGenerator random) {
 
     /** The length of the sliding window. */
     public static final Duration WINDOW = Duration.ofMinutes(1);
@@ -190,8 +189,8 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
         return new RateLimiterSettings(Math.max(1, requestsPerMinute / parts), Math.max(1, tokensPerMinute / parts),
                 inputTokensPerMinute == 0 ? 0 : Math.max(1, inputTokensPerMinute / parts),
                 outputTokensPerMinute == 0 ? 0 : Math.max(1, outputTokensPerMinute / parts), policy,
-                finalHeadroomPercent, idleTimeout,
-                contentionTimeout, bucketWidth, maxRetryAfter, backoffMin, backoffMax, random);
+                finalHeadroomPercent, idleTimeout, contentionTimeout, bucketWidth, maxRetryAfter, backoffMin,
+                backoffMax, random);
     }
 
     /**
@@ -460,8 +459,8 @@ public record RateLimiterSettings(long requestsPerMinute, long tokensPerMinute, 
          */
         public RateLimiterSettings toSettings() {
             return new RateLimiterSettings(requestsPerMinute, tokensPerMinute, inputTokensPerMinute,
-                    outputTokensPerMinute, policy, finalHeadroomPercent, idleTimeout, contentionTimeout, bucketWidth, maxRetryAfter,
-                    backoffMin, backoffMax, random != null ? random : new SplittableRandom());
+                    outputTokensPerMinute, policy, finalHeadroomPercent, idleTimeout, contentionTimeout, bucketWidth,
+                    maxRetryAfter, backoffMin, backoffMax, random != null ? random : new SplittableRandom());
         }
 
         private static long limit(String field, long value, int max) {

@@ -147,14 +147,18 @@ final class Fallback {
         return admitted;
     }
 
-    /** Asks the fallback, split or not as this limiter is. */
-    long tryAcquire(SessionId session, int tokens, int in, int out, boolean whole) {
+    /** Asks the fallback, split or not as this limiter is, for a partial or a final. */
+    long tryAcquire(SessionId session, int tokens, int in, int out, boolean whole, boolean partial) {
+        if (partial) {
+            return settings.split() && !whole ? limiter.tryAcquirePartial(session, in, out)
+                    : limiter.tryAcquirePartial(session, tokens);
+        }
         return settings.split() && !whole ? limiter.tryAcquire(session, in, out) : limiter.tryAcquire(session, tokens);
     }
 
     /** An admission while degraded: asks the fallback and counts what it granted. */
-    long acquire(SessionId session, int tokens, int in, int out, boolean whole, long now) {
-        long result = tryAcquire(session, tokens, in, out, whole);
+    long acquire(SessionId session, int tokens, int in, int out, boolean whole, boolean partial, long now) {
+        long result = tryAcquire(session, tokens, in, out, whole, partial);
         if (Permits.isGranted(result)) {
             charged(now, 1, tokens, limiter.permitInputTokens(result), limiter.permitOutputTokens(result));
         }
@@ -189,6 +193,13 @@ final class Fallback {
         }
         charged(now, 0, actualTokens < 0 ? 0 : actualTokens - tokens, actualIn < 0 ? 0 : actualIn - in,
                 actualOut < 0 ? 0 : actualOut - out);
+    }
+
+    /** Moves a fallback permit's tokens to another session's usage in the fallback (the window is the same). */
+    void transfer(SessionId from, long permit, SessionId to, int tokens) {
+        if (limiter != null) {
+            limiter.transfer(from, permit, to, tokens);
+        }
     }
 
     /** Gives back a fallback permit that never reached the provider. */

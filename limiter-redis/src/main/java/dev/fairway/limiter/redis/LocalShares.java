@@ -31,8 +31,11 @@ final class LocalShares {
         this.lease = lease;
     }
 
-    /** 0 when the session may have one more request of {@code tokens} under the policy, else the refusal. */
-    long refusal(LocalSession s, int tokens, long now) {
+    /**
+     * 0 when the session may have one more request of {@code tokens} under the policy, else the refusal;
+     * a partial within its share less the headroom for finals (its pace stays that of the whole share).
+     */
+    long refusal(LocalSession s, int tokens, boolean partial, long now) {
         s.paceInterval = 0;
         if (policy == FairSharePolicy.NONE) {
             return 0;
@@ -51,10 +54,15 @@ final class LocalShares {
         s.usage.advanceTo(coarse);
         long usedRequests = s.usage.requestsInterpolated(phase, Millis.COARSE);
         long usedTokens = s.usage.tokensInterpolated(phase, Millis.COARSE);
-        long capRequests = cap(s, true, usedRequests, now);
+        long shareRequests = cap(s, true, usedRequests, now);
+        long capRequests = partial ? settings.partialPart(shareRequests) : shareRequests;
         long capTokens = cap(s, false, usedTokens, now);
+        if (partial) {
+            capTokens = settings.partialPart(capTokens);
+        }
         if (usedRequests + 1 <= capRequests && usedTokens + tokens <= capTokens) {
-            return policy == FairSharePolicy.MAX_MIN && settings.pacingBurstMs() > 0 ? paceRefusal(s, capRequests, now) : 0;
+            return policy == FairSharePolicy.MAX_MIN && settings.pacingBurstMs() > 0
+                    ? paceRefusal(s, shareRequests, now) : 0;
         }
         // The exact time its usage, counted as the check above counts it, has room again.
         long wait = s.usage.fineTicksUntilFitsInterpolated(1, tokens, capRequests, capTokens, phase, Millis.COARSE);
@@ -98,6 +106,41 @@ final class LocalShares {
         s.usage.advanceTo(now / Millis.COARSE);
         s.usage.add(charged, requests, tokens);
         contention.adjust(s, now / Millis.COARSE, charged, requests, tokens);
+    }
+
+    /**
+     * Moves {@code tokens} of {@code from}'s usage, charged under a permit of fine tick {@code tick}, to
+     * {@code to} (null: to nobody, as a closed session's usage), as core-limiter does: from the permit's
+     * coarse bucket and, for what that no longer holds, from the newest one, into the same buckets of
+     * {@code to}; never more than {@code from} holds there, nothing once the permit's bucket has left
+     * the window. The contenders' usage moves alike; the shared window does not change.
+     */
+    void transfer(LocalSession from, LocalSession to, long tick, long tokens, long now) {
+        long nowCoarse = now / Millis.COARSE;
+        long charged = tick * settings.bucketMs() / Millis.COARSE;
+        from.usage.advanceTo(nowCoarse);
+        if (!from.usage.contains(charged)) {
+            return;
+        }
+        long moved = move(from, to, charged, tokens, nowCoarse);
+        if (moved < tokens && charged != nowCoarse) {
+            move(from, to, nowCoarse, tokens - moved, nowCoarse);
+        }
+    }
+
+    private long move(LocalSession from, LocalSession to, long coarse, long tokens, long nowCoarse) {
+        long moved = Math.min(tokens, from.usage.tokensAt(coarse));
+        if (moved <= 0) {
+            return 0;
+        }
+        from.usage.add(coarse, 0, -moved);
+        contention.adjust(from, nowCoarse, coarse, 0, -moved);
+        if (to != null) {
+            to.usage.advanceTo(nowCoarse);
+            to.usage.add(coarse, 0, moved);
+            contention.adjust(to, nowCoarse, coarse, 0, moved);
+        }
+        return moved;
     }
 
     /**

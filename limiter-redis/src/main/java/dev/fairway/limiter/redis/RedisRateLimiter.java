@@ -197,9 +197,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             // Without a split, the whole estimate is reserved in each separate window (as much of it as
             // that window can ever hold); the reconcile corrects each with the usage's parts.
             return acquireAndProbe(new Attempt(session, estimatedTokens, settings.inputPart(estimatedTokens),
-                    settings.outputPart(estimatedTokens), true));
+                    settings.outputPart(estimatedTokens), true, false));
         }
-        return acquireAndProbe(new Attempt(session, estimatedTokens, 0, 0, false));
+        return acquireAndProbe(new Attempt(session, estimatedTokens, 0, 0, false, false));
     }
 
     /**
@@ -215,7 +215,85 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         requireSession(session);
         settings.checkEstimate(estimatedInputTokens, estimatedOutputTokens);
         return acquireAndProbe(new Attempt(session, estimatedInputTokens + estimatedOutputTokens,
-                estimatedInputTokens, estimatedOutputTokens, false));
+                estimatedInputTokens, estimatedOutputTokens, false, false));
+    }
+
+    /**
+     * {@inheritDoc} With a {@linkplain Builder#finalHeadroom headroom for finals}, as in core-limiter: the
+     * session's share less the headroom decides on this node, and the script leaves the headroom of every
+     * shared window free (a partial larger than a window's part for partials needs a window that holds
+     * nothing else). A partial takes from this node's lease only when the window with the lease charged
+     * left the headroom free; otherwise it asks Redis for its own permit.
+     */
+    @Override
+    public long tryAcquirePartial(SessionId session, int estimatedTokens) {
+        requireSession(session);
+        settings.checkEstimate(estimatedTokens);
+        boolean partial = settings.finalHeadroomPercent() > 0;
+        if (node.split()) {
+            return acquireAndProbe(new Attempt(session, estimatedTokens, settings.inputPart(estimatedTokens),
+                    settings.outputPart(estimatedTokens), true, partial));
+        }
+        return acquireAndProbe(new Attempt(session, estimatedTokens, 0, 0, false, partial));
+    }
+
+    /** {@inheritDoc} With separate input and output budgets, the headroom is kept in those windows too. */
+    @Override
+    public long tryAcquirePartial(SessionId session, int estimatedInputTokens, int estimatedOutputTokens) {
+        if (!node.split()) {
+            if (estimatedInputTokens < 0 || estimatedOutputTokens < 0
+                    || (long) estimatedInputTokens + estimatedOutputTokens > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("estimated input and output tokens must be >= 0 with a sum of at"
+                        + " most " + Integer.MAX_VALUE + ", were " + estimatedInputTokens + " and "
+                        + estimatedOutputTokens);
+            }
+            return tryAcquirePartial(session, estimatedInputTokens + estimatedOutputTokens);
+        }
+        requireSession(session);
+        settings.checkEstimate(estimatedInputTokens, estimatedOutputTokens);
+        return acquireAndProbe(new Attempt(session, estimatedInputTokens + estimatedOutputTokens,
+                estimatedInputTokens, estimatedOutputTokens, false, settings.finalHeadroomPercent() > 0));
+    }
+
+    /**
+     * {@inheritDoc} Each node keeps its own sessions' usage, so this is local to the node (a batch's
+     * sessions are all on the node that sent it): the tokens leave {@code from}'s usage in the permit's
+     * bucket (what that no longer holds, from the newest one) and join {@code to}'s in the same bucket;
+     * the shared window does not change, nor do the input and output windows. A fallback permit moves in
+     * the fallback's usage. A {@code to} this node does not know takes the tokens as nobody's.
+     *
+     * @throws IllegalArgumentException when a session is null, the permit is not a permit, or
+     *     {@code tokens} is negative
+     */
+    @Override
+    public void transfer(SessionId from, long permit, SessionId to, int tokens) {
+        requireSession(from);
+        requireSession(to);
+        requirePermit(permit);
+        if (tokens < 0) {
+            throw new IllegalArgumentException("tokens must be >= 0, was " + tokens);
+        }
+        if (tokens == 0 || from.equals(to)) {
+            return;
+        }
+        lock.lock();
+        try {
+            long now = now();
+            if ((permit & REDIS_PERMIT) == 0) {
+                fallback.transfer(from, permit, to, tokens);
+                return;
+            }
+            LocalSession source = sessions.get(from);
+            if (source != null) {
+                LocalSession target = sessions.get(to);
+                shares.transfer(source, target, permitTick(permit, now), tokens, now);
+                if (target != null) {
+                    sessions.seen(target, now);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -413,6 +491,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         final int out;
         /** Whether the parts are not a split of the estimate. */
         final boolean whole;
+        /** Whether a partial asks, which leaves the headroom for finals free. */
+        final boolean partial;
         /** What the shared windows are asked for: nothing in a window that is not configured. */
         final long needIn;
         final long needOut;
@@ -424,12 +504,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         long now;
         long result;
 
-        Attempt(SessionId session, int tokens, int in, int out, boolean whole) {
+        Attempt(SessionId session, int tokens, int in, int out, boolean whole, boolean partial) {
             this.session = session;
             this.tokens = tokens;
             this.in = in;
             this.out = out;
             this.whole = whole;
+            this.partial = partial;
             this.needIn = node.inputNeed(in);
             this.needOut = node.outputNeed(out);
             this.deadline = System.nanoTime() + Millis.toNanos(node.timeoutMs());
@@ -487,7 +568,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (now < view.pausedUntil) {
             return decided(a, Permits.refusal(Millis.toNanos(view.pausedUntil - now)));
         }
-        long shareRefusal = shares.refusal(s, a.tokens, now);
+        long shareRefusal = shares.refusal(s, a.tokens, a.partial, now);
         if (shareRefusal != 0) {
             if (syncDue) {
                 // Decided on old news: learn what the others did, then decide again.
@@ -500,21 +581,24 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             // Just back from degraded: what this node admitted locally still counts for a minute, and
             // the others' local admissions may not have reached Redis yet, so the node stays within its
             // local share as well until then.
-            a.gate = fallback.tryAcquire(a.session, a.tokens, a.in, a.out, a.whole);
+            a.gate = fallback.tryAcquire(a.session, a.tokens, a.in, a.out, a.whole, a.partial);
             if (!Permits.isGranted(a.gate)) {
                 return decided(a, a.gate);
             }
         }
-        if (!syncDue && lease.take(now, a.tokens, a.needIn, a.needOut)) {
+        if (!syncDue && lease.take(now, a.tokens, a.needIn, a.needOut, a.partial)) {
             return decided(a, admitted(s, lease.tick(), a));
         }
-        if (now < lease.fullUntil() && !syncDue) {
-            contention.contend(s, now, lease.fullUntil() - now);
+        long fullUntil = lease.fullUntil(a.partial);
+        if (now < fullUntil && !syncDue) {
+            contention.contend(s, now, fullUntil - now);
             fallback.ungate(a.session, a.gate);
-            return decided(a, Permits.refusal(Millis.toNanos(lease.fullUntil() - now)));
+            return decided(a, Permits.refusal(Millis.toNanos(fullUntil - now)));
         }
-        boolean refill = lease.startRefill();
-        return prepare(now, new Need(1, a.tokens, a.needIn, a.needOut, refill ? lease.size() : 1, refill), refill);
+        // A partial that may not take from the lease asks for its own permit and leaves the lease to finals.
+        boolean refill = !(a.partial && lease.holdsOnlyFinals(now)) && lease.startRefill();
+        return prepare(now, new Need(1, a.tokens, a.needIn, a.needOut, refill ? lease.size() : 1, refill, a.partial),
+                refill);
     }
 
     private static ScriptCall decided(Attempt a, long result) {
@@ -539,13 +623,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         LocalSession s = touch(a.session, a.now);
         if (reply.granted().requests() > 0) {
             if (call.refill()) {
-                lease.fill(reply, a.tokens, a.needIn, a.needOut, a.now);
+                lease.fill(reply, a.tokens, a.needIn, a.needOut, a.now, node.leavesHeadroom(reply.window()));
             }
             a.result = admitted(s, reply.tick(), a);
             return true;
         }
         long wait = Math.max(1, reply.waitMs());
-        lease.fullUntil(a.now + wait);
+        lease.fullUntil(a.now + wait, a.partial);
         contention.contend(s, a.now, wait);
         fallback.ungate(a.session, a.gate);
         a.result = Permits.refusal(Millis.toNanos(wait));
@@ -568,7 +652,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
 
     private long fallbackAcquire(Attempt a, long now) {
-        long result = fallback.acquire(a.session, a.tokens, a.in, a.out, a.whole, now);
+        long result = fallback.acquire(a.session, a.tokens, a.in, a.out, a.whole, a.partial, now);
         if (Permits.isGranted(result)) {
             metrics.granted();
         }

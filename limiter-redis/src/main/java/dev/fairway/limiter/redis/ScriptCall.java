@@ -9,7 +9,7 @@ import java.util.List;
 final class ScriptCall {
 
     /** Arguments before the session operations. */
-    private static final int FIXED_ARGS = 49;
+    private static final int FIXED_ARGS = 53;
     /** The index of the "leave" argument (ARGV 31). */
     private static final int LEAVE = 30;
 
@@ -63,7 +63,11 @@ final class ScriptCall {
                 s.outputTokensPerMinute() == 0 ? 0 : Math.min(s.outputTokensPerMinute(), want * need.output()),
                 need.input(), need.output(), returned.input(), returned.output(),
                 sent.refund().input(), sent.refund().output(), sent.charge().input(), sent.charge().output(),
-                left.input(), left.inputReset(), left.output(), left.outputReset(), s.pacingBurstMs());
+                left.input(), left.inputReset(), left.output(), left.outputReset(), s.pacingBurstMs(),
+                need.partial() ? s.keep(s.requestsPerMinute(), need.requests()) : 0,
+                need.partial() ? s.keep(s.tokensPerMinute(), need.tokens()) : 0,
+                need.partial() ? s.keep(s.inputTokensPerMinute(), need.input()) : 0,
+                need.partial() ? s.keep(s.outputTokensPerMinute(), need.output()) : 0);
         int i = FIXED_ARGS;
         for (String id : ops.closes()) {
             a[i++] = "c";

@@ -25,7 +25,10 @@
 --      39 return input      40 return output      41 refund input       42 refund output
 --      43 charge input      44 charge output      45 input left         46 input reset ms
 --      47 output left       48 output reset ms   49 pacing burst ms (0: no pacing)
---      then k times from 50: op ('h' heartbeat, 'c' close), session, weight
+--      50 keep requests     51 keep tokens       52 keep input         53 keep output
+--      then k times from 54: op ('h' heartbeat, 'c' close), session, weight
+-- A "keep" is what the grant must leave free in a window: the headroom for finals when a partial asks
+-- (the caller never asks to keep so much that the need itself could not fit), 0 otherwise.
 -- A "left" of -1 says nothing; a reset of -1 is unknown.
 --
 -- Returns {granted requests, granted tokens, wait ms, tick, R, T, total weight, sessions,
@@ -157,7 +160,7 @@ if num(26) > paused then paused = num(26) end
 local W = tonumber(redis.call('HGET', wgt, '#')) or 0
 local k = num(32)
 for i = 0, k - 1 do
-  local op, s, w = ARGV[50 + 3 * i], ARGV[51 + 3 * i], tonumber(ARGV[52 + 3 * i])
+  local op, s, w = ARGV[54 + 3 * i], ARGV[55 + 3 * i], tonumber(ARGV[56 + 3 * i])
   local old = tonumber(redis.call('HGET', wgt, s)) or 0
   if op == 'h' then
     W = W + w - old
@@ -203,9 +206,13 @@ for i = 1, #all, 2 do
   end
 end
 
--- Whether a window holding u (a budget of lim, 0: not limited apart) has room for n more.
-local function fits(u, n, lim)
-  return lim <= 0 or u + n <= lim
+-- What a grant may fill each window to: its limit less what the caller keeps free (ARGV 50 to 53).
+local capR, capT = rpm - num(50), tpm - num(51)
+local capI, capO = ipm - num(52), opm - num(53)
+
+-- Whether a window holding u (a budget of lim, 0: not limited apart) has room for n more up to cap.
+local function fits(u, n, lim, cap)
+  return lim <= 0 or u + n <= cap
 end
 
 -- The lease: at least what the caller needs, up to what it asked for, within every window.
@@ -216,19 +223,19 @@ if needR > 0 or needT > 0 then
     wait = paused - now
   elseif debt > burst then
     wait = math.ceil((debt - burst) / 1000)
-  elseif R + needR <= rpm and T + needT <= tpm and fits(I, needI, ipm) and fits(O, needO, opm) then
+  elseif R + needR <= capR and T + needT <= capT and fits(I, needI, ipm, capI) and fits(O, needO, opm, capO) then
     local paced = num(10)
     if pace > 0 then paced = math.floor((burst - debt) / pace) + 1 end
-    grantR = math.max(needR, math.min(num(10), rpm - R, paced))
+    grantR = math.max(needR, math.min(num(10), capR - R, paced))
     debt = debt + grantR * pace
-    grantT = math.max(needT, math.min(num(11), tpm - T))
+    grantT = math.max(needT, math.min(num(11), capT - T))
     grantI, grantO = needI, needO
-    if ipm > 0 then grantI = math.max(needI, math.min(num(35), ipm - I)) end
-    if opm > 0 then grantO = math.max(needO, math.min(num(36), opm - O)) end
+    if ipm > 0 then grantI = math.max(needI, math.min(num(35), capI - I)) end
+    if opm > 0 then grantO = math.max(needO, math.min(num(36), capO - O)) end
     charge(tick, grantR, grantT, grantI, grantO)
   else
     -- The first moment enough has left the window; bucket t leaves at (t + N + 1) * bw.
-    local wantR = math.max(needR, math.min(num(14), rpm))
+    local wantR = math.max(needR, math.min(num(14), capR))
     local fr, ft, fi, fo = 0, 0, 0, 0
     wait = (tick + N + 1) * bw - now
     for t = lo, tick do
@@ -237,7 +244,8 @@ if needR > 0 or needT > 0 then
       ft = ft + (tonumber(b[2]) or 0)
       fi = fi + (tonumber(b[3]) or 0)
       fo = fo + (tonumber(b[4]) or 0)
-      if R - fr + wantR <= rpm and T - ft + needT <= tpm and fits(I - fi, needI, ipm) and fits(O - fo, needO, opm) then
+      if R - fr + wantR <= capR and T - ft + needT <= capT and fits(I - fi, needI, ipm, capI)
+          and fits(O - fo, needO, opm, capO) then
         wait = (t + N + 1) * bw - now
         break
       end

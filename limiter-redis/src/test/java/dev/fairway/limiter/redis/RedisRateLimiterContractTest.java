@@ -37,18 +37,6 @@ class RedisRateLimiterContractTest extends RateLimiterContract {
         return 40;
     }
 
-    /** The Redis store does not keep a headroom for finals yet: partials are admitted like finals. */
-    @Override
-    protected boolean keepsFinalHeadroom() {
-        return false;
-    }
-
-    /** The Redis store does not transfer usage yet: every token stays with the permit's session. */
-    @Override
-    protected boolean transfersUsage() {
-        return false;
-    }
-
     @Override
     protected RateLimiter create(ContractSettings settings, ManualClock clock) {
         return RedisRateLimiter.builder()

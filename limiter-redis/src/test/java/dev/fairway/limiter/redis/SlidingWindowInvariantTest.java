@@ -32,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * exact oracle slides a 60 s window over all of them. Without leases no window may exceed the limits;
  * with leases of L no window may exceed them by more than 3 * L requests (and 3 * L * the largest
  * estimate tokens). With separate input and output limits, the same holds for input and output tokens.
+ * Half of the asks are partials (the default headroom for finals), and reconciled permits transfer
+ * tokens between a node's sessions.
  */
 class SlidingWindowInvariantTest {
 
@@ -128,7 +130,16 @@ class SlidingWindowInvariantTest {
                             int in = split ? r.nextInt(MAX_INPUT + 1) : 0;
                             int out = split ? 1 + r.nextInt(MAX_OUTPUT) : 0;
                             int estimate = split ? in + out : 1 + r.nextInt(MAX_ESTIMATE);
-                            long permit = split ? node.tryAcquire(session, in, out) : node.tryAcquire(session, estimate);
+                            // Half of them partials, which leave the default headroom for finals free.
+                            boolean partial = r.nextBoolean();
+                            long permit;
+                            if (split) {
+                                permit = partial ? node.tryAcquirePartial(session, in, out)
+                                        : node.tryAcquire(session, in, out);
+                            } else {
+                                permit = partial ? node.tryAcquirePartial(session, estimate)
+                                        : node.tryAcquire(session, estimate);
+                            }
                             if (!Permits.isGranted(permit)) {
                                 continue;
                             }
@@ -145,6 +156,9 @@ class SlidingWindowInvariantTest {
                             } else if (fate < 4) {
                                 int actual = r.nextInt(estimate + 1);
                                 node.reconcile(session, permit, actual);
+                                // A batch's tokens to another session of the node: no window changes.
+                                node.transfer(session, permit, SessionId.of("n" + nodeIndex + "-s" + r.nextInt(3)),
+                                        r.nextInt(estimate + 1));
                                 admissions.add(new Admission(now, actual == 0 ? estimate : actual, 0, 0));
                             } else {
                                 admissions.add(new Admission(now, estimate, in, out));

@@ -305,11 +305,7 @@ final class SegmentLifecycle {
             anyFinal |= c.leader.isFinal();
         }
         long wait = SessionTurn.MAX_REFUSAL_WAIT_NANOS;
-        int asked = 0;
         for (SessionQueue payer : batches.payers(items)) {
-            if (asked++ == 3) {
-                break;
-            }
             long permit;
             try {
                 if (anyFinal) {

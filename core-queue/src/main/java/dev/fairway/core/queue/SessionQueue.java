@@ -67,6 +67,8 @@ final class SessionQueue implements Session {
     volatile byte where = IDLE;
     long blockedUntil;
     boolean blocked;
+    /** A partial was refused: partials wait until then (finals do not). */
+    long partialsBlockedUntil;
     /** Guarded by the ring's lock. */
     long timerAt;
     /** Guarded by the ring's lock. */
@@ -222,10 +224,12 @@ final class SessionQueue implements Session {
             }
         }
         if (pendingPartial != null && partialInFlight == null) {
-            if (next == null) {
+            // A refused partial holds back the session's partials only, never its finals.
+            long partialAt = Math.max(now, partialsBlockedUntil);
+            if (next == null && partialAt == now) {
                 next = pendingPartial.key;
             }
-            at = now;
+            at = Math.min(at, partialAt);
         }
         nextKey = next;
         if (at == SessionRing.NEVER) {

@@ -203,10 +203,16 @@ final class SessionTurn {
             segment.refusedAt = now;
         }
         s.turnStarted = false;
-        s.blocked = true;
         // A refusal's wait is the limiter's estimate; room can come sooner (others stop contending, a
-        // calibration leaves), so a session with work asks again after at most a few seconds.
-        s.blockedUntil = now + Math.min(Permits.waitNanos(ratePermit), MAX_REFUSAL_WAIT_NANOS);
+        // calibration leaves), so a session with work asks again after at most a few seconds. A partial's
+        // refusal (which may be for the headroom kept for finals) holds back only the session's partials.
+        long until = now + Math.min(Permits.waitNanos(ratePermit), MAX_REFUSAL_WAIT_NANOS);
+        if (segment.isFinal()) {
+            s.blocked = true;
+            s.blockedUntil = until;
+        } else {
+            s.partialsBlockedUntil = until;
+        }
         ring.place(s, now);
     }
 
@@ -250,7 +256,7 @@ final class SessionTurn {
             }
         }
         Segment p = s.pendingPartial;
-        if (p != null && s.partialInFlight == null) {
+        if (p != null && s.partialInFlight == null && now >= s.partialsBlockedUntil) {
             long stale = settings.partialStaleAfterNanos();
             if (stale > 0 && now - p.acceptedAt > stale) {
                 s.pendingPartial = null;

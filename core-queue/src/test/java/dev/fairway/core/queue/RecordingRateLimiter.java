@@ -24,6 +24,8 @@ final class RecordingRateLimiter implements RateLimiter {
     private final Map<SessionId, Long> refuseWait = new ConcurrentHashMap<>();
     volatile ToLongFunction<SessionId> refusal = s -> refuseWait.getOrDefault(s, 0L);
     volatile int maxTokens = Integer.MAX_VALUE;
+    /** Partials are refused with this wait (0: as any request), as a limiter keeping headroom for finals. */
+    volatile long partialRefusalWait;
 
     /** Refuses the session with this wait until {@link #grant} is called. */
     void refuse(SessionId s, long waitNanos) {
@@ -60,6 +62,15 @@ final class RecordingRateLimiter implements RateLimiter {
         }
         log.add("grant " + session + " " + estimatedTokens);
         return nextPermit.getAndIncrement();
+    }
+
+    @Override
+    public long tryAcquirePartial(SessionId session, int estimatedTokens) {
+        if (partialRefusalWait > 0) {
+            log.add("refuse partial " + session);
+            return Permits.refusal(partialRefusalWait);
+        }
+        return tryAcquire(session, estimatedTokens);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.fairway.limiter.redis;
 
 import dev.fairway.test.support.ManualClock;
+import dev.fairway.test.support.TestRedis;
 import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.core.limiter.FairSharePolicy;

@@ -258,8 +258,8 @@ final class Tracing {
     }
 
     /**
-     * The segment was served by {@code call}, which it did not lead: its span links to the call's span (which
-     * its session's lock and the call's completion make visible here).
+     * The call returned to the segment: unless the segment's span is the call span's parent, it links to the call's
+     * span (written by the call's worker before it completed the call).
      */
     static void servedBy(Segment segment, Call call) {
         CallSpan served = call.span;

@@ -18,6 +18,8 @@ module dev.fairway.transport.websocket {
     requires org.eclipse.jetty.websocket.api;
     requires org.eclipse.jetty.websocket.server;
     requires com.fasterxml.jackson.databind;
+    // Trace context made current around open and submit; the API jar brings it (an automatic module, so named here).
+    requires io.opentelemetry.context;
 
     exports dev.fairway.transport.websocket;
     // (Jetty calls JettyEndpoint through MethodHandles.publicLookup(): the class is public and this package

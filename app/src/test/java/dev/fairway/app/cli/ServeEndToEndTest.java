@@ -257,21 +257,23 @@ class ServeEndToEndTest {
         SpanData item = spans.getFinishedSpanItems().stream()
                 .filter(s -> s.getName().equals("fairway.translation")).findFirst()
                 .orElseThrow(() -> new AssertionError("no fairway.translation span in " + spans.getFinishedSpanItems()));
-        assertEquals(id, item.getAttributes().get(AttributeKey.stringKey("session.id")));
-        assertEquals("final", item.getAttributes().get(AttributeKey.stringKey("translation.kind")));
-        assertEquals(7L, item.getAttributes().get(AttributeKey.longKey("translation.sequence")));
-        assertEquals("delivered", item.getAttributes().get(AttributeKey.stringKey("outcome")));
-        for (String phase : List.of("queue.wait_ns", "limiter.wait_ns", "provider.time_ns", "total.time_ns")) {
+        assertEquals(id, item.getAttributes().get(AttributeKey.stringKey("fairway.session.id")));
+        assertEquals("final", item.getAttributes().get(AttributeKey.stringKey("fairway.segment.kind")));
+        assertEquals(7L, item.getAttributes().get(AttributeKey.longKey("fairway.segment.seq")));
+        assertEquals("delivered", item.getAttributes().get(AttributeKey.stringKey("fairway.segment.outcome")));
+        for (String phase : List.of("fairway.queue.wait_ns", "fairway.limiter.wait_ns", "fairway.provider.time_ns",
+                "fairway.total.time_ns")) {
             assertTrue(item.getAttributes().get(AttributeKey.longKey(phase)) != null, "span lacks " + phase);
         }
         assertTrue(item.getEvents().stream().map(EventData::getName).anyMatch("dispatched"::equals),
                 "no dispatched event: " + item.getEvents());
         SpanData call = spans.getFinishedSpanItems().stream()
-                .filter(s -> s.getName().equals("fairway.provider.call")).findFirst()
+                .filter(s -> s.getName().startsWith("chat ")).findFirst()
                 .orElseThrow(() -> new AssertionError("no provider call span"));
-        assertEquals(item.getSpanContext().getTraceId(), call.getSpanContext().getTraceId(),
+        assertEquals(item.getSpanContext().getSpanId(), call.getParentSpanId(),
                 "the provider call did not join the request's trace across the virtual-thread hand-off");
-        assertEquals(5000L, call.getAttributes().get(AttributeKey.longKey("ratelimit.requests.limit")));
+        assertEquals("fake", call.getAttributes().get(AttributeKey.stringKey("gen_ai.provider.name")));
+        assertEquals(5000L, call.getAttributes().get(AttributeKey.longKey("fairway.ratelimit.requests.limit")));
 
         MetricData duration = metrics.collectAllMetrics().stream()
                 .filter(m -> m.getName().equals("fairway.translation.duration")).findFirst()

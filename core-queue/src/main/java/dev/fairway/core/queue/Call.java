@@ -47,6 +47,8 @@ final class Call implements Runnable {
     volatile long launchedAt;
     /** A carrier's rate-limit feedback from the answer, or null; written by its worker before completing. */
     volatile RateLimitFeedback batchFeedback;
+    /** The span of the provider call that serves it, once started and recording; written by its worker. */
+    volatile Tracing.CallSpan span;
 
     /** Every segment that joined, including those that left (their slots are freed when the call returns). */
     private final Segment first;

@@ -129,7 +129,7 @@ public final class FairScheduler implements TranslationScheduler {
         }
         this.runtime = new SchedulerRuntime(settings, b.provider, b.rateLimiter,
                 b.concurrencyLimiter != null ? b.concurrencyLimiter : Unbounded.INSTANCE, b.clock, b.wallClock,
-                executor, new Tracing(b.openTelemetry), new PermanentFailureLog(b.permanentFailureLogger, b.clock),
+                executor, new Tracing(b.openTelemetry, b.wallClock), new PermanentFailureLog(b.permanentFailureLogger, b.clock),
                 b.manualDispatch ? null : b.threadFactory);
     }
 

@@ -96,7 +96,7 @@ final class Outcomes {
                 w.readyAt = now + delay;
                 w.waitStart = w.readyAt;
                 counters.retries.increment();
-                Tracing.retry(w, delay, message);
+                Tracing.retry(w, now, delay, error, message);
                 return;
             }
             message = "gave up after " + w.attempts + (w.attempts == 1 ? " attempt" : " attempts") + ": " + message;
@@ -113,7 +113,7 @@ final class Outcomes {
         counters.batchFallbacks.increment();
         w.single = true;
         w.attempts = Math.max(0, w.attempts - 1);
-        Tracing.retry(w, 0, missing.getMessage());
+        Tracing.retry(w, now, 0, missing, missing.getMessage());
         if (w.isFinal()) {
             w.state = Segment.QUEUED;
             w.waitStart = now;
@@ -238,6 +238,7 @@ final class Outcomes {
      * by the operation's thread, counted as undelivered until then; with no-op telemetry, in place.
      */
     void end(Segment segment, String outcome, long now, Deliveries out) {
+        Tracing.waitCut(segment, now);
         segment.state = Segment.ENDED;
         lifetime.segmentEnded();
         if (tracing.isNoop()) {

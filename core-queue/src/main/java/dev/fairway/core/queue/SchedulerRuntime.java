@@ -1,5 +1,6 @@
 package dev.fairway.core.queue;
 
+import dev.fairway.api.FinishReason;
 import dev.fairway.api.NanoClock;
 import dev.fairway.api.PermanentProviderException;
 import dev.fairway.api.SegmentKind;
@@ -13,8 +14,6 @@ import dev.fairway.api.TranslationResult;
 import dev.fairway.api.limit.RateLimiter;
 import dev.fairway.api.spi.BatchOutcome;
 import dev.fairway.api.spi.TranslationProvider;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
@@ -87,7 +86,7 @@ final class SchedulerRuntime {
     // ---------------------------------------------------------------- sessions
 
     SessionQueue open(SessionId id, SessionOptions options, SessionListener listener) {
-        SessionQueue s = new SessionQueue(this, id, options, listener);
+        SessionQueue s = new SessionQueue(this, id, options, listener, tracing.sessionContext());
         lifecycle.open(s);
         rateLimiter.openSession(id, options.weight());
         return s;
@@ -104,16 +103,17 @@ final class SchedulerRuntime {
         int estimate = estimate(kind, text);
         TranslationRequest request = new TranslationRequest(s.id, kind, sequence, text,
                 s.options.sourceLanguage(), s.options.targetLanguage(), estimate);
-        Span span = tracing.startSegment(request);
+        long acceptedAt = clock.nanoTime();
+        long acceptedAtEpoch = tracing.wallNanos();
+        Span span = tracing.startSegment(request, s.openedIn, acceptedAtEpoch);
         DedupKey key = deduplicate ? DedupKey.of(providerName, providerModel, request) : null;
-        Segment segment = new Segment(s, request, outputEstimate(kind, text, estimate), clock.nanoTime(), span,
-                Tracing.contextOf(span), key);
+        Segment segment = new Segment(s, request, outputEstimate(kind, text, estimate), acceptedAt, acceptedAtEpoch,
+                span, Tracing.contextOf(span), key);
         Deliveries out = new Deliveries();
         SegmentLifecycle.Submitted submitted = lifecycle.submit(segment, out);
         SubmitOutcome outcome = submitted.outcome();
         if (!outcome.accepted()) {
-            span.setAttribute(Tracing.OUTCOME, "refused");
-            span.end();
+            Tracing.refused(segment, outcome.status());
             return outcome;
         }
         if (inlineDispatch && (submitted.joinable() || lifecycle.slotMayBeFree())) {
@@ -266,8 +266,7 @@ final class SchedulerRuntime {
         }
         TranslationResult result = null;
         Throwable error = null;
-        Span span = tracing.startProvider(call.leader.context, providerName, providerModel, call.attempt,
-                call.waiters());
+        Span span = tracing.startProvider(call, providerName, providerModel, traceTime());
         Context context = span.isRecording() ? call.leader.context.with(span) : call.leader.context;
         try (Scope ignored = context.makeCurrent()) {
             result = provider.translate(call.request);
@@ -280,12 +279,16 @@ final class SchedulerRuntime {
             completeCall(call, null, e, true, Next.LAUNCH);
             throw e;
         } finally {
-            if (error != null) {
-                Tracing.providerError(span, error);
-            } else if (result != null) {
+            if (result != null) {
                 Tracing.providerResult(span, result);
             }
-            span.end();
+            if (call.cancelled) {
+                // Every segment waiting for it left and we interrupted it: whatever it ended with is ours.
+                Tracing.providerCancelled(span);
+            } else if (error != null) {
+                Tracing.providerError(span, error);
+            }
+            Tracing.endProvider(span, call, traceTime());
         }
         return completeCall(call, result, error, true, Next.RUN_HERE);
     }
@@ -302,7 +305,8 @@ final class SchedulerRuntime {
         boolean[] done = new boolean[n];
         Throwable error = null;
         BatchOutcome outcome = null;
-        Span span = tracing.startBatch(carrier, providerName, providerModel);
+        Span span = tracing.startBatch(carrier, providerName, providerModel, traceTime());
+        List<FinishReason> reasons = span.isRecording() ? new ArrayList<>(n) : null;
         Context context = span.isRecording() ? carrier.leader.context.with(span) : carrier.leader.context;
         try (Scope ignored = context.makeCurrent()) {
             if (n == 1) {
@@ -313,6 +317,7 @@ final class SchedulerRuntime {
                     done[0] = true;
                     carrier.itemTokens[0] = tokensOf(result, items[0]);
                     carrier.batchFeedback = result.rateLimit();
+                    Tracing.providerResult(span, result);
                     completeCall(items[0], result, null, true, Next.NONE);
                 }
             } else {
@@ -327,6 +332,9 @@ final class SchedulerRuntime {
                     }
                     done[i] = true;
                     carrier.itemTokens[i] = tokensOf(result, items[i]);
+                    if (reasons != null) {
+                        reasons.add(result.finishReason());
+                    }
                     completeCall(items[i], result, null, true, Next.NONE);
                 });
                 if (outcome == null) {
@@ -342,24 +350,19 @@ final class SchedulerRuntime {
             completeCall(carrier, null, e, true, Next.LAUNCH);
             throw e;
         } finally {
-            if (span.isRecording()) {
+            if (span.isRecording() && n > 1) {
                 int answered = 0;
                 for (boolean d : done) {
                     answered += d ? 1 : 0;
                 }
-                span.setAttribute("fairway.batch.answered", answered);
-                if (outcome != null) {
-                    span.setAttribute("provider.usage.total_tokens", outcome.usage().totalTokens());
-                    if (!outcome.problems().isEmpty()) {
-                        span.addEvent("answer_problems", Attributes.of(AttributeKey.stringArrayKey("problems"),
-                                outcome.problems()));
-                    }
-                }
+                Tracing.batchResult(span, outcome == null ? null : outcome.usage(),
+                        outcome == null ? "" : outcome.model(), outcome == null ? null : outcome.rateLimit(), reasons,
+                        answered, outcome == null ? List.of() : outcome.problems());
             }
             if (error != null) {
                 Tracing.providerError(span, error);
             }
-            span.end();
+            Tracing.endProvider(span, carrier, traceTime());
         }
         Throwable missing = error;
         if (missing == null) {
@@ -398,6 +401,11 @@ final class SchedulerRuntime {
             given += tokens[i];
         }
         tokens[tokens.length - 1] = (int) Math.max(0, total - given);
+    }
+
+    /** The scheduler's clock for a span's timestamp; not read when nothing is traced. */
+    private long traceTime() {
+        return tracing.isNoop() ? 0 : clock.nanoTime();
     }
 
     /** Completes the riders the answer did not give, with the whole call's error or as left out. */

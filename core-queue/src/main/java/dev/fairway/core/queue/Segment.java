@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 
 import java.time.Duration;
+import java.util.ArrayList;
 
 /**
  * One accepted segment (a partial or a final), from its submit to its end. Every field but the final
@@ -34,6 +35,8 @@ final class Segment {
     final SessionQueue session;
     final TranslationRequest request;
     final long acceptedAt;
+    /** The wall-clock time of {@link #acceptedAt}, in nanoseconds since the epoch: the anchor of its span's times. */
+    final long acceptedAtEpoch;
     final Span span;
     /** The context of the submit plus {@link #span}: made current on the worker thread. */
     final Context context;
@@ -65,14 +68,17 @@ final class Segment {
     /** Once {@link #ENDED}: how it ended and when, for its span and the latency metric (ended outside the locks). */
     String endOutcome;
     long endedAt;
+    /** Its waits, for its span's children; null unless its span records. */
+    ArrayList<Tracing.Phase> phases;
 
-    Segment(SessionQueue session, TranslationRequest request, int outputCost, long acceptedAt, Span span,
-            Context context, DedupKey key) {
+    Segment(SessionQueue session, TranslationRequest request, int outputCost, long acceptedAt, long acceptedAtEpoch,
+            Span span, Context context, DedupKey key) {
         this.session = session;
         this.outputCost = outputCost;
         this.key = key;
         this.request = request;
         this.acceptedAt = acceptedAt;
+        this.acceptedAtEpoch = acceptedAtEpoch;
         this.waitStart = acceptedAt;
         this.span = span;
         this.context = context;
@@ -119,7 +125,20 @@ final class Segment {
         limiterNanos += limiterWait;
         attempts++;
         dispatchedAt = now;
-        Tracing.dispatched(this, queued, limiterWait, joined);
+        Tracing.dispatched(this, now, queued, limiterWait, joined);
+    }
+
+    /** A time of the scheduler's clock as wall-clock nanoseconds since the epoch, for its span. */
+    long epochOf(long nanos) {
+        return acceptedAtEpoch + (nanos - acceptedAt);
+    }
+
+    /** Keeps a wait for its span (recording spans only). */
+    void phase(Tracing.Phase phase) {
+        if (phases == null) {
+            phases = new ArrayList<>(2);
+        }
+        phases.add(phase);
     }
 
     /** The breakdown a translation delivered now carries. */

@@ -326,7 +326,7 @@ final class SegmentLifecycle {
                 pass.concurrencyPermit = ConcurrencyLimiter.NO_PERMIT;
                 for (Call c : items) {
                     c.launchedAt = now;
-                    Tracing.batched(c.leader, items.length, payer == c.leader.session);
+                    Tracing.batched(c.leader, items.length, payer == c.leader.session, now);
                 }
                 counters.providerCalls.increment();
                 counters.estimatedTokensUsed.add(tokens);
@@ -436,6 +436,7 @@ final class SegmentLifecycle {
         calls.unregister(call);
         // A worker that runs a pass next keeps the call's slot for it (see dispatch); else it is freed now.
         boolean keepSlot = pass != null && !ring.isClosed();
+        boolean traced = !tracing.isNoop();
         if (!keepSlot && !rider) {
             calls.releaseSlots(1);
         }
@@ -444,12 +445,16 @@ final class SegmentLifecycle {
                 SessionQueue s = w.session;
                 s.lock();
                 try {
+                    if (traced) {
+                        Tracing.servedBy(w, call);
+                    }
                     s.returned(w);
                     if (w.state == Segment.IN_FLIGHT) {
                         long sentAt = w.dispatchedAt;
                         if (rider && call.launchedAt > sentAt) {
                             // The wait in the batch pool was a wait for the rate limiter.
                             w.limiterNanos += call.launchedAt - sentAt;
+                            Tracing.pooled(w, sentAt, call.launchedAt);
                             sentAt = call.launchedAt;
                         }
                         w.providerNanos += Math.max(0, now - sentAt);

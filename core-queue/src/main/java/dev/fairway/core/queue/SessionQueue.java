@@ -6,6 +6,7 @@ import dev.fairway.api.SessionId;
 import dev.fairway.api.SessionListener;
 import dev.fairway.api.SessionOptions;
 import dev.fairway.api.SubmitOutcome;
+import io.opentelemetry.api.trace.SpanContext;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -34,6 +35,8 @@ final class SessionQueue implements Session {
     final SessionId id;
     final SessionOptions options;
     final SessionListener listener;
+    /** The span current when the session opened, which its segments' spans link to; invalid when none. */
+    final SpanContext openedIn;
 
     Segment pendingPartial;
     /** The partial being translated; set until its call returns, even when it was cancelled. */
@@ -102,11 +105,13 @@ final class SessionQueue implements Session {
 
     private final HotLock sessionLock = new HotLock();
 
-    SessionQueue(SchedulerRuntime runtime, SessionId id, SessionOptions options, SessionListener listener) {
+    SessionQueue(SchedulerRuntime runtime, SessionId id, SessionOptions options, SessionListener listener,
+            SpanContext openedIn) {
         this.runtime = runtime;
         this.id = id;
         this.options = options;
         this.listener = listener;
+        this.openedIn = openedIn;
     }
 
     // ---------------------------------------------------------------- the Session handle

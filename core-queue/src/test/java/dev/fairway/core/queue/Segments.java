@@ -6,6 +6,7 @@ import dev.fairway.api.SessionListener;
 import dev.fairway.api.SessionOptions;
 import dev.fairway.api.TranslationRequest;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 
 /** Sessions and segments for the tests of the lifecycle's parts, without a scheduler around them. */
@@ -26,12 +27,12 @@ final class Segments {
             @Override
             public void onFailure(dev.fairway.api.SegmentFailure failure) {
             }
-        });
+        }, SpanContext.getInvalid());
     }
 
     static Segment segment(SessionQueue s, SegmentKind kind, long sequence, long acceptedAt) {
         TranslationRequest request = new TranslationRequest(s.id, kind, sequence, "text " + sequence, "en", "fr", 10);
-        return new Segment(s, request, -1, acceptedAt, Span.getInvalid(), Context.root(), null);
+        return new Segment(s, request, -1, acceptedAt, 0, Span.getInvalid(), Context.root(), null);
     }
 
     /** A session with a pending partial: ready to dispatch. */

@@ -19,13 +19,21 @@ sealed interface ClientMessage {
      * @param target target language tag
      * @param label the client's label, empty for none
      * @param weight the fair-share weight
+     * @param trace the session's trace context ({@code traceparent}, {@code tracestate}), or none
      */
-    record Start(int version, String source, String target, String label, int weight) implements ClientMessage {
+    record Start(int version, String source, String target, String label, int weight, TraceHeaders trace)
+            implements ClientMessage {
         /** Validates the fields that are not checked by the scheduler's own records. */
         public Start {
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(target, "target");
             Objects.requireNonNull(label, "label");
+            Objects.requireNonNull(trace, "trace");
+        }
+
+        /** A start without trace context. */
+        Start(int version, String source, String target, String label, int weight) {
+            this(version, source, target, label, weight, TraceHeaders.NONE);
         }
     }
 
@@ -53,15 +61,22 @@ sealed interface ClientMessage {
      * @param kind partial or final
      * @param seq the client's sequence number, >= 0
      * @param text the text, not blank, at most {@code max-text-chars}
+     * @param trace the segment's own trace context, or none
      */
-    record Segment(SegmentKind kind, long seq, String text) implements ClientMessage {
+    record Segment(SegmentKind kind, long seq, String text, TraceHeaders trace) implements ClientMessage {
         /** Validates the fields. */
         public Segment {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(text, "text");
+            Objects.requireNonNull(trace, "trace");
             if (seq < 0) {
                 throw new IllegalArgumentException("seq must be >= 0, was " + seq);
             }
+        }
+
+        /** A segment without trace context. */
+        Segment(SegmentKind kind, long seq, String text) {
+            this(kind, seq, text, TraceHeaders.NONE);
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.OptionalLong;
 /**
  * Parses client text messages; thread-safe, one for all connections. Never throws: whatever the input, the answer is a {@link ClientMessage},
  * possibly {@link ClientMessage.Invalid}. Unknown fields are ignored, so that clients may send fields
- * of a later minor revision; an unknown {@code type} is an error.
+ * of a later minor revision, and so are bad trace-context fields; an unknown {@code type} is an error.
  */
 final class ClientMessageParser {
 
@@ -171,7 +171,7 @@ final class ClientMessageParser {
             }
             weight = weightNode.intValue();
         }
-        return new ClientMessage.Start(v.intValue(), source.value(), target.value(), label, weight);
+        return new ClientMessage.Start(v.intValue(), source.value(), target.value(), label, weight, trace(root));
     }
 
     private ClientMessage resume(JsonNode root) {
@@ -260,7 +260,20 @@ final class ClientMessageParser {
         if (hasLoneSurrogate(text)) {
             return loneSurrogate("text", concerns);
         }
-        return new ClientMessage.Segment(kind, seq, text);
+        return new ClientMessage.Segment(kind, seq, text, trace(root));
+    }
+
+    /**
+     * The optional {@code traceparent} and {@code tracestate} fields: a value that is not a string, or too long, is
+     * ignored (trace context never makes a message invalid).
+     */
+    private static TraceHeaders trace(JsonNode root) {
+        JsonNode parent = root.get("traceparent");
+        if (parent == null || !parent.isTextual()) {
+            return TraceHeaders.NONE;
+        }
+        JsonNode state = root.get("tracestate");
+        return TraceHeaders.of(parent.textValue(), state != null && state.isTextual() ? state.textValue() : null);
     }
 
     private static StringField requiredString(JsonNode root, String field) {

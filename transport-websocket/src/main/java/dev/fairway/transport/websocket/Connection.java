@@ -9,6 +9,9 @@ import dev.fairway.api.SessionOptions;
 import dev.fairway.api.session.DurableSessions;
 import dev.fairway.api.session.StoredSession;
 import dev.fairway.api.SubmitOutcome;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import org.eclipse.jetty.websocket.api.Callback;
 
 import java.lang.System.Logger.Level;
@@ -37,6 +40,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * under a lock that also orders it before any close frame. When the shutdown grace runs out,
  * {@link #expire()} answers those still recorded with {@code failed} (reason {@code shutdown}) and closes
  * with 1001; a translation arriving later finds its {@code seq} gone and is dropped.
+ *
+ * <p>Trace context: the session's is the {@code start} message's {@code traceparent}, else the handshake's; a
+ * segment's own wins over it. It is current around the scheduler's {@code submit}, so the segment's span is its
+ * child; the span of the session's start is current around {@code open}, so the segments' spans link to it.
  */
 final class Connection {
 
@@ -54,6 +61,9 @@ final class Connection {
     private final ClientMessageParser parser;
     private final TokenBucket bucket;
     private final Outbound out;
+    private final TracePropagation tracing;
+    /** The trace context of the upgrade request's headers. */
+    private final TraceHeaders handshake;
     private final CountDownLatch gone = new CountDownLatch(1);
     private final AtomicBoolean finished = new AtomicBoolean();
     private final AtomicBoolean sessionClosed = new AtomicBoolean();
@@ -78,14 +88,18 @@ final class Connection {
     private boolean ended;
     private boolean throttled;
     private int version = ClientMessageParser.VERSION;
+    /** The session's trace context, the parent of its segments' spans; null for none. */
+    private Context traceContext;
 
     Connection(WebSocketTransport transport, Settings settings, TransportStats stats, ClientMessageParser parser,
-            TokenBucket bucket, OutboundBudget budget) {
+            TokenBucket bucket, OutboundBudget budget, TracePropagation tracing, TraceHeaders handshake) {
         this.transport = transport;
         this.settings = settings;
         this.stats = stats;
         this.parser = parser;
         this.bucket = bucket;
+        this.tracing = tracing;
+        this.handshake = handshake;
         this.out = new Outbound(settings.outboundQueueLimit(), settings.outboundMaxBytes(), budget, this::write,
                 this::abort);
     }
@@ -225,6 +239,21 @@ final class Connection {
             return;
         }
         SessionId id = SessionId.random();
+        Context client = tracing.extract(start.trace());
+        if (client == null) {
+            client = tracing.extract(handshake);
+        }
+        Span span = tracing.startSession(TracePropagation.SESSION_START_SPAN, client, start.version());
+        TracePropagation.session(span, id);
+        try {
+            start(start, options, id, client, span);
+        } finally {
+            span.end();
+        }
+    }
+
+    /** {@code start} once its options are valid, under the span of the session's start. */
+    private void start(ClientMessage.Start start, SessionOptions options, SessionId id, Context client, Span span) {
         DurableSessions durable = start.version() >= ClientMessageParser.VERSION_2
                 ? transport.durableSessions().orElse(null) : null;
         String token = null;
@@ -236,14 +265,14 @@ final class Connection {
             opening = SessionLink.direct(id, stats, this);
         }
         Session opened;
-        try {
+        try (Scope ignored = tracing.enter(client, span)) {
             opened = transport.scheduler().open(id, options, opening);
         } catch (IllegalStateException e) {
-            refuse(ErrorCode.UNAVAILABLE, "the scheduler opens no session: " + e.getMessage(), OptionalLong.empty());
+            refuseOpen(span, ErrorCode.UNAVAILABLE, "the scheduler opens no session: " + e.getMessage());
             return;
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "opening a session failed", e);
-            refuse(ErrorCode.INTERNAL, "opening the session failed", OptionalLong.empty());
+            refuseOpen(span, ErrorCode.INTERNAL, "opening the session failed");
             return;
         }
         if (durable != null) {
@@ -254,13 +283,13 @@ final class Connection {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "the session store could not record a new session", e);
                 opened.close();
-                refuse(ErrorCode.UNAVAILABLE, "the session store is unavailable: " + e.getMessage(),
-                        OptionalLong.empty());
+                refuseOpen(span, ErrorCode.UNAVAILABLE, "the session store is unavailable: " + e.getMessage());
                 return;
             }
         }
         opening.session(opened);
         version = start.version();
+        traceContext = client;
         sessionId = id;
         session = opened;
         link = opening;
@@ -278,6 +307,11 @@ final class Connection {
         send(ServerMessages.ready(start.version(), id, token, durable == null ? null : durable.resumeWindow()));
     }
 
+    private void refuseOpen(Span span, ErrorCode code, String message) {
+        TracePropagation.failed(span, code, message);
+        refuse(code, message, OptionalLong.empty());
+    }
+
     private void resume(ClientMessage.Resume resume) {
         if (session != null) {
             refuse(ErrorCode.ALREADY_STARTED, "session " + sessionId + " is already carried by this connection",
@@ -288,19 +322,35 @@ final class Connection {
             refuse(ErrorCode.SHUTTING_DOWN, "the server is shutting down and resumes no session", OptionalLong.empty());
             return;
         }
+        Context client = tracing.extract(handshake);
+        Span span = tracing.startSession(TracePropagation.SESSION_RESUME_SPAN, client, ClientMessageParser.VERSION_2);
+        try (Scope ignored = tracing.enter(client, span)) {
+            resume(resume, client, span);
+        } finally {
+            span.end();
+        }
+    }
+
+    /** {@code resume} under the span of the session's resume (current when the scheduler opens it again). */
+    private void resume(ClientMessage.Resume resume, Context client, Span span) {
         WebSocketTransport.Resumed resumed = transport.resume(this, resume);
         switch (resumed) {
             case WebSocketTransport.Resumed.Refused refused -> {
+                TracePropagation.failed(span, ErrorCode.RESUME_REFUSED, refused.reason());
                 stats.error(ErrorCode.RESUME_REFUSED);
                 send(ServerMessages.resumeRefused(refused.reason(), refused.message()));
                 beginClose(POLICY_VIOLATION, "resume refused", false);
             }
-            case WebSocketTransport.Resumed.Unavailable unavailable ->
-                    refuse(ErrorCode.UNAVAILABLE, unavailable.message(), OptionalLong.empty());
+            case WebSocketTransport.Resumed.Unavailable unavailable -> {
+                TracePropagation.failed(span, ErrorCode.UNAVAILABLE, unavailable.message());
+                refuse(ErrorCode.UNAVAILABLE, unavailable.message(), OptionalLong.empty());
+            }
             case WebSocketTransport.Resumed.Attached attached -> {
                 version = ClientMessageParser.VERSION_2;
                 lastSeq = attached.lastSeq();
                 SessionLink l = attached.link();
+                TracePropagation.session(span, l.id());
+                traceContext = client;
                 sessionId = l.id();
                 session = l.session();
                 link = l;
@@ -340,8 +390,9 @@ final class Connection {
             record(segment.seq());
             l.expectFinal(segment.seq());
         }
+        Context own = tracing.extract(segment.trace());
         SubmitOutcome outcome;
-        try {
+        try (Scope ignored = TracePropagation.enter(own != null ? own : traceContext)) {
             outcome = current.submit(segment.kind(), segment.seq(), segment.text());
         } catch (IllegalArgumentException e) {
             notAccepted(l, isFinal, segment.seq());

@@ -15,6 +15,7 @@ import dev.fairway.api.spi.TransportContext;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -65,6 +66,8 @@ public final class WebSocketTransport implements Transport {
 
     private static final System.Logger LOG = System.getLogger(WebSocketTransport.class.getName());
     private static final String JSON = "application/json";
+    private static final String TRACEPARENT = "traceparent";
+    private static final String TRACESTATE = "tracestate";
 
     private enum State { NEW, RUNNING, DRAINING, STOPPED }
 
@@ -74,6 +77,7 @@ public final class WebSocketTransport implements Transport {
     private final TransportStats stats = new TransportStats();
     private final OutboundBudget budget;
     private final ClientMessageParser parser;
+    private final TracePropagation tracing;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final List<byte[]> tokens;
     private final ReentrantLock lock = new ReentrantLock();
@@ -91,6 +95,7 @@ public final class WebSocketTransport implements Transport {
         this.context = context;
         this.clock = clock;
         this.parser = new ClientMessageParser(settings.maxTextChars());
+        this.tracing = new TracePropagation(context.openTelemetry());
         this.budget = new OutboundBudget(settings.outboundMaxTotalBytes());
         List<byte[]> t = new ArrayList<>();
         for (String token : settings.authTokens()) {
@@ -180,7 +185,7 @@ public final class WebSocketTransport implements Transport {
             container.setAutoFragment(false);
             container.addMapping(settings.path(), (request, response, callback) -> new JettyEndpoint(new Connection(this,
                     settings, stats, parser, new TokenBucket(settings.maxMessagesPerSecond(), settings.burst(), clock),
-                    budget)));
+                    budget, tracing, handshakeTrace(request.getHeaders()))));
         });
         upgrade.setHandler(new Routes());
         built.setHandler(new Gate(upgrade));
@@ -234,6 +239,22 @@ public final class WebSocketTransport implements Transport {
                     m.record(stats.refusedOrigin.sum(), Attributes.of(reasonKey, "origin"));
                     stats.refusedByAdmission().forEach((reason, n) -> m.record(n, Attributes.of(reasonKey, reason)));
                 }));
+    }
+
+    /**
+     * The W3C trace context of the upgrade request: one {@code traceparent} header (several make it ambiguous: none
+     * is used) and the {@code tracestate} headers, which W3C allows to be split, joined by commas.
+     */
+    private TraceHeaders handshakeTrace(HttpFields headers) {
+        if (tracing.isOff()) {
+            return TraceHeaders.NONE;
+        }
+        List<String> parents = headers.getValuesList(TRACEPARENT);
+        if (parents.size() != 1) {
+            return TraceHeaders.NONE;
+        }
+        List<String> states = headers.getValuesList(TRACESTATE);
+        return TraceHeaders.of(parents.get(0), states.isEmpty() ? null : String.join(",", states));
     }
 
     private static void stopQuietly(Server s) {

@@ -31,6 +31,26 @@ class ClientMessageParserTest {
     }
 
     @Test
+    void traceContextFieldsAreReadWhenTheyAreBoundedStringsAndIgnoredOtherwise() {
+        String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        ClientMessage.Start start = assertInstanceOf(ClientMessage.Start.class, parser.parse("{\"type\":\"start\",\"v\":1,"
+                + "\"source\":\"en\",\"target\":\"fr\",\"traceparent\":\"" + parent + "\",\"tracestate\":\"a=1\"}"));
+        assertEquals(new TraceHeaders(parent, "a=1"), start.trace());
+        ClientMessage.Segment segment = assertInstanceOf(ClientMessage.Segment.class, parser.parse(
+                "{\"type\":\"final\",\"seq\":1,\"text\":\"t\",\"traceparent\":\"" + parent + "\"}"));
+        assertEquals(new TraceHeaders(parent, ""), segment.trace());
+        for (String bad : new String[] {"42", "null", "[\"" + parent + "\"]", "\"\"",
+                "\"" + "0".repeat(TraceHeaders.MAX_TRACEPARENT_CHARS + 1) + "\""}) {
+            ClientMessage.Segment ignored = assertInstanceOf(ClientMessage.Segment.class, parser.parse(
+                    "{\"type\":\"partial\",\"seq\":1,\"text\":\"t\",\"traceparent\":" + bad + "}"), bad);
+            assertEquals(TraceHeaders.NONE, ignored.trace(), bad);
+        }
+        ClientMessage.Segment stateIgnored = assertInstanceOf(ClientMessage.Segment.class, parser.parse(
+                "{\"type\":\"partial\",\"seq\":1,\"text\":\"t\",\"traceparent\":\"" + parent + "\",\"tracestate\":7}"));
+        assertEquals(new TraceHeaders(parent, ""), stateIgnored.trace());
+    }
+
+    @Test
     void textLimitCountsCharactersNotBytes() {
         String fifty = "é".repeat(50);
         assertInstanceOf(ClientMessage.Segment.class, parser.parse("{\"type\":\"final\",\"seq\":1,\"text\":\"" + fifty + "\"}"));

@@ -16,10 +16,14 @@ import dev.fairway.api.Translation;
 import dev.fairway.api.TranslationRequest;
 import dev.fairway.api.TranslationResult;
 import dev.fairway.api.TranslationScheduler;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -68,7 +72,7 @@ final class TestScheduler implements TranslationScheduler {
         if (refuseOpen) {
             throw new IllegalStateException("scheduler is shut down");
         }
-        TestSession session = new TestSession(id, options, listener);
+        TestSession session = new TestSession(id, options, listener, Span.current().getSpanContext());
         sessions.add(session);
         opened.add(session);
         return session;
@@ -113,16 +117,21 @@ final class TestScheduler implements TranslationScheduler {
         final SessionId id;
         final SessionOptions options;
         final SessionListener listener;
+        /** The span current when the transport opened the session (invalid: none). */
+        final SpanContext openedIn;
+        /** The span current at each submit, by sequence number. */
+        final Map<Long, SpanContext> submittedIn = new ConcurrentHashMap<>();
         final List<TranslationRequest> accepted = new CopyOnWriteArrayList<>();
         final CountDownLatch closed = new CountDownLatch(1);
         private final List<TranslationRequest> held = new ArrayList<>();
         private final ReentrantLock lock = new ReentrantLock();
         private long lastSeq = -1;
 
-        TestSession(SessionId id, SessionOptions options, SessionListener listener) {
+        TestSession(SessionId id, SessionOptions options, SessionListener listener, SpanContext openedIn) {
             this.id = id;
             this.options = options;
             this.listener = listener;
+            this.openedIn = openedIn;
         }
 
         @Override
@@ -138,6 +147,7 @@ final class TestScheduler implements TranslationScheduler {
         @Override
         public SubmitOutcome submit(SegmentKind kind, long sequence, String text) {
             callers.add(Thread.currentThread());
+            submittedIn.put(sequence, Span.current().getSpanContext());
             Mode m = mode;
             if (m == Mode.REFUSE) {
                 return refusal;

@@ -14,7 +14,8 @@ import java.util.function.ToLongFunction;
  * behind the {@code fairway.fairshare.*} and {@code fairway.session.*.max} gauges.
  *
  * <p>A session is <em>held back</em> when the limit binds (the window is at least 90% full in requests or
- * tokens, or admission is paused after a 429) and the session has work waiting in the scheduler: it wants more
+ * tokens; a pause after a 429 holds every session back alike and does not count) and the session has work
+ * waiting in the scheduler: it wants more
  * than it gets, so under fair sharing it should get its share. Its <em>fill</em> is what it used in the window
  * over its fair share, the share prorated for a session younger than the window (a session that joined 15 s
  * ago cannot have used more than a quarter of a minute's share), in the dimension (requests or tokens) that
@@ -67,7 +68,7 @@ public record FairShareFigures(int over, int starved, int within, int heldBack, 
             ToLongFunction<SessionId> ageNanos) {
         double requestFill = (double) stats.requestsLastMinute() / stats.requestsPerMinuteLimit();
         double tokenFill = (double) stats.tokensLastMinute() / stats.tokensPerMinuteLimit();
-        boolean binding = stats.rateLimited() || Math.max(requestFill, tokenFill) >= BINDING;
+        boolean binding = Math.max(requestFill, tokenFill) >= BINDING;
         boolean byTokens = tokenFill > requestFill;
         int over = 0;
         int starved = 0;

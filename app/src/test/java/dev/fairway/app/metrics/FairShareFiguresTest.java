@@ -103,15 +103,28 @@ class FairShareFiguresTest {
     }
 
     @Test
-    void pausedAdmissionBindsEvenWithAnEmptyWindow() {
+    void aPauseAfterA429HoldsEveryoneBackAlikeAndStarvesNobody() {
+        // Admission paused, the window nearly empty: every session waits, none is treated worse than another.
+        RateLimiterStats open = stats(Map.of("a", 10L, "b", 1L), 2_000, 11);
+        RateLimiterStats paused = new RateLimiterStats(11, RPM, 110, TPM, 2, true, open.sessionStats());
+
+        FairShareFigures f = FairShareFigures.of(paused, id -> true, id -> OLD);
+
+        assertTrue(!f.binding());
+        assertEquals(0, f.starved());
+        assertEquals(1.0, f.jain());
+    }
+
+    @Test
+    void oneHeldBackSessionIsFairToItself() {
         Map<SessionId, SessionRateStats> one = Map.of(SessionId.of("a"), new SessionRateStats(0, 0, 600, TPM));
-        RateLimiterStats s = new RateLimiterStats(0, RPM, 0, TPM, 1, true, one);
+        RateLimiterStats s = new RateLimiterStats(FULL, RPM, 0, TPM, 1, false, one);
 
         FairShareFigures f = FairShareFigures.of(s, id -> true, id -> OLD);
 
         assertTrue(f.binding());
-        assertEquals(1, f.starved());
-        assertEquals(1.0, f.jain(), "one held-back session is fair to itself");
+        assertEquals(1, f.starved(), "the other nodes' sessions used the window");
+        assertEquals(1.0, f.jain());
     }
 
     @Test

@@ -36,6 +36,11 @@ module dev.fairway.app {
     requires io.opentelemetry.sdk.metrics;
     requires io.opentelemetry.sdk.autoconfigure;
     requires io.opentelemetry.sdk.autoconfigure.spi;
+    requires io.opentelemetry.exporter.prometheus;
+    // The exporter's classes use these; required here so that tests run them on the module path too.
+    requires io.prometheus.metrics.model;
+    requires io.prometheus.metrics.config;
+    requires io.prometheus.metrics.exporter.httpserver;
 
     requires java.logging;
     // The overload probe reads the heap after each garbage collection from the JDK's GC notifications.
@@ -46,6 +51,7 @@ module dev.fairway.app {
     exports dev.fairway.app.config;
     exports dev.fairway.app.wiring;
     exports dev.fairway.app.overload;
+    exports dev.fairway.app.metrics;
     // picocli sets the annotated option fields reflectively.
     opens dev.fairway.app.cli to info.picocli;
 

@@ -4,6 +4,7 @@ import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.spi.Transport;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.app.metrics.NodeMetrics;
 import dev.fairway.app.wiring.Wiring;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
@@ -32,21 +33,23 @@ final class ServeCommand implements Callable<Integer> {
         try (Wiring wiring = parent.startWiring(Map.of())) {
             FairwayConfig config = wiring.bean(FairwayConfig.class);
             Server server = Server.create(wiring, launch.plugins());
-            serve(server.transport(), server.scheduler(), config.get(ConfigKeys.SHUTDOWN_GRACE), launch);
+            serve(server.transport(), server.scheduler(), config.get(ConfigKeys.SHUTDOWN_GRACE), launch,
+                    wiring.bean(NodeMetrics.class)::stopRequested);
             return ExitCodes.OK;
         } finally {
             launch.shutdown().stopped();
         }
     }
 
-    private static void serve(Transport transport, TranslationScheduler scheduler, Duration grace, Launch launch)
-            throws InterruptedException {
+    private static void serve(Transport transport, TranslationScheduler scheduler, Duration grace, Launch launch,
+            Runnable stopRequested) throws InterruptedException {
         PrintWriter out = launch.out();
         try (transport) {
             transport.start();
             out.println("fairway: serving on " + transport.address() + " (stop with Ctrl-C or SIGTERM)");
             out.flush();
             launch.shutdown().awaitStopRequest(grace);
+            stopRequested.run();
             out.println("fairway: stopping (grace " + grace.toSeconds() + "s)");
             out.flush();
             long deadline = System.nanoTime() + grace.toNanos();

@@ -9,6 +9,7 @@ import dev.fairway.api.spi.TransportFactory;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.FairwayConfig;
 import dev.fairway.app.config.StartupException;
+import dev.fairway.app.metrics.NodeMetrics;
 import dev.fairway.app.overload.OverloadMonitor;
 import dev.fairway.app.overload.OverloadProbe;
 import dev.fairway.app.overload.QueueWaitTap;
@@ -22,8 +23,9 @@ import java.util.Optional;
 
 /**
  * The parts of a running server, shared by {@code serve} and {@code load --embedded}: the transport
- * that {@code fairway.transport} names, built over the scheduler bean with the status document and, when a
- * {@code fairway.overload.*} threshold is on, the overload monitor as its admission control.
+ * that {@code fairway.transport} names, built over the scheduler bean (with the node's metrics recording each
+ * session's outcomes) with the status document and, when a {@code fairway.overload.*} threshold is on, the
+ * overload monitor as its admission control.
  *
  * @param providerName the configured provider
  * @param transportName the configured transport
@@ -50,11 +52,11 @@ record Server(String providerName, String transportName, TranslationScheduler sc
         StatusDocument status = wiring.bean(StatusDocument.class);
         OverloadMonitor overload = wiring.bean(OverloadMonitor.class);
         Admission admission = Admission.OPEN;
-        TranslationScheduler served = scheduler;
+        TranslationScheduler served = wiring.bean(NodeMetrics.class).tap(scheduler);
         if (overload.settings().enabled()) {
             wiring.bean(OverloadProbe.class);
             admission = overload;
-            served = new QueueWaitTap(scheduler, overload);
+            served = new QueueWaitTap(served, overload);
         }
         TransportContext context = new TransportContext(config.transport(transportName), served,
                 wiring.bean(OpenTelemetry.class), status::document, admission);

@@ -19,7 +19,9 @@ import java.util.TreeMap;
  * Builds the OpenTelemetry SDK from the standard {@code OTEL_*} environment variables and
  * {@code otel.*} system properties (the SDK's autoconfiguration), on top of Fairway's defaults:
  * nothing is exported unless an OTLP endpoint is set, OTLP speaks {@code http/protobuf} through the
- * JDK's HTTP client, and the service is called {@code fairway}.
+ * JDK's HTTP client, and the service is called {@code fairway}. {@code OTEL_METRICS_EXPORTER=prometheus}
+ * adds a scrape endpoint ({@link PrometheusEndpoint}); Fairway's latency histograms get buckets from 5 ms to
+ * 60 s ({@link LatencyView}).
  */
 public final class Telemetry {
 
@@ -97,9 +99,11 @@ public final class Telemetry {
         Map<String, String> copy = Map.copyOf(defaults);
         List<SpanProcessor> processors = List.copyOf(spanProcessors);
         List<MetricReader> readers = List.copyOf(metricReaders);
+        PrometheusEndpoint prometheus = new PrometheusEndpoint();
         try {
             return AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> copy)
+                    .addPropertiesCustomizer(prometheus::takeOver)
                     .addResourceCustomizer((resource, config) -> withFairwayService(resource, version))
                     .addTracerProviderCustomizer((builder, config) -> {
                         processors.forEach(builder::addSpanProcessor);
@@ -107,7 +111,7 @@ public final class Telemetry {
                     })
                     .addMeterProviderCustomizer((builder, config) -> {
                         readers.forEach(builder::registerMetricReader);
-                        return builder;
+                        return prometheus.register(LatencyView.register(builder));
                     })
                     .disableShutdownHook()
                     .build()

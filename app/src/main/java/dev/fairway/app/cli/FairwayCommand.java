@@ -74,14 +74,15 @@ final class FairwayCommand implements Callable<Integer> {
     }
 
     /**
-     * Starts the bean context over this run's configuration and applies its log level.
+     * Starts the bean context over this run's configuration and applies its log level and format.
      *
      * @param extra overrides a subcommand adds from its own options
      * @return the wiring; close it
      */
     Wiring startWiring(Map<String, String> extra) {
         Wiring wiring = Wiring.start(sources(extra), launch.plugins(), launch.singletons());
-        Logging.apply(wiring.bean(FairwayConfig.class).get(ConfigKeys.LOG_LEVEL));
+        FairwayConfig config = wiring.bean(FairwayConfig.class);
+        Logging.apply(config.get(ConfigKeys.LOG_LEVEL), config.get(ConfigKeys.LOG_FORMAT));
         return wiring;
     }
 }

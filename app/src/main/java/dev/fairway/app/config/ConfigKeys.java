@@ -275,6 +275,13 @@ public final class ConfigKeys {
             "Level of the log lines written to standard error (java.util.logging, which also carries"
                     + " System.Logger and slf4j).");
 
+    /** Console log line format. */
+    public static final ConfigKey<String> LOG_FORMAT = ConfigKey.choice("fairway.log.format", "text",
+            List.of("text", "json"),
+            "Format of the log lines on standard error. text: one line of time, level, logger and message; json:"
+                    + " one JSON object per line (timestamp, level, logger, message, thread, exception with its"
+                    + " stack, trace_id and span_id inside a span), for log collectors.");
+
     /** The proxy of providers' HTTP calls. */
     public static final ConfigKey<String> HTTP_PROXY = ConfigKey.text("fairway.http.proxy", "auto",
             Pattern.compile("\\S+"), "auto, none, or an http:// proxy URL (host:port)",
@@ -296,7 +303,7 @@ public final class ConfigKeys {
             SESSION_IDLE_TIMEOUT, SESSION_STORE, SESSION_RESUME_WINDOW, SESSION_JOURNAL_LIMIT, SESSION_DATA_DIR, SESSION_GROUP_COMMIT,
             SHUTDOWN_GRACE,
             OVERLOAD_SCHEDULING_LAG, OVERLOAD_QUEUE_WAIT, OVERLOAD_HEAP_PERCENT,
-            LOG_LEVEL,
+            LOG_LEVEL, LOG_FORMAT,
             HTTP_PROXY);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =

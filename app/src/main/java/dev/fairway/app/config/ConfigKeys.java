@@ -269,6 +269,16 @@ public final class ConfigKeys {
             "New sessions are refused while the heap in use after garbage collection (the lowest of the last five"
                     + " collections) is over this percentage of the maximum heap (0: off).");
 
+    /** The application's readiness checks that {@code /ready} leaves out. */
+    public static final ConfigKey<String> READINESS_IGNORE = ConfigKey.text("fairway.readiness.ignore", "none",
+            Pattern.compile("none|(provider|limiter-store|session-store)(\\s*,\\s*(provider|limiter-store|session-store))*"),
+            "none, or a comma-separated list of provider, limiter-store, session-store",
+            "Readiness checks that /ready leaves out. By default /ready says not ready while the provider has not"
+                    + " answered its warm-up, the rate limiter's Redis is unreachable (the node serves from its local"
+                    + " share), or the session store's Redis is; with one Redis shared by every node, an outage then"
+                    + " takes every node out of its load balancer at once: list limiter-store here to keep serving"
+                    + " new sessions from the local share.");
+
     /** Console log level. */
     public static final ConfigKey<String> LOG_LEVEL = ConfigKey.choice("fairway.log.level", "warn",
             List.of("error", "warn", "info", "debug", "trace"),
@@ -303,6 +313,7 @@ public final class ConfigKeys {
             SESSION_IDLE_TIMEOUT, SESSION_STORE, SESSION_RESUME_WINDOW, SESSION_JOURNAL_LIMIT, SESSION_DATA_DIR, SESSION_GROUP_COMMIT,
             SHUTDOWN_GRACE,
             OVERLOAD_SCHEDULING_LAG, OVERLOAD_QUEUE_WAIT, OVERLOAD_HEAP_PERCENT,
+            READINESS_IGNORE,
             LOG_LEVEL, LOG_FORMAT,
             HTTP_PROXY);
 

@@ -51,9 +51,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The WebSocket transport: a Jetty 12 server (core WebSocket, no servlets) serving the session endpoint (by
- * default {@code ws://127.0.0.1:8080/v1/session}), {@code GET /health}, {@code GET /ready} and {@code GET /status}. Jetty's
- * selector and acceptor run on platform threads; everything that may block (our callbacks among them) runs
- * on virtual threads. One connection is one session of the scheduler.
+ * default {@code ws://127.0.0.1:8080/v1/session}), {@code GET /health}, {@code GET /ready} and
+ * {@code GET /status}. Jetty's selector and acceptor run on platform threads; everything that may block (our
+ * callbacks among them) runs on virtual threads. One connection is one session of the scheduler.
  *
  * <p>Life cycle: {@link #start()}, then {@link #shutdown(Duration)} (refuse new connections and segments,
  * send every client a {@code closing} frame, let accepted finals be delivered, close with 1001; when the
@@ -749,7 +749,7 @@ public final class WebSocketTransport implements Transport {
      * control), then the application's ({@link TransportContext#readiness()}). Each answers from state kept
      * elsewhere, so a probe costs no call to a provider or a store.
      */
-    ReadyReport readiness() {
+    private ReadyReport readiness() {
         ReadyReport report = new ReadyReport();
         report.add(state == State.RUNNING ? ReadyReport.Check.ready("transport")
                 : new ReadyReport.Check("transport", "shutting-down",
@@ -767,7 +767,7 @@ public final class WebSocketTransport implements Transport {
         for (Readiness check : context.readiness()) {
             Optional<String> why;
             try {
-                why = check.check();
+                why = Objects.requireNonNull(check.check(), "check() answered null");
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "the readiness check " + check.name() + " failed", e);
                 why = Optional.of("the check failed: " + e.getClass().getSimpleName());

@@ -34,6 +34,7 @@ module dev.fairway.app {
     requires io.opentelemetry.sdk.common;
     requires io.opentelemetry.sdk.trace;
     requires io.opentelemetry.sdk.metrics;
+    requires io.opentelemetry.sdk.logs;
     requires io.opentelemetry.sdk.autoconfigure;
     requires io.opentelemetry.sdk.autoconfigure.spi;
     requires io.opentelemetry.exporter.prometheus;

@@ -1,6 +1,7 @@
 package dev.fairway.api.limit;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A {@link RateLimiter} built by a {@link RateLimiterStoreFactory}, with what its store adds to the
@@ -23,6 +24,17 @@ public interface RateLimiterStore extends AutoCloseable {
      * @return a fresh map in display order
      */
     Map<String, Object> status();
+
+    /**
+     * Whether the store serves as it should, for the node's readiness: a shared store that cannot reach its
+     * server (and serves from a local fallback) says why. Called for every readiness probe: answer from the
+     * store's own state, never with a network call. The default: always ready.
+     *
+     * @return empty when ready, or why not: a sentence without secrets
+     */
+    default Optional<String> notReadyReason() {
+        return Optional.empty();
+    }
 
     /** Releases the store's resources; the default holds none. Never throws for a store already closed. */
     @Override

@@ -116,6 +116,17 @@ public interface SessionStore extends AutoCloseable {
      */
     Map<String, Object> status();
 
+    /**
+     * Whether the store can journal now, for the node's readiness: a store whose server is unreachable says
+     * why. Called for every readiness probe: answer from the store's own state (starting at most a background
+     * probe of its own when that state is stale), never with a blocking call. The default: always ready.
+     *
+     * @return empty when ready, or why not: a sentence without secrets
+     */
+    default Optional<String> notReadyReason() {
+        return Optional.empty();
+    }
+
     /** Flushes what is pending and releases the store's resources. */
     @Override
     void close();

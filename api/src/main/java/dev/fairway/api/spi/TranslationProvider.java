@@ -108,6 +108,19 @@ public interface TranslationProvider extends AutoCloseable {
         throw new UnsupportedOperationException(name() + " does not translate batches");
     }
 
+    /**
+     * Whether this provider can take translations now, for the node's readiness: a provider that warms its
+     * connections up at start says not ready until the warm-up answered, and one that knows its endpoint is
+     * unreachable or refuses its key says so. Called for every readiness probe: answer from state the provider
+     * keeps (starting at most a background request of its own when that state is stale), never block. The
+     * default: always ready.
+     *
+     * @return empty when ready, or why not: a sentence without secrets
+     */
+    default Optional<String> notReadyReason() {
+        return Optional.empty();
+    }
+
     /** Releases connections and other resources. Idempotent. */
     @Override
     void close();

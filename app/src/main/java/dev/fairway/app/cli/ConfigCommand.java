@@ -33,7 +33,7 @@ final class ConfigCommand implements Callable<Integer> {
             out.print(ConfigKeys.markdownTable());
             return ExitCodes.OK;
         }
-        try (Wiring wiring = parent.startWiring(Map.of())) {
+        try (Wiring wiring = parent.startConfiguration(Map.of())) {
             FairwayConfig config = wiring.bean(FairwayConfig.class);
             out.printf("%-36s %-12s %s%n", "KEY", "VALUE", "SOURCE");
             for (ConfigKey<?> key : ConfigKeys.ALL) {

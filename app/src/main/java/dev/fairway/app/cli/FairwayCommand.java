@@ -3,6 +3,7 @@ package dev.fairway.app.cli;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.ConfigSources;
 import dev.fairway.app.config.FairwayConfig;
+import dev.fairway.app.wiring.LogExport;
 import dev.fairway.app.wiring.Wiring;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,14 +75,35 @@ final class FairwayCommand implements Callable<Integer> {
     }
 
     /**
-     * Starts the bean context over this run's configuration and applies its log level.
+     * Starts the bean context over this run's configuration, applies its log level and format, and bridges
+     * the log records into OpenTelemetry when the SDK exports logs ({@link LogExport}).
      *
      * @param extra overrides a subcommand adds from its own options
      * @return the wiring; close it
      */
     Wiring startWiring(Map<String, String> extra) {
+        Wiring wiring = startConfiguration(extra);
+        try {
+            wiring.bean(LogExport.class);
+        } catch (RuntimeException e) {
+            wiring.close();
+            throw e;
+        }
+        return wiring;
+    }
+
+    /**
+     * Starts the bean context over this run's configuration and applies its log level and format, without
+     * building anything else: for {@code config}, which must show the configuration even when an
+     * {@code OTEL_*} setting is refused.
+     *
+     * @param extra overrides a subcommand adds from its own options
+     * @return the wiring; close it
+     */
+    Wiring startConfiguration(Map<String, String> extra) {
         Wiring wiring = Wiring.start(sources(extra), launch.plugins(), launch.singletons());
-        Logging.apply(wiring.bean(FairwayConfig.class).get(ConfigKeys.LOG_LEVEL));
+        FairwayConfig config = wiring.bean(FairwayConfig.class);
+        Logging.apply(config.get(ConfigKeys.LOG_LEVEL), config.get(ConfigKeys.LOG_FORMAT));
         return wiring;
     }
 }

@@ -14,6 +14,7 @@ import dev.fairway.app.overload.OverloadMonitor;
 import dev.fairway.app.overload.OverloadProbe;
 import dev.fairway.app.overload.QueueWaitTap;
 import dev.fairway.app.wiring.Plugins;
+import dev.fairway.app.wiring.ReadinessChecks;
 import dev.fairway.app.wiring.SessionJournal;
 import dev.fairway.app.wiring.StatusDocument;
 import dev.fairway.app.wiring.Wiring;
@@ -24,8 +25,9 @@ import java.util.Optional;
 /**
  * The parts of a running server, shared by {@code serve} and {@code load --embedded}: the transport
  * that {@code fairway.transport} names, built over the scheduler bean (with the node's metrics recording each
- * session's outcomes) with the status document and, when a {@code fairway.overload.*} threshold is on, the
- * overload monitor as its admission control.
+ * session's outcomes) with the status document, the readiness checks of the provider and the stores
+ * ({@link ReadinessChecks}) and, when a {@code fairway.overload.*} threshold is on, the overload monitor as its
+ * admission control.
  *
  * @param providerName the configured provider
  * @param transportName the configured transport
@@ -64,6 +66,7 @@ record Server(String providerName, String transportName, TranslationScheduler sc
         if (durable.isPresent()) {
             context = context.withDurableSessions(durable.get());
         }
+        context = context.withReadiness(wiring.bean(ReadinessChecks.class).checks());
         Transport transport = factory.create(context);
         return new Server(providerName, transportName, scheduler, transport);
     }

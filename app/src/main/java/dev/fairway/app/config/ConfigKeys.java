@@ -277,11 +277,28 @@ public final class ConfigKeys {
             "New sessions are refused while the heap in use after garbage collection (the lowest of the last five"
                     + " collections) is over this percentage of the maximum heap (0: off).");
 
+    /** The application's readiness checks that {@code /ready} leaves out. */
+    public static final ConfigKey<String> READINESS_IGNORE = ConfigKey.text("fairway.readiness.ignore", "none",
+            Pattern.compile("none|(provider|limiter-store|session-store)(\\s*,\\s*(provider|limiter-store|session-store))*"),
+            "none, or a comma-separated list of provider, limiter-store, session-store",
+            "Readiness checks that /ready leaves out. By default /ready says not ready while the provider has not"
+                    + " answered its warm-up, the rate limiter's Redis is unreachable (the node serves from its local"
+                    + " share), or the session store's Redis is; with one Redis shared by every node, an outage then"
+                    + " takes every node out of its load balancer at once: list limiter-store here to keep serving"
+                    + " new sessions from the local share.");
+
     /** Console log level. */
     public static final ConfigKey<String> LOG_LEVEL = ConfigKey.choice("fairway.log.level", "warn",
             List.of("error", "warn", "info", "debug", "trace"),
             "Level of the log lines written to standard error (java.util.logging, which also carries"
                     + " System.Logger and slf4j).");
+
+    /** Console log line format. */
+    public static final ConfigKey<String> LOG_FORMAT = ConfigKey.choice("fairway.log.format", "text",
+            List.of("text", "json"),
+            "Format of the log lines on standard error. text: one line of time, level, logger and message; json:"
+                    + " one JSON object per line (timestamp, level, logger, message, thread, exception with its"
+                    + " stack, trace_id and span_id inside a span), for log collectors.");
 
     /** The proxy of providers' HTTP calls. */
     public static final ConfigKey<String> HTTP_PROXY = ConfigKey.text("fairway.http.proxy", "auto",
@@ -305,7 +322,8 @@ public final class ConfigKeys {
             SESSION_IDLE_TIMEOUT, SESSION_STORE, SESSION_RESUME_WINDOW, SESSION_JOURNAL_LIMIT, SESSION_DATA_DIR, SESSION_GROUP_COMMIT,
             SHUTDOWN_GRACE,
             OVERLOAD_SCHEDULING_LAG, OVERLOAD_QUEUE_WAIT, OVERLOAD_HEAP_PERCENT,
-            LOG_LEVEL,
+            READINESS_IGNORE,
+            LOG_LEVEL, LOG_FORMAT,
             HTTP_PROXY);
 
     private static final Map<String, ConfigKey<?>> BY_NAME =

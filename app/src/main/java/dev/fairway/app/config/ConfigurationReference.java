@@ -38,6 +38,7 @@ public final class ConfigurationReference {
             "queue", "Scheduler",
             "session", "Sessions",
             "shutdown", "Shutdown",
+            "readiness", "Readiness",
             "log", "Logging",
             "http", "Outgoing HTTP");
 

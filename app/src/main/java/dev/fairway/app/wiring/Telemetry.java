@@ -5,15 +5,20 @@ import dev.fairway.app.config.StartupException;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.logs.LogRecordProcessor;
+import io.opentelemetry.sdk.logs.SdkLoggerProviderBuilder;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.resources.ResourceBuilder;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 /**
  * Builds the OpenTelemetry SDK from the standard {@code OTEL_*} environment variables and
@@ -96,6 +101,25 @@ public final class Telemetry {
      */
     public static OpenTelemetrySdk create(Map<String, String> defaults, String version,
             List<SpanProcessor> spanProcessors, List<MetricReader> metricReaders) {
+        return create(defaults, version, spanProcessors, metricReaders, List.of());
+    }
+
+    /**
+     * Builds the SDK with extra span processors, metric readers and log record processors besides those the
+     * {@code OTEL_*} settings configure: for embedding Fairway, and for tests that read spans, metrics or log
+     * records from memory.
+     *
+     * @param defaults from {@link #defaults}
+     * @param version the application's version, the default {@code service.version}
+     * @param spanProcessors extra span processors
+     * @param metricReaders extra metric readers
+     * @param logRecordProcessors extra log record processors
+     * @return the SDK
+     * @throws StartupException when an {@code OTEL_*} setting is refused
+     */
+    public static OpenTelemetrySdk create(Map<String, String> defaults, String version,
+            List<SpanProcessor> spanProcessors, List<MetricReader> metricReaders,
+            List<LogRecordProcessor> logRecordProcessors) {
         Map<String, String> copy = Map.copyOf(defaults);
         List<SpanProcessor> processors = List.copyOf(spanProcessors);
         List<MetricReader> readers = List.copyOf(metricReaders);
@@ -113,6 +137,7 @@ public final class Telemetry {
                         readers.forEach(builder::registerMetricReader);
                         return prometheus.register(LatencyView.register(builder));
                     })
+                    .addLoggerProviderCustomizer(withLogRecordProcessors(logRecordProcessors))
                     .disableShutdownHook()
                     .build()
                     .getOpenTelemetrySdk();
@@ -128,6 +153,39 @@ public final class Telemetry {
             }
             throw new StartupException(message.toString(), e);
         }
+    }
+
+    /**
+     * Whether the SDK exports log records: {@code otel.logs.exporter} as the SDK reads it (system property, then
+     * environment variable, then Fairway's {@link #defaults}) is set and not {@code none}. Logs are then bridged
+     * from {@code java.util.logging} into the SDK ({@link LogExport}); otherwise the bridge is not installed and
+     * costs nothing.
+     *
+     * @param defaults from {@link #defaults}
+     * @param environment the environment variables
+     * @param systemProperties the system properties
+     * @return whether a log record exporter is configured
+     */
+    public static boolean logsExported(Map<String, String> defaults, Map<String, String> environment,
+            Map<String, String> systemProperties) {
+        String exporter = systemProperties.get("otel.logs.exporter");
+        if (!notBlank(exporter)) {
+            exporter = environment.get(EnvNames.of("otel.logs.exporter"));
+        }
+        if (!notBlank(exporter)) {
+            exporter = defaults.get("otel.logs.exporter");
+        }
+        return notBlank(exporter) && !exporter.trim().toLowerCase(Locale.ROOT).equals("none");
+    }
+
+    /** Adds the extra log record processors to the logger provider the {@code OTEL_*} settings configure. */
+    private static BiFunction<SdkLoggerProviderBuilder, ConfigProperties, SdkLoggerProviderBuilder>
+            withLogRecordProcessors(List<LogRecordProcessor> logRecordProcessors) {
+        List<LogRecordProcessor> processors = List.copyOf(logRecordProcessors);
+        return (builder, config) -> {
+            processors.forEach(builder::addLogRecordProcessor);
+            return builder;
+        };
     }
 
     private static Resource withFairwayService(Resource resource, String version) {

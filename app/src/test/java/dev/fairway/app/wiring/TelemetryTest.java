@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TelemetryTest {
@@ -49,6 +50,25 @@ class TelemetryTest {
         assertEquals("otlp", defaults.get("otel.traces.exporter"));
         assertEquals("none", defaults.get("otel.metrics.exporter"));
         assertEquals("http://collector:4318", defaults.get("otel.exporter.otlp.endpoint"));
+    }
+
+    @Test
+    void logsAreExportedWhenTheirExporterIsSetOrTheirEndpoint() {
+        Map<String, String> none = Telemetry.defaults(Map.of(), Map.of(), Map.of());
+        assertFalse(Telemetry.logsExported(none, Map.of(), Map.of()));
+        assertTrue(Telemetry.logsExported(none, Map.of("OTEL_LOGS_EXPORTER", "otlp"), Map.of()));
+        assertFalse(Telemetry.logsExported(none, Map.of("OTEL_LOGS_EXPORTER", "otlp"),
+                Map.of("otel.logs.exporter", "none")), "a system property wins over the environment");
+        assertTrue(Telemetry.logsExported(none, Map.of("OTEL_LOGS_EXPORTER", " "),
+                Map.of("otel.logs.exporter", "otlp")));
+
+        Map<String, String> endpoint = Telemetry.defaults(
+                Map.of("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://collector:4318/v1/logs"), Map.of(), Map.of());
+        assertTrue(Telemetry.logsExported(endpoint, Map.of(), Map.of()));
+        assertFalse(Telemetry.logsExported(endpoint, Map.of("OTEL_LOGS_EXPORTER", "NONE"), Map.of()));
+        assertFalse(Telemetry.logsExported(Telemetry.defaults(
+                Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"), Map.of(), Map.of()), Map.of(), Map.of()),
+                "the endpoint of every signal does not turn logs on");
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code redis} store: a {@link RedisRateLimiter} whose windows and sessions every node with the
@@ -64,6 +65,19 @@ public final class RedisRateLimiterStoreFactory implements RateLimiterStoreFacto
             status.put("redisCalls", redis.redisCalls());
             status.put("lease", redis.leaseSize());
             return status;
+        }
+
+        /**
+         * Not ready while degraded: Redis failed or timed out, and the node admits from its local fallback share
+         * until it answers again. Reads the limiter's flag (which starts the background probe when one is due),
+         * never calls Redis itself.
+         */
+        @Override
+        public Optional<String> notReadyReason() {
+            return redis.isDegraded()
+                    ? Optional.of("Redis failed or timed out: the rate limiter admits from this node's fallback share"
+                            + " until Redis answers again")
+                    : Optional.empty();
         }
 
         @Override

@@ -25,11 +25,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -63,7 +65,17 @@ public final class OpenAiProvider implements TranslationProvider {
     private final Failures failures;
     private final URI chatUri;
     private final ProviderHttp http;
-    private final CompletableFuture<Void> warmUp;
+    /** The last warm-up: the one at start, or a retry a readiness probe started. */
+    private volatile CompletableFuture<Void> warmUp;
+    /** Why the provider is not ready (warming up, the warm-up failed or its key was refused); null when ready. */
+    private volatile String notReady;
+    /** When the last warm-up started, on {@link #clock}. */
+    private volatile long warmUpStarted;
+    /** Whether a warm-up is on its way. */
+    private final AtomicBoolean warming = new AtomicBoolean();
+
+    /** How long after a failed warm-up a readiness probe starts another (one request). */
+    static final Duration WARM_UP_RETRY = Duration.ofSeconds(10);
 
     private OpenAiProvider(OpenAiSettings settings, ProviderContext context, InstantSource wallClock) {
         this.settings = settings;
@@ -74,7 +86,13 @@ public final class OpenAiProvider implements TranslationProvider {
         this.failures = new Failures(settings, shared);
         this.chatUri = settings.endpoint("/chat/completions");
         this.http = ProviderHttp.create(settings.http(), context, shared);
-        this.warmUp = startWarmUp();
+        if (settings.warmUp() == OpenAiSettings.WarmUp.OFF) {
+            this.warmUp = CompletableFuture.completedFuture(null);
+        } else {
+            this.notReady = "warming up: the warm-up request has not answered yet";
+            warming.set(true);
+            this.warmUp = warm(settings.warmUpConnections());
+        }
     }
 
     /**
@@ -231,6 +249,26 @@ public final class OpenAiProvider implements TranslationProvider {
         return prompts.reservedTokens(kind, text);
     }
 
+    /**
+     * With {@code warm-up} set: not ready until a warm-up request was answered (any HTTP status but 401 and 403,
+     * which say the key was refused), so that a node joins its load balancer with its connections open and its
+     * endpoint known to be reachable. After a failed warm-up, a probe at least {@link #WARM_UP_RETRY} later starts
+     * another (one request, in the background) and answers at once from the state it has. Without a warm-up:
+     * always ready. Failures of translations do not make the provider not ready: every node shares the
+     * provider, and they show in the finals' outcomes and in {@code /status}.
+     *
+     * @return empty when ready, or why not
+     */
+    @Override
+    public Optional<String> notReadyReason() {
+        String why = notReady;
+        if (why != null && clock.nanoTime() - warmUpStarted >= WARM_UP_RETRY.toNanos()
+                && warming.compareAndSet(false, true)) {
+            warmUp = warm(1);
+        }
+        return Optional.ofNullable(why);
+    }
+
     /** Stops taking calls; calls in flight finish, then the client closes its connections. Idempotent. */
     @Override
     public void close() {
@@ -243,7 +281,7 @@ public final class OpenAiProvider implements TranslationProvider {
                 + ", streamFinals=" + settings.streamFinals() + ", " + settings.batch() + "]";
     }
 
-    /** Completes when the warm-up requests have answered or failed; never exceptionally. For tests. */
+    /** Completes when the last warm-up's requests have answered or failed; never exceptionally. For tests. */
     CompletableFuture<Void> warmUp() {
         return warmUp;
     }
@@ -523,37 +561,59 @@ public final class OpenAiProvider implements TranslationProvider {
         return new TranslationResult(text, tokens, latency, feedback, model.isEmpty() ? settings.http().model() : model, finish);
     }
 
-    private CompletableFuture<Void> startWarmUp() {
-        if (settings.warmUp() == OpenAiSettings.WarmUp.OFF) {
-            return CompletableFuture.completedFuture(null);
+    /**
+     * Sends the warm-up request on {@code connections} connections at once (the caller set {@link #warming});
+     * when all have answered or failed, the provider is ready if one was answered, and not ready with the first
+     * reason otherwise.
+     */
+    private CompletableFuture<Void> warm(int connections) {
+        warmUpStarted = clock.nanoTime();
+        List<CompletableFuture<String>> calls = new ArrayList<>();
+        try {
+            HttpRequest request = settings.warmUp() == OpenAiSettings.WarmUp.MODELS
+                    ? authorized(http.request(settings.endpoint("/models"))).GET().build()
+                    : authorized(http.request(settings.endpoint(""))).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+            String what = "warm-up " + request.method() + " " + request.uri();
+            for (int i = 0; i < connections; i++) {
+                calls.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                        .handle((response, failure) -> warmedUp(what, response, failure)));
+            }
+        } catch (RuntimeException e) {
+            // Closed meanwhile: nothing was sent.
+            calls.add(CompletableFuture.completedFuture("the provider is closed"));
         }
-        HttpRequest request = settings.warmUp() == OpenAiSettings.WarmUp.MODELS
-                ? authorized(http.request(settings.endpoint("/models"))).GET().build()
-                : authorized(http.request(settings.endpoint(""))).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
-        String what = "warm-up " + request.method() + " " + request.uri();
-        CompletableFuture<?>[] calls = new CompletableFuture<?>[settings.warmUpConnections()];
-        for (int i = 0; i < calls.length; i++) {
-            calls[i] = http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                    .handle((response, failure) -> {
-                        logWarmUp(what, response, failure);
-                        return null;
-                    });
-        }
-        return CompletableFuture.allOf(calls);
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture<?>[]::new)).handle((done, never) -> {
+            String why = null;
+            for (CompletableFuture<String> call : calls) {
+                String reason = call.join();
+                if (reason == null) {
+                    why = null;
+                    break;
+                }
+                why = why == null ? reason : why;
+            }
+            notReady = why;
+            warming.set(false);
+            return null;
+        });
     }
 
-    private void logWarmUp(String what, HttpResponse<Void> response, Throwable failure) {
+    /** Logs a warm-up request's outcome; returns why it leaves the provider not ready, or null when answered. */
+    private String warmedUp(String what, HttpResponse<Void> response, Throwable failure) {
         if (failure != null) {
-            LOG.log(System.Logger.Level.WARNING, () -> what + " failed, connections will open on first use: "
-                    + shared.forIo(ProviderHttp.unwrap(failure)).getMessage());
+            String message = shared.forIo(ProviderHttp.unwrap(failure)).getMessage();
+            LOG.log(System.Logger.Level.WARNING, () -> what + " failed, connections will open on first use: " + message);
+            return "the warm-up request failed (" + ProviderHttp.unwrap(failure).getClass().getSimpleName()
+                    + "): the endpoint is not reachable";
         } else if (response.statusCode() == 401 || response.statusCode() == 403) {
             LOG.log(System.Logger.Level.WARNING, () -> what + " answered HTTP " + response.statusCode()
                     + ": the API key was rejected; check " + OpenAiSettings.API_KEY_ENV + " or "
                     + OpenAiSettings.PREFIX + ".api-key");
-        } else {
-            LOG.log(System.Logger.Level.DEBUG, () -> what + " answered HTTP " + response.statusCode()
-                    + " over " + response.version());
+            return "the warm-up request answered HTTP " + response.statusCode() + ": the API key was rejected";
         }
+        LOG.log(System.Logger.Level.DEBUG, () -> what + " answered HTTP " + response.statusCode()
+                + " over " + response.version());
+        return null;
     }
 
     private static boolean isEventStream(HttpHeaders headers) {

@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The {@code redis} store. Per session three keys under the prefix: {@code :s:<id>} a hash (the record),
@@ -120,6 +121,10 @@ final class RedisSessionStore implements SessionStore {
     private final StatefulRedisConnection<String, String> connection;
     private final RedisCommands<String, String> redis;
     private final Map<Script, String> shas = new ConcurrentHashMap<>();
+    /** What the last Redis call that failed threw (its class), or null once a later call or probe answered. */
+    private volatile String lastFailure;
+    /** Whether a readiness probe (one {@code PING}) is on its way. */
+    private final AtomicBoolean probing = new AtomicBoolean();
 
     private RedisSessionStore(String prefix, Duration ttl, ClientResources resources, RedisClient client,
             StatefulRedisConnection<String, String> connection) {
@@ -166,13 +171,21 @@ final class RedisSessionStore implements SessionStore {
     }
 
     private <T> T run(Script script, ScriptOutputType type, String[] keys, String... args) {
-        String sha = shas.computeIfAbsent(script, s -> redis.scriptLoad(s.lua));
         try {
-            return redis.evalsha(sha, type, keys, args);
-        } catch (RedisNoScriptException e) {
-            // Redis restarted and lost its script cache.
-            shas.put(script, redis.scriptLoad(script.lua));
-            return redis.evalsha(shas.get(script), type, keys, args);
+            String sha = shas.computeIfAbsent(script, s -> redis.scriptLoad(s.lua));
+            T result;
+            try {
+                result = redis.evalsha(sha, type, keys, args);
+            } catch (RedisNoScriptException e) {
+                // Redis restarted and lost its script cache.
+                shas.put(script, redis.scriptLoad(script.lua));
+                result = redis.evalsha(shas.get(script), type, keys, args);
+            }
+            lastFailure = null;
+            return result;
+        } catch (RedisException e) {
+            lastFailure = e.getClass().getSimpleName();
+            throw e;
         }
     }
 
@@ -226,6 +239,7 @@ final class RedisSessionStore implements SessionStore {
         try {
             hash = redis.hgetall(key('s', id));
         } catch (RedisException e) {
+            lastFailure = e.getClass().getSimpleName();
             throw new RedisSessionStoreException("cannot find session " + id, e);
         }
         return hash.isEmpty() ? Optional.empty() : Optional.of(record(id, hash));
@@ -349,6 +363,42 @@ final class RedisSessionStore implements SessionStore {
             }
         } catch (RedisException e) {
             throw new RedisSessionStoreException("cannot prune sessions", e);
+        }
+    }
+
+    /**
+     * Not ready while the connection is down (Lettuce reconnects in the background) or since a call failed
+     * (a timeout: Redis is stuck or too slow). Reads the connection's state and the last call's outcome, never
+     * waits for Redis: after a failure, asking starts one {@code PING} on Lettuce's threads (one at a time),
+     * whose answer makes the store ready again, so that a node that takes no sessions while not ready still
+     * notices that Redis is back.
+     */
+    @Override
+    public Optional<String> notReadyReason() {
+        if (!connection.isOpen()) {
+            return Optional.of("the session store is disconnected from Redis; reconnecting");
+        }
+        String failure = lastFailure;
+        if (failure == null) {
+            return Optional.empty();
+        }
+        probe();
+        return Optional.of("the last call to the session store's Redis failed (" + failure + "); probing");
+    }
+
+    private void probe() {
+        if (!probing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            connection.async().ping().whenComplete((pong, error) -> {
+                if (error == null) {
+                    lastFailure = null;
+                }
+                probing.set(false);
+            });
+        } catch (RuntimeException e) {
+            probing.set(false);
         }
     }
 

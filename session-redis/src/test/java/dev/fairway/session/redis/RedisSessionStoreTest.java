@@ -22,9 +22,12 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -126,6 +129,31 @@ class RedisSessionStoreTest {
 
             assertTrue(two.find(SessionId.of("s1")).isEmpty());
             assertNotEquals(one.epoch(), two.epoch());
+        }
+    }
+
+    @Test
+    void aStoreWhoseRedisDiedIsNotReadyUntilRedisAnswersAgain() throws Exception {
+        try (TestRedis own = TestRedis.start();
+                SessionStore store = open(Map.of("uri", own.uri(), "key-prefix", prefix()))) {
+            assertEquals(Optional.empty(), store.notReadyReason());
+
+            own.kill();
+            assertThrows(RedisSessionStoreException.class, () -> store.touch(SessionId.of("s1"), Instant.now()));
+            String why = store.notReadyReason().orElseThrow();
+            assertTrue(why.contains("Redis"), why);
+            assertFalse(why.contains(own.uri()), "no address in a readiness answer: " + why);
+
+            own.restart();
+            // Lettuce reconnects in the background (backoff up to a second or two), and the store's probe (one PING,
+            // started by asking) then clears the failure: asked until ready, within a generous bound.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (store.notReadyReason().isPresent()) {
+                assertTrue(System.nanoTime() < deadline, "never ready again: " + store.notReadyReason());
+                LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+            }
+            store.touch(SessionId.of("s1"), Instant.now());
+            assertEquals(Optional.empty(), store.notReadyReason());
         }
     }
 

@@ -11,6 +11,7 @@ import dev.fairway.api.session.StoredSession;
 import dev.fairway.api.TranslationScheduler;
 import dev.fairway.api.spi.Transport;
 import dev.fairway.api.spi.Admission;
+import dev.fairway.api.spi.Readiness;
 import dev.fairway.api.spi.TransportContext;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -51,9 +52,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The WebSocket transport: a Jetty 12 server (core WebSocket, no servlets) serving the session endpoint (by
- * default {@code ws://127.0.0.1:8080/v1/session}), {@code GET /health} and {@code GET /status}. Jetty's
- * selector and acceptor run on platform threads; everything that may block (our callbacks among them) runs
- * on virtual threads. One connection is one session of the scheduler.
+ * default {@code ws://127.0.0.1:8080/v1/session}), {@code GET /health}, {@code GET /ready} and
+ * {@code GET /status}. Jetty's selector and acceptor run on platform threads; everything that may block (our
+ * callbacks among them) runs on virtual threads. One connection is one session of the scheduler.
  *
  * <p>Life cycle: {@link #start()}, then {@link #shutdown(Duration)} (refuse new connections and segments,
  * send every client a {@code closing} frame, let accepted finals be delivered, close with 1001; when the
@@ -667,7 +668,7 @@ public final class WebSocketTransport implements Transport {
                     // The node measures itself saturated: refused at the door like a full node.
                     Admission.Refusal why = refusal.get();
                     stats.refusedByAdmission(why.reason());
-                    res.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(retryAfterSeconds(why)));
+                    res.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(retryAfterSeconds(why.retryAfter())));
                     json(res, callback, 503, errorDocument(ErrorCode.OVERLOADED, why.message()));
                     return true;
                 }
@@ -705,9 +706,9 @@ public final class WebSocketTransport implements Transport {
         }
     }
 
-    /** A refusal's {@code Retry-After} in whole seconds, rounded up. */
-    private static long retryAfterSeconds(Admission.Refusal why) {
-        return Math.max(1, (why.retryAfter().toMillis() + 999) / 1000);
+    /** A {@code Retry-After} in whole seconds, rounded up. */
+    private static long retryAfterSeconds(Duration wait) {
+        return Math.max(1, (wait.toMillis() + 999) / 1000);
     }
 
     /** Whether {@code max-connections} is set and reached. */
@@ -745,17 +746,10 @@ public final class WebSocketTransport implements Transport {
                 json(res, callback, up ? 200 : 503, Map.of("status", up ? "UP" : "DOWN"));
             } else if (get && path.equals("/ready")) {
                 // For a load balancer: whether this node takes new sessions now (/health: whether it runs).
-                if (state != State.RUNNING) {
-                    json(res, callback, 503, Map.of("status", "NOT_READY", "reason", "shutting-down"));
-                } else if (full()) {
-                    json(res, callback, 503, Map.of("status", "NOT_READY", "reason", "max-connections"));
-                } else if (context.admission().check().orElse(null) instanceof Admission.Refusal why) {
-                    res.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(retryAfterSeconds(why)));
-                    json(res, callback, 503, Map.of("status", "NOT_READY", "reason", why.reason(),
-                            "message", why.message()));
-                } else {
-                    json(res, callback, 200, Map.of("status", "READY"));
-                }
+                ReadyReport report = readiness();
+                report.retryAfter().ifPresent(wait -> res.getHeaders().put(HttpHeader.RETRY_AFTER,
+                        Long.toString(retryAfterSeconds(wait))));
+                json(res, callback, report.httpStatus(), report.document());
             } else if (get && path.equals("/status")) {
                 json(res, callback, 200, statusDocument());
             } else if (get && path.equals(settings.path())) {
@@ -768,6 +762,41 @@ public final class WebSocketTransport implements Transport {
             }
             return true;
         }
+    }
+
+    /**
+     * What {@code /ready} says: the transport's own checks ({@code transport}: running, not shutting down;
+     * {@code connections}: under {@code max-connections}; {@code admission}: the application's admission
+     * control), then the application's ({@link TransportContext#readiness()}). Each answers from state kept
+     * elsewhere, so a probe costs no call to a provider or a store.
+     */
+    private ReadyReport readiness() {
+        ReadyReport report = new ReadyReport();
+        report.add(state == State.RUNNING ? ReadyReport.Check.ready("transport")
+                : new ReadyReport.Check("transport", "shutting-down",
+                        "the server is shutting down and accepts no new connections"));
+        report.add(!full() ? ReadyReport.Check.ready("connections")
+                : new ReadyReport.Check("connections", "max-connections", "this node holds its most connections ("
+                        + settings.maxConnections() + ")"));
+        Optional<Admission.Refusal> refusal = context.admission().check();
+        if (refusal.isPresent()) {
+            report.add(new ReadyReport.Check("admission", refusal.get().reason(), refusal.get().message()));
+            report.retryAfter(refusal.get().retryAfter());
+        } else {
+            report.add(ReadyReport.Check.ready("admission"));
+        }
+        for (Readiness check : context.readiness()) {
+            Optional<String> why;
+            try {
+                why = Objects.requireNonNull(check.check(), "check() answered null");
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "the readiness check " + check.name() + " failed", e);
+                why = Optional.of("the check failed: " + e.getClass().getSimpleName());
+            }
+            report.add(why.isEmpty() ? ReadyReport.Check.ready(check.name())
+                    : new ReadyReport.Check(check.name(), check.name(), why.get()));
+        }
+        return report;
     }
 
     private boolean authorized(Request req) {

@@ -7,6 +7,7 @@ import dev.fairway.api.NanoClock;
 import dev.fairway.api.session.DurableSessions;
 import dev.fairway.api.spi.Admission;
 import dev.fairway.api.spi.PluginConfig;
+import dev.fairway.api.spi.Readiness;
 import dev.fairway.api.spi.TransportContext;
 import io.opentelemetry.api.OpenTelemetry;
 
@@ -66,6 +67,16 @@ final class Fixture implements AutoCloseable {
 
     static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock,
             OpenTelemetry openTelemetry, Admission admission, DurableSessions durable) {
+        return start(scheduler, config, clock, openTelemetry, admission, durable, List.of());
+    }
+
+    /** A transport that reports these readiness checks of the application's in {@code /ready}. */
+    static Fixture withReadiness(TestScheduler scheduler, Map<String, String> config, List<Readiness> readiness) {
+        return start(scheduler, config, NanoClock.SYSTEM, OpenTelemetry.noop(), Admission.OPEN, null, readiness);
+    }
+
+    static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock,
+            OpenTelemetry openTelemetry, Admission admission, DurableSessions durable, List<Readiness> readiness) {
         Map<String, String> keys = new HashMap<>();
         keys.put("port", "0");
         keys.putAll(config);
@@ -74,6 +85,7 @@ final class Fixture implements AutoCloseable {
         if (durable != null) {
             context = context.withDurableSessions(durable);
         }
+        context = context.withReadiness(readiness);
         WebSocketTransport transport = WebSocketTransport.create(context, clock);
         transport.start();
         return new Fixture(scheduler, transport);

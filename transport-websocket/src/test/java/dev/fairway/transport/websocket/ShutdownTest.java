@@ -49,6 +49,12 @@ class ShutdownTest {
 
         // While draining: no new connections, sessions or segments, and /health says so.
         assertEquals(503, fixture.get("/health").statusCode());
+        HttpResponse<String> ready = fixture.get("/ready");
+        assertEquals(503, ready.statusCode());
+        JsonNode readiness = Fixture.JSON.readTree(ready.body());
+        assertEquals("shutting-down", readiness.path("reason").asText());
+        assertEquals("transport", readiness.path("checks").path(0).path("name").asText());
+        assertEquals("NOT_READY", readiness.path("checks").path(0).path("status").asText());
         assertEquals(503, WsClient.refusedStatus(fixture.http, fixture.transport.address(), Map.of()));
         speaking.sendJson("type", "final", "seq", 2, "text", "too late");
         assertEquals(2, speaking.expectError("shutting_down").path("seq").asLong());

@@ -64,12 +64,24 @@ public interface RateLimiter {
      * @throws IllegalArgumentException when an estimate is out of range
      */
     default long tryAcquire(SessionId session, int estimatedInputTokens, int estimatedOutputTokens) {
+        return tryAcquire(session, sumOfEstimates(estimatedInputTokens, estimatedOutputTokens));
+    }
+
+    /**
+     * The sum of an estimate split into input and output tokens, checked.
+     *
+     * @param estimatedInputTokens input tokens, >= 0
+     * @param estimatedOutputTokens output tokens, >= 0
+     * @return their sum
+     * @throws IllegalArgumentException when a part is negative or the sum is over {@link Integer#MAX_VALUE}
+     */
+    static int sumOfEstimates(int estimatedInputTokens, int estimatedOutputTokens) {
         if (estimatedInputTokens < 0 || estimatedOutputTokens < 0
                 || (long) estimatedInputTokens + estimatedOutputTokens > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("estimated input and output tokens must be >= 0 with a sum of at most "
                     + Integer.MAX_VALUE + ", were " + estimatedInputTokens + " and " + estimatedOutputTokens);
         }
-        return tryAcquire(session, estimatedInputTokens + estimatedOutputTokens);
+        return estimatedInputTokens + estimatedOutputTokens;
     }
 
     /**

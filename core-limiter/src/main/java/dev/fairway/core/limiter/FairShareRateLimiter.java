@@ -223,13 +223,7 @@ public final class FairShareRateLimiter implements RateLimiter {
             return tryAcquire(session, estimatedInputTokens, estimatedOutputTokens);
         }
         if (!split) {
-            if (estimatedInputTokens < 0 || estimatedOutputTokens < 0
-                    || (long) estimatedInputTokens + estimatedOutputTokens > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("estimated input and output tokens must be >= 0 with a sum of at"
-                        + " most " + Integer.MAX_VALUE + ", were " + estimatedInputTokens + " and "
-                        + estimatedOutputTokens);
-            }
-            return tryAcquirePartial(session, estimatedInputTokens + estimatedOutputTokens);
+            return tryAcquirePartial(session, RateLimiter.sumOfEstimates(estimatedInputTokens, estimatedOutputTokens));
         }
         requireSession(session);
         settings.checkEstimate(estimatedInputTokens, estimatedOutputTokens);

@@ -308,13 +308,7 @@ final class SegmentLifecycle {
         for (SessionQueue payer : batches.payers(items)) {
             long permit;
             try {
-                if (anyFinal) {
-                    permit = output < 0 ? rateLimiter.tryAcquire(payer.id, tokens)
-                            : rateLimiter.tryAcquire(payer.id, tokens - output, output);
-                } else {
-                    permit = output < 0 ? rateLimiter.tryAcquirePartial(payer.id, tokens)
-                            : rateLimiter.tryAcquirePartial(payer.id, tokens - output, output);
-                }
+                permit = SessionTurn.acquire(rateLimiter, payer.id, anyFinal, tokens, output);
             } catch (RuntimeException e) {
                 FairScheduler.LOG.log(System.Logger.Level.ERROR, "the rate limiter failed a batch's permit", e);
                 wait = SessionTurn.LIMITER_ERROR_WAIT_NANOS;

@@ -1,5 +1,6 @@
 package dev.fairway.core.queue;
 
+import dev.fairway.api.SessionId;
 import dev.fairway.api.limit.ConcurrencyLimiter;
 import dev.fairway.api.limit.Permits;
 import dev.fairway.api.limit.RateLimiter;
@@ -100,14 +101,7 @@ final class SessionTurn {
             }
             long ratePermit;
             try {
-                int output = segment.outputCost;
-                if (segment.isFinal()) {
-                    ratePermit = output < 0 ? rateLimiter.tryAcquire(s.id, cost)
-                            : rateLimiter.tryAcquire(s.id, cost - output, output);
-                } else {
-                    ratePermit = output < 0 ? rateLimiter.tryAcquirePartial(s.id, cost)
-                            : rateLimiter.tryAcquirePartial(s.id, cost - output, output);
-                }
+                ratePermit = acquire(rateLimiter, s.id, segment.isFinal(), cost, segment.outputCost);
             } catch (IllegalArgumentException e) {
                 pass.heldSlots++;
                 outcomes.unadmittable(s, segment, e, now, out);
@@ -129,6 +123,18 @@ final class SessionTurn {
             }
             send(s, segment, ratePermit, now, pass);
         }
+    }
+
+    /**
+     * Asks the rate limiter for a permit of {@code cost} tokens, {@code output} of them output ({@code -1}: unknown):
+     * a final asks with {@code tryAcquire}, anything else with {@code tryAcquirePartial} (headroom for finals).
+     */
+    static long acquire(RateLimiter rateLimiter, SessionId session, boolean isFinal, int cost, int output) {
+        if (isFinal) {
+            return output < 0 ? rateLimiter.tryAcquire(session, cost) : rateLimiter.tryAcquire(session, cost - output, output);
+        }
+        return output < 0 ? rateLimiter.tryAcquirePartial(session, cost)
+                : rateLimiter.tryAcquirePartial(session, cost - output, output);
     }
 
     /**

@@ -241,13 +241,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     @Override
     public long tryAcquirePartial(SessionId session, int estimatedInputTokens, int estimatedOutputTokens) {
         if (!node.split()) {
-            if (estimatedInputTokens < 0 || estimatedOutputTokens < 0
-                    || (long) estimatedInputTokens + estimatedOutputTokens > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("estimated input and output tokens must be >= 0 with a sum of at"
-                        + " most " + Integer.MAX_VALUE + ", were " + estimatedInputTokens + " and "
-                        + estimatedOutputTokens);
-            }
-            return tryAcquirePartial(session, estimatedInputTokens + estimatedOutputTokens);
+            return tryAcquirePartial(session, RateLimiter.sumOfEstimates(estimatedInputTokens, estimatedOutputTokens));
         }
         requireSession(session);
         settings.checkEstimate(estimatedInputTokens, estimatedOutputTokens);

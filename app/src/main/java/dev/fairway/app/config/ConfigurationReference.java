@@ -30,17 +30,18 @@ public final class ConfigurationReference {
             + " -Dtest=ConfigurationReferenceTest -Dsurefire.failIfNoSpecifiedTests=false -DwriteConfigurationReference";
 
     /** Section headings by a key's second name part ({@code fairway.<group>...}), in table order. */
-    private static final Map<String, String> GROUP_TITLES = Map.of(
-            "provider", "Plugins in use",
-            "transport", "Plugins in use",
-            "limiter", "Rate limiter",
-            "concurrency", "Concurrency limiter",
-            "queue", "Scheduler",
-            "session", "Sessions",
-            "shutdown", "Shutdown",
-            "readiness", "Readiness",
-            "log", "Logging",
-            "http", "Outgoing HTTP");
+    private static final Map<String, String> GROUP_TITLES = Map.ofEntries(
+            Map.entry("provider", "Plugins in use"),
+            Map.entry("transport", "Plugins in use"),
+            Map.entry("plugins", "Plugins in use"),
+            Map.entry("limiter", "Rate limiter"),
+            Map.entry("concurrency", "Concurrency limiter"),
+            Map.entry("queue", "Scheduler"),
+            Map.entry("session", "Sessions"),
+            Map.entry("shutdown", "Shutdown"),
+            Map.entry("readiness", "Readiness"),
+            Map.entry("log", "Logging"),
+            Map.entry("http", "Outgoing HTTP"));
 
     /** The plugins shipped with Fairway, whose READMEs document their own keys. */
     private static final List<PluginDoc> PLUGIN_DOCS = List.of(
@@ -143,7 +144,8 @@ public final class ConfigurationReference {
             2. Java system properties (`JAVA_OPTS=-Dfairway.limiter.rpm=3000`);
             3. environment variables: the key upper-cased with `.` and `-` turned into `_`
                (`fairway.queue.max-concurrent` is `FAIRWAY_QUEUE_MAX_CONCURRENT`); blank ones count as unset;
-            4. the `--config` properties file;
+            4. the `--config` properties file, or else the file that the `FAIRWAY_CONFIG` environment variable
+               names (the archive's `bin/fairway` points it at `conf/fairway.properties`);
             5. the built-in defaults.
 
             Every key is validated at start-up, whichever command runs: a value of the wrong type or out of range

@@ -252,7 +252,7 @@ public final class FairwayConfig {
         Path directory = Path.of(value);
         if (!Files.isDirectory(directory)) {
             throw new InvalidConfigurationException(ConfigKeys.PLUGINS_DIR.name(), value,
-                    "auto, none, or an existing directory (" + directory.toAbsolutePath() + " is none)");
+                    "auto, none, or an existing directory (there is no directory " + directory.toAbsolutePath() + ")");
         }
         return Optional.of(directory);
     }

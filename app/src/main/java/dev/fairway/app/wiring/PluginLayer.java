@@ -103,7 +103,9 @@ final class PluginLayer {
         try {
             references = ModuleFinder.of(jar).findAll();
         } catch (FindException e) {
-            throw failure(jar, "cannot be read as a module: " + reasons(e), e);
+            // "Error reading <the jar>" says nothing the line does not: its cause says why.
+            boolean namesTheJar = e.getCause() != null && String.valueOf(e.getMessage()).contains(jar.toString());
+            throw failure(jar, "cannot be read as a module: " + reasons(namesTheJar ? e.getCause() : e), e);
         }
         if (references.size() != 1) {
             throw failure(jar, "cannot be read as a module: it holds " + references.size() + " modules");

@@ -151,8 +151,10 @@ public final class Plugins {
             try {
                 plugins.add(provider.get());
             } catch (ServiceConfigurationError | RuntimeException e) {
+                // The error's own message repeats the service and the class: the cause says why.
+                Throwable why = e instanceof ServiceConfigurationError && e.getCause() != null ? e.getCause() : e;
                 throw new StartupException("plugin " + jar.get() + ": its " + service.getSimpleName() + " "
-                        + provider.type().getName() + " cannot be created: " + PluginLayer.reasons(e), e);
+                        + provider.type().getName() + " cannot be created: " + PluginLayer.reasons(why), e);
             }
         }
     }

@@ -148,7 +148,7 @@ class PluginsDirectoryTest {
 
         StartupException e = assertThrows(StartupException.class, () -> Plugins.discover(plugins));
 
-        assertOneLineStartingWith("plugin " + broken + " cannot be read as a module: ", e);
+        assertOneLineStartingWith("plugin " + broken + " cannot be read as a module: zip END header not found", e);
     }
 
     @Test
@@ -205,8 +205,7 @@ class PluginsDirectoryTest {
         StartupException e = assertThrows(StartupException.class, () -> Plugins.discover(plugins));
 
         assertOneLineStartingWith("plugin " + throwing + ": its TranslationProviderFactory example.throwing.Factory"
-                + " cannot be created: ", e);
-        assertTrue(e.getMessage().contains("no licence key in the environment"), e.getMessage());
+                + " cannot be created: no licence key in the environment", e);
     }
 
     @Test
@@ -280,8 +279,8 @@ class PluginsDirectoryTest {
         Result providers = run("providers", "-D", "fairway.plugins.dir=" + missing);
 
         assertEquals(2, providers.code());
-        assertEquals("fairway: fairway.plugins.dir = '" + missing + "': expected auto, none, or an existing directory ("
-                + missing + " is none)\n", providers.err());
+        assertEquals("fairway: fairway.plugins.dir = '" + missing + "': expected auto, none, or an existing directory"
+                + " (there is no directory " + missing + ")\n", providers.err());
     }
 
     private record Result(int code, String out, String err) {

@@ -254,6 +254,9 @@ class PluginsDirectoryTest {
 
         assertTrue(providers.out().contains(" [" + jar + "]"), providers.out());
         assertFalse(none.out().contains(jar.toString()), none.out());
+        Result config = run(Map.of("FAIRWAY_HOME", home.toString()), "config");
+        assertTrue(config.out().contains("fairway.plugins.dir                  auto         default (auto: "
+                + home.resolve("plugins") + ")"), config.out());
     }
 
     @Test

@@ -22,7 +22,7 @@ public final class Main {
         try {
             code = Cli.run(args, Launch.system());
         } catch (RuntimeException e) {
-            // Plugin discovery failed before the command line could report it.
+            // Setting up the launch failed before the command line could report it.
             PrintWriter err = new PrintWriter(System.err, true);
             err.println("fairway: " + e.getMessage());
             code = 2;

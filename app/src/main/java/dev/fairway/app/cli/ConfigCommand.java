@@ -48,6 +48,9 @@ final class ConfigCommand implements Callable<Integer> {
                 if (key == ConfigKeys.PROVIDER && config.providerChoice().isPresent()) {
                     source += " (" + config.providerChoice().get() + ")";
                 }
+                if (key == ConfigKeys.PLUGINS_DIR && value.equals(ConfigKeys.AUTO_PLUGINS_DIR)) {
+                    source += " (auto: " + config.pluginsDirectory().map(Object::toString).orElse("none") + ")";
+                }
                 out.printf("%-36s %-12s %s%n", key.name(), text, source);
             }
         }

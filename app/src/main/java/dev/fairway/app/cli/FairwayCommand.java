@@ -4,6 +4,7 @@ import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.ConfigSources;
 import dev.fairway.app.config.FairwayConfig;
 import dev.fairway.app.wiring.LogExport;
+import dev.fairway.app.wiring.Plugins;
 import dev.fairway.app.wiring.Wiring;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +28,8 @@ import java.util.concurrent.Callable;
         footer = {"",
             "Configuration, highest precedence first: -D, Java system properties,",
             "environment (FAIRWAY_QUEUE_MAX_CONCURRENT sets fairway.queue.max-concurrent),",
-            "--config FILE, defaults. `fairway config` shows every key and its source.",
+            "--config FILE (else the file FAIRWAY_CONFIG names), defaults.",
+            "`fairway config` shows every key and its source.",
             "Exit codes: 0 done, 1 failed while running, 2 bad usage or configuration."})
 final class FairwayCommand implements Callable<Integer> {
 
@@ -43,6 +45,9 @@ final class FairwayCommand implements Callable<Integer> {
     @Option(names = "-D", paramLabel = "KEY=VALUE", scope = ScopeType.INHERIT,
             description = "Set a configuration key, over every other source (repeatable): -Dfairway.provider=fake")
     private Map<String, String> overrides = new LinkedHashMap<>();
+
+    /** This run's plugins, found on first use. */
+    private Plugins plugins;
 
     FairwayCommand(Launch launch) {
         this.launch = launch;
@@ -65,13 +70,34 @@ final class FairwayCommand implements Callable<Integer> {
      * @return the sources
      */
     ConfigSources sources(Map<String, String> extra) {
-        return ConfigSources.builder()
+        ConfigSources.Builder sources = ConfigSources.builder()
                 .environment(launch.environment())
                 .systemProperties(launch.systemProperties())
                 .file(configFile)
                 .overrides(overrides)
-                .overrides(extra)
-                .build();
+                .overrides(extra);
+        String named = launch.environment().getOrDefault(CONFIG_VARIABLE, "");
+        if (configFile == null && !named.isBlank()) {
+            sources.file(Path.of(named), CONFIG_VARIABLE);
+        }
+        return sources.build();
+    }
+
+    /** The environment variable naming the properties file when {@code --config} does not. */
+    static final String CONFIG_VARIABLE = "FAIRWAY_CONFIG";
+
+    /**
+     * This run's plugins: those on the module path and, when {@code fairway.plugins.dir} names one, those of
+     * the plugins directory; found once per run.
+     *
+     * @param extra overrides a subcommand adds from its own options
+     * @return the plugins
+     */
+    Plugins plugins(Map<String, String> extra) {
+        if (plugins == null) {
+            plugins = launch.plugins().plugins(FairwayConfig.load(sources(extra)));
+        }
+        return plugins;
     }
 
     /**
@@ -101,7 +127,7 @@ final class FairwayCommand implements Callable<Integer> {
      * @return the wiring; close it
      */
     Wiring startConfiguration(Map<String, String> extra) {
-        Wiring wiring = Wiring.start(sources(extra), launch.plugins(), launch.singletons());
+        Wiring wiring = Wiring.start(sources(extra), plugins(extra), launch.singletons());
         FairwayConfig config = wiring.bean(FairwayConfig.class);
         Logging.apply(config.get(ConfigKeys.LOG_LEVEL), config.get(ConfigKeys.LOG_FORMAT));
         return wiring;

@@ -1,5 +1,6 @@
 package dev.fairway.app.cli;
 
+import dev.fairway.app.wiring.PluginSource;
 import dev.fairway.app.wiring.Plugins;
 
 import java.io.OutputStreamWriter;
@@ -12,13 +13,13 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * What a run of the command line gets from its surroundings: environment, system properties, the
- * plugins on the module path, where to print, the shutdown signal, and extra singletons for the bean
+ * What a run of the command line gets from its surroundings: environment, system properties, where its
+ * plugins come from, where to print, the shutdown signal, and extra singletons for the bean
  * context. The process passes its own ({@link #system()}); tests pass their own.
  *
  * @param environment the environment variables
  * @param systemProperties the system properties
- * @param plugins the provider and transport plugins
+ * @param plugins finds the plugins once the configuration is known (a plugins directory may be configured)
  * @param out standard output
  * @param err standard error
  * @param shutdown when {@code serve} should stop
@@ -27,7 +28,7 @@ import java.util.TreeMap;
 public record Launch(
         Map<String, String> environment,
         Map<String, String> systemProperties,
-        Plugins plugins,
+        PluginSource plugins,
         PrintWriter out,
         PrintWriter err,
         ShutdownSignal shutdown,
@@ -45,8 +46,24 @@ public record Launch(
     }
 
     /**
+     * Given plugins, whatever the configuration says (tests and embedding).
+     *
+     * @param environment the environment variables
+     * @param systemProperties the system properties
+     * @param plugins the plugins
+     * @param out standard output
+     * @param err standard error
+     * @param shutdown when {@code serve} should stop
+     * @param singletons ready-made singletons to add to the bean context
+     */
+    public Launch(Map<String, String> environment, Map<String, String> systemProperties, Plugins plugins,
+            PrintWriter out, PrintWriter err, ShutdownSignal shutdown, List<Object> singletons) {
+        this(environment, systemProperties, PluginSource.of(plugins), out, err, shutdown, singletons);
+    }
+
+    /**
      * This process's surroundings: its environment, system properties, standard streams (UTF-8, the
-     * JDK's default charset, even when the locale says ASCII: translations are rarely ASCII), the plugins {@link java.util.ServiceLoader} finds, and the JVM's shutdown.
+     * JDK's default charset, even when the locale says ASCII: translations are rarely ASCII), the plugins {@link java.util.ServiceLoader} finds on the module path and in the configured plugins directory, and the JVM's shutdown.
      *
      * @return the launch
      */
@@ -57,7 +74,7 @@ public record Launch(
         for (String name : properties.stringPropertyNames()) {
             system.put(name, properties.getProperty(name));
         }
-        return new Launch(System.getenv(), system, Plugins.discover(),
+        return new Launch(System.getenv(), system, PluginSource.discovering(),
                 new PrintWriter(new OutputStreamWriter(System.out, charset), true),
                 new PrintWriter(new OutputStreamWriter(System.err, charset), true),
                 ShutdownSignal.jvm(), List.of());

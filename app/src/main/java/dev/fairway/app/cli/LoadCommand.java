@@ -5,6 +5,7 @@ import dev.fairway.api.spi.Transport;
 import dev.fairway.app.config.StartupException;
 import dev.fairway.app.load.LoadPlan;
 import dev.fairway.app.load.LoadRun;
+import dev.fairway.app.wiring.Plugins;
 import dev.fairway.app.wiring.Wiring;
 import dev.fairway.core.queue.BatchMode;
 import picocli.CommandLine.Command;
@@ -186,7 +187,6 @@ final class LoadCommand implements Callable<Integer> {
     /** Runs the scenarios against a new in-process server, with {@code fairway.queue.batching = mode} unless null. */
     private LoadRun.Outcome embedded(String mode, PrintWriter out, PrintWriter progress)
             throws InterruptedException, IOException {
-        Launch launch = parent.launch();
         Map<String, String> extra = new LinkedHashMap<>();
         if (mode != null) {
             extra.put("fairway.queue.batching", mode);
@@ -195,7 +195,7 @@ final class LoadCommand implements Callable<Integer> {
         extra.put("fairway.transport.websocket.host", "127.0.0.1");
         extra.put("fairway.transport.websocket.port", "0");
         try (Wiring wiring = parent.startWiring(extra)) {
-            Server server = Server.create(wiring, launch.plugins());
+            Server server = Server.create(wiring, wiring.bean(Plugins.class));
             try (Transport transport = server.transport()) {
                 transport.start();
                 out.println("fairway: embedded server on " + transport.address() + " (provider "

@@ -8,11 +8,16 @@ import picocli.CommandLine.ParentCommand;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code fairway providers}: the plugins on the module path. */
+/**
+ * {@code fairway providers}: the plugins on the module path and in the plugins directory, each with where it
+ * came from ({@code [module path]} or {@code [the jar in the plugins directory]}).
+ */
 @Command(name = "providers",
-        description = "List the translation providers and transports found on the module path.")
+        description = "List the translation providers, transports and stores found on the module path and in the"
+                + " plugins directory (fairway.plugins.dir), with where each came from.")
 final class ProvidersCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -20,28 +25,28 @@ final class ProvidersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Plugins plugins = parent.launch().plugins();
+        Plugins plugins = parent.plugins(Map.of());
         PrintWriter out = parent.launch().out();
         out.println("Translation providers (select with fairway.provider):");
         List<TranslationProviderFactory> providers = plugins.providers();
         if (providers.isEmpty()) {
-            out.println("  (none found on the module path)");
+            out.println("  (none found)");
         }
         for (TranslationProviderFactory factory : providers) {
-            out.printf("  %-12s %s%n", factory.name(), factory.description());
+            out.printf("  %-12s %s [%s]%n", factory.name(), factory.description(), plugins.origin(factory));
         }
         out.println("Transports (select with fairway.transport):");
         List<TransportFactory> transports = plugins.transports();
         if (transports.isEmpty()) {
-            out.println("  (none found on the module path)");
+            out.println("  (none found)");
         }
         for (TransportFactory factory : transports) {
-            out.printf("  %-12s %s%n", factory.name(), factory.description());
+            out.printf("  %-12s %s [%s]%n", factory.name(), factory.description(), plugins.origin(factory));
         }
         out.println("Rate limiter stores (select with fairway.limiter.store):");
-        plugins.limiterStores().forEach(f -> out.printf("  %s%n", f.name()));
+        plugins.limiterStores().forEach(f -> out.printf("  %-12s [%s]%n", f.name(), plugins.origin(f)));
         out.println("Session stores (select with fairway.session.store; none: sessions end with their connection):");
-        plugins.sessionStores().forEach(f -> out.printf("  %s%n", f.name()));
+        plugins.sessionStores().forEach(f -> out.printf("  %-12s [%s]%n", f.name(), plugins.origin(f)));
         return ExitCodes.OK;
     }
 }

@@ -5,6 +5,7 @@ import dev.fairway.api.spi.Transport;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.FairwayConfig;
 import dev.fairway.app.metrics.NodeMetrics;
+import dev.fairway.app.wiring.Plugins;
 import dev.fairway.app.wiring.Wiring;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
@@ -32,7 +33,7 @@ final class ServeCommand implements Callable<Integer> {
         Launch launch = parent.launch();
         try (Wiring wiring = parent.startWiring(Map.of())) {
             FairwayConfig config = wiring.bean(FairwayConfig.class);
-            Server server = Server.create(wiring, launch.plugins());
+            Server server = Server.create(wiring, wiring.bean(Plugins.class));
             serve(server.transport(), server.scheduler(), config.get(ConfigKeys.SHUTDOWN_GRACE), launch,
                     wiring.bean(NodeMetrics.class)::stopRequested);
             return ExitCodes.OK;

@@ -49,6 +49,21 @@ public final class ConfigKeys {
             "a transport listed by `fairway providers`",
             "How clients reach the scheduler in `fairway serve`.");
 
+    /** The value of {@link #PLUGINS_DIR} that means no plugins directory. */
+    public static final String NO_PLUGINS_DIR = "none";
+
+    /** The value of {@link #PLUGINS_DIR} that takes the installation's {@code plugins/} when there is one. */
+    public static final String AUTO_PLUGINS_DIR = "auto";
+
+    /** Where plugin jars beside the module path are loaded from. */
+    public static final ConfigKey<String> PLUGINS_DIR = ConfigKey.text("fairway.plugins.dir", AUTO_PLUGINS_DIR,
+            Pattern.compile("\\S(.*\\S)?"), "auto, none, or an existing directory",
+            "A directory whose `.jar` files are loaded as plugins (providers, transports, rate limiter and session"
+                    + " stores) in a module layer of their own, beside the plugins on the module path; `fairway"
+                    + " providers` names each one's jar. auto: `$FAIRWAY_HOME/plugins` when FAIRWAY_HOME is set and"
+                    + " that directory exists (the archive's `bin/fairway` sets it), else none (a checkout); none: no"
+                    + " plugins directory. A jar that cannot be loaded stops start-up with one line naming it.");
+
     /** Requests per minute for the whole node. */
     public static final ConfigKey<Integer> LIMITER_RPM = ConfigKey.integer("fairway.limiter.rpm", 4500,
             RateLimiterSettings.MIN_REQUESTS_PER_MINUTE, RateLimiterSettings.MAX_REQUESTS_PER_MINUTE,
@@ -310,7 +325,7 @@ public final class ConfigKeys {
 
     /** Every key, in the order of the configuration reference. */
     public static final List<ConfigKey<?>> ALL = List.of(
-            PROVIDER, TRANSPORT,
+            PROVIDER, TRANSPORT, PLUGINS_DIR,
             LIMITER_RPM, LIMITER_TPM, LIMITER_INPUT_TPM, LIMITER_OUTPUT_TPM, LIMITER_POLICY, LIMITER_FINAL_HEADROOM,
             LIMITER_MAX_RETRY_AFTER,
             LIMITER_STORE, LIMITER_REDIS_URI, LIMITER_REDIS_LEASE, LIMITER_REDIS_TIMEOUT, LIMITER_REDIS_KEY_PREFIX,

@@ -18,12 +18,14 @@ public final class ConfigSources {
     private final Map<String, String> systemProperties;
     private final Map<String, String> environment;
     private final Path file;
+    private final String fileGivenBy;
 
     private ConfigSources(Builder builder) {
         this.overrides = Map.copyOf(builder.overrides);
         this.systemProperties = Map.copyOf(builder.systemProperties);
         this.environment = Map.copyOf(builder.environment);
         this.file = builder.file;
+        this.fileGivenBy = builder.fileGivenBy;
     }
 
     /**
@@ -72,12 +74,21 @@ public final class ConfigSources {
     }
 
     /**
-     * The properties file given with {@code --config}.
+     * The properties file given with {@code --config} (or the {@code FAIRWAY_CONFIG} variable).
      *
      * @return the file, when one was given
      */
     public Optional<Path> file() {
         return Optional.ofNullable(file);
+    }
+
+    /**
+     * What named the properties file, for messages about it: {@code --config} or {@code FAIRWAY_CONFIG}.
+     *
+     * @return the option or variable
+     */
+    public String fileGivenBy() {
+        return fileGivenBy;
     }
 
     /** Builds {@link ConfigSources}. */
@@ -86,6 +97,7 @@ public final class ConfigSources {
         private final Map<String, String> systemProperties = new LinkedHashMap<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Path file;
+        private String fileGivenBy = "--config";
 
         private Builder() {
         }
@@ -158,7 +170,19 @@ public final class ConfigSources {
          * @return this builder
          */
         public Builder file(Path path) {
+            return file(path, "--config");
+        }
+
+        /**
+         * Sets the properties file and what named it.
+         *
+         * @param path the file, or null for none
+         * @param givenBy the option or environment variable that named it, for messages
+         * @return this builder
+         */
+        public Builder file(Path path, String givenBy) {
             this.file = path;
+            this.fileGivenBy = Objects.requireNonNull(givenBy, "givenBy");
             return this;
         }
 

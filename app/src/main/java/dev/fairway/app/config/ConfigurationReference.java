@@ -23,6 +23,12 @@ public final class ConfigurationReference {
     public static final String FILE = "docs/configuration.md";
 
     /**
+     * The archive's {@code conf/fairway.properties}, relative to the repository root: every key commented out
+     * with its default, generated beside the reference.
+     */
+    public static final String PROPERTIES_FILE = "distribution/src/dist/conf/fairway.properties";
+
+    /**
      * The one command that regenerates {@link #FILE} from the repository root: the reference's test, told
      * to write the file instead of comparing it.
      */
@@ -30,17 +36,18 @@ public final class ConfigurationReference {
             + " -Dtest=ConfigurationReferenceTest -Dsurefire.failIfNoSpecifiedTests=false -DwriteConfigurationReference";
 
     /** Section headings by a key's second name part ({@code fairway.<group>...}), in table order. */
-    private static final Map<String, String> GROUP_TITLES = Map.of(
-            "provider", "Plugins in use",
-            "transport", "Plugins in use",
-            "limiter", "Rate limiter",
-            "concurrency", "Concurrency limiter",
-            "queue", "Scheduler",
-            "session", "Sessions",
-            "shutdown", "Shutdown",
-            "readiness", "Readiness",
-            "log", "Logging",
-            "http", "Outgoing HTTP");
+    private static final Map<String, String> GROUP_TITLES = Map.ofEntries(
+            Map.entry("provider", "Plugins in use"),
+            Map.entry("transport", "Plugins in use"),
+            Map.entry("plugins", "Plugins in use"),
+            Map.entry("limiter", "Rate limiter"),
+            Map.entry("concurrency", "Concurrency limiter"),
+            Map.entry("queue", "Scheduler"),
+            Map.entry("session", "Sessions"),
+            Map.entry("shutdown", "Shutdown"),
+            Map.entry("readiness", "Readiness"),
+            Map.entry("log", "Logging"),
+            Map.entry("http", "Outgoing HTTP"));
 
     /** The plugins shipped with Fairway, whose READMEs document their own keys. */
     private static final List<PluginDoc> PLUGIN_DOCS = List.of(
@@ -88,17 +95,62 @@ public final class ConfigurationReference {
     }
 
     /**
-     * Writes the reference.
+     * Writes the reference and the archive's properties file.
      *
      * @param repositoryRoot the repository's root directory
-     * @return the file written
-     * @throws IOException when it cannot be written
+     * @return the files written
+     * @throws IOException when one cannot be written
      */
-    public static Path write(Path repositoryRoot) throws IOException {
+    public static List<Path> write(Path repositoryRoot) throws IOException {
         Path file = repositoryRoot.resolve(FILE);
         Files.createDirectories(file.getParent());
         Files.writeString(file, markdown(), StandardCharsets.UTF_8);
-        return file;
+        Path properties = repositoryRoot.resolve(PROPERTIES_FILE);
+        Files.createDirectories(properties.getParent());
+        Files.writeString(properties, properties(), StandardCharsets.UTF_8);
+        return List.of(file, properties);
+    }
+
+    /**
+     * The archive's {@code conf/fairway.properties}, as {@link #PROPERTIES_FILE} must hold it: every key with its
+     * description, allowed values and default, commented out, under the reference's headings.
+     *
+     * @return the file's text, ending with a newline
+     */
+    public static String properties() {
+        StringBuilder out = new StringBuilder(PROPERTIES_INTRODUCTION);
+        String title = null;
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            String keyTitle = titleOf(key);
+            if (!keyTitle.equals(title)) {
+                title = keyTitle;
+                out.append("\n## ").append(title).append("\n");
+            }
+            out.append("\n");
+            comment(out, plain(key.meaning()));
+            comment(out, "Allowed: " + plain(key.allowed()) + ". Environment: " + key.envVar() + ".");
+            out.append("#").append(key.name()).append(" = ").append(key.defaultText()).append("\n");
+        }
+        out.append(PROPERTIES_PLUGIN_KEYS);
+        return out.toString();
+    }
+
+    /** Without Markdown's code marks, which a properties file shows as they are. */
+    private static String plain(String text) {
+        return text.replace("`", "");
+    }
+
+    /** Appends text as comment lines of at most 110 characters. */
+    private static void comment(StringBuilder out, String text) {
+        StringBuilder line = new StringBuilder("#");
+        for (String word : text.split(" ")) {
+            if (line.length() > 1 && line.length() + 1 + word.length() > 110) {
+                out.append(line).append("\n");
+                line = new StringBuilder("#");
+            }
+            line.append(' ').append(word);
+        }
+        out.append(line).append("\n");
     }
 
     /** The header of a table of keys, two lines. */
@@ -143,7 +195,8 @@ public final class ConfigurationReference {
             2. Java system properties (`JAVA_OPTS=-Dfairway.limiter.rpm=3000`);
             3. environment variables: the key upper-cased with `.` and `-` turned into `_`
                (`fairway.queue.max-concurrent` is `FAIRWAY_QUEUE_MAX_CONCURRENT`); blank ones count as unset;
-            4. the `--config` properties file;
+            4. the `--config` properties file, or else the file that the `FAIRWAY_CONFIG` environment variable
+               names (the archive's `bin/fairway` points it at `conf/fairway.properties`);
             5. the built-in defaults.
 
             Every key is validated at start-up, whichever command runs: a value of the wrong type or out of range
@@ -166,6 +219,34 @@ public final class ConfigurationReference {
             """.formatted(ConfigKeys.QUEUE_MAX_CONCURRENT.name(),
                     ConfigKeys.QUEUE_MAX_CONCURRENT.range().orElseThrow().min(),
                     ConfigKeys.QUEUE_MAX_CONCURRENT.range().orElseThrow().max());
+
+    private static final String PROPERTIES_INTRODUCTION = """
+            # Fairway's configuration file. bin/fairway points the app at it (FAIRWAY_CONFIG; --config FILE wins).
+            # Every application key is below with its default, commented out: uncomment and change what you need.
+            # Precedence, highest first: -D KEY=VALUE on the command line, Java system properties (JAVA_OPTS), the
+            # environment (conf/fairway.env under systemd; fairway.limiter.rpm is FAIRWAY_LIMITER_RPM), this file,
+            # the defaults. Values may refer to the environment: ${env:OPENAI_API_KEY}. Durations: 250ms, 2s, 5m.
+            # A fairway.* key that Fairway does not know stops start-up with one line: typos do not go unnoticed.
+            # Reference: docs/configuration.md in Fairway's repository, or `bin/fairway config --markdown`.
+            # (Generated from ConfigKeys with the reference; in the repository, regenerate rather than edit it.)
+            """;
+
+    private static final String PROPERTIES_PLUGIN_KEYS = """
+
+            ## Plugin keys
+
+            # Each plugin reads its own keys under fairway.provider.<name>.*, fairway.transport.<name>.* and
+            # fairway.session.<store>.*, documented in its README; for example:
+            #fairway.provider.openai.model = gpt-4o-mini
+            #fairway.provider.openai.api-key = ${env:OPENAI_API_KEY}
+            #fairway.transport.websocket.host = 127.0.0.1
+            #fairway.transport.websocket.port = 8080
+
+            ## OpenTelemetry
+
+            # otel.* keys configure OpenTelemetry below its OTEL_* variables, for example:
+            #otel.service.name = fairway
+            """;
 
     private static final String PLUGIN_KEYS = """
 

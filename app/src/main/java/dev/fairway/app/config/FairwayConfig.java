@@ -44,6 +44,9 @@ public final class FairwayConfig {
     /** Why {@code fairway.provider = auto} chose what it chose; null when a provider was named. */
     private final String providerChoice;
 
+    /** The environment variable of the installation's directory, which the archive's {@code bin/fairway} sets. */
+    public static final String FAIRWAY_HOME = "FAIRWAY_HOME";
+
     /** The value of {@link ConfigKeys#PROVIDER} that picks a provider by the API keys that are set. */
     public static final String AUTO_PROVIDER = "auto";
 
@@ -107,7 +110,7 @@ public final class FairwayConfig {
         Map<String, String> otel = new HashMap<>();
         Optional<Path> path = sources.file();
         if (path.isPresent()) {
-            PropertiesConfiguration file = readFile(path.get());
+            PropertiesConfiguration file = readFile(path.get(), sources.fileGivenBy());
             List<String> fairwayKeys = new ArrayList<>();
             for (Iterator<String> it = file.getKeys(); it.hasNext(); ) {
                 String key = it.next();
@@ -144,18 +147,19 @@ public final class FairwayConfig {
         return environment.get(name);
     }
 
-    private static PropertiesConfiguration readFile(Path path) {
+    private static PropertiesConfiguration readFile(Path path, String givenBy) {
+        String named = givenBy.startsWith("--") ? givenBy + " " + path : givenBy + "=" + path;
         if (!Files.isRegularFile(path)) {
-            throw new StartupException("--config " + path + ": no such file");
+            throw new StartupException(named + ": no such file");
         }
         if (!Files.isReadable(path)) {
-            throw new StartupException("--config " + path + ": not readable");
+            throw new StartupException(named + ": not readable");
         }
         try {
             return new Configurations().properties(path.toFile());
         } catch (ConfigurationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new StartupException("--config " + path + ": cannot read it as a properties file: "
+            throw new StartupException(named + ": cannot read it as a properties file: "
                     + cause.getMessage(), e);
         }
     }
@@ -222,6 +226,35 @@ public final class FairwayConfig {
             throw new IllegalArgumentException("not a key of ConfigKeys: " + key.name());
         }
         return (T) value;
+    }
+
+    /**
+     * The plugins directory that {@code fairway.plugins.dir} names: {@code auto} is
+     * {@code $FAIRWAY_HOME/plugins} when the environment's {@code FAIRWAY_HOME} is set and that directory
+     * exists, and none otherwise; {@code none} is none.
+     *
+     * @return the directory, when there is one
+     * @throws InvalidConfigurationException when the key names a directory that does not exist
+     */
+    public Optional<Path> pluginsDirectory() {
+        String value = get(ConfigKeys.PLUGINS_DIR);
+        if (value.equals(ConfigKeys.NO_PLUGINS_DIR)) {
+            return Optional.empty();
+        }
+        if (value.equals(ConfigKeys.AUTO_PLUGINS_DIR)) {
+            String home = environment.getOrDefault(FAIRWAY_HOME, "");
+            if (home.isBlank()) {
+                return Optional.empty();
+            }
+            Path directory = Path.of(home).resolve("plugins");
+            return Files.isDirectory(directory) ? Optional.of(directory) : Optional.empty();
+        }
+        Path directory = Path.of(value);
+        if (!Files.isDirectory(directory)) {
+            throw new InvalidConfigurationException(ConfigKeys.PLUGINS_DIR.name(), value,
+                    "auto, none, or an existing directory (there is no directory " + directory.toAbsolutePath() + ")");
+        }
+        return Optional.of(directory);
     }
 
     /**

@@ -8,24 +8,40 @@ import dev.fairway.api.spi.TransportFactory;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.StartupException;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.Function;
 
 /**
- * The provider, transport and rate limiter store plugins found on the module path, by name.
+ * The provider, transport, rate limiter store and session store plugins, by name: those on the module path,
+ * and those of a plugins directory ({@code fairway.plugins.dir}), whose jars are loaded in a module layer of
+ * their own ({@link PluginLayer}) and found with {@code ServiceLoader.load(layer, service)}.
+ *
+ * <p>A plugin that cannot be loaded stops start-up ({@link StartupException}, one line naming its jar): the
+ * node never runs with part of its plugins.
  */
 public final class Plugins {
+
+    /** What {@link #origin(Object)} says of a plugin on the module path. */
+    public static final String MODULE_PATH = "module path";
 
     private final List<TranslationProviderFactory> providers;
     private final List<TransportFactory> transports;
     private final List<RateLimiterStoreFactory> limiterStores;
     private final List<SessionStoreFactory> sessionStores;
+    /** The plugins directory's layer; null when there is none. */
+    private final PluginLayer layer;
 
     private Plugins(List<TranslationProviderFactory> providers, List<TransportFactory> transports,
-            List<RateLimiterStoreFactory> limiterStores, List<SessionStoreFactory> sessionStores) {
+            List<RateLimiterStoreFactory> limiterStores, List<SessionStoreFactory> sessionStores, PluginLayer layer) {
+        this.layer = layer;
         this.providers = sorted(providers, TranslationProviderFactory::name, "translation provider");
         this.transports = sorted(transports, TransportFactory::name, "transport");
         this.limiterStores = sorted(limiterStores, RateLimiterStoreFactory::name, "rate limiter store");
@@ -33,14 +49,37 @@ public final class Plugins {
     }
 
     /**
-     * The plugins that {@link ServiceLoader} finds for this module ({@code uses} in module-info).
+     * The plugins that {@link ServiceLoader} finds for this module ({@code uses} in module-info) on the module
+     * path.
      *
      * @return the plugins
      * @throws StartupException when a plugin cannot be loaded or two share a name
      */
     public static Plugins discover() {
         return new Plugins(load(TranslationProviderFactory.class), load(TransportFactory.class),
-                load(RateLimiterStoreFactory.class), load(SessionStoreFactory.class));
+                load(RateLimiterStoreFactory.class), load(SessionStoreFactory.class), null);
+    }
+
+    /**
+     * The plugins on the module path and those of the jars in a plugins directory, loaded in a module layer
+     * above the application's.
+     *
+     * @param directory the plugins directory; its files ending in {@code .jar} are loaded, others left alone
+     * @return the plugins
+     * @throws StartupException naming the jar, when a jar cannot be loaded as a module, does not resolve, a
+     *     plugin in it cannot be created, or two plugins share a name
+     */
+    public static Plugins discover(Path directory) {
+        Objects.requireNonNull(directory, "directory");
+        Module app = Plugins.class.getModule();
+        ModuleLayer parent = app.getLayer() == null ? ModuleLayer.boot() : app.getLayer();
+        Optional<PluginLayer> found = PluginLayer.load(directory, parent, Plugins.class.getClassLoader());
+        if (found.isEmpty()) {
+            return discover();
+        }
+        PluginLayer layer = found.get();
+        return new Plugins(both(TranslationProviderFactory.class, layer), both(TransportFactory.class, layer),
+                both(RateLimiterStoreFactory.class, layer), both(SessionStoreFactory.class, layer), layer);
     }
 
     /**
@@ -67,7 +106,7 @@ public final class Plugins {
     public static Plugins of(List<? extends TranslationProviderFactory> providers,
             List<? extends TransportFactory> transports, List<? extends RateLimiterStoreFactory> limiterStores) {
         return new Plugins(List.copyOf(providers), List.copyOf(transports), List.copyOf(limiterStores),
-                load(SessionStoreFactory.class));
+                load(SessionStoreFactory.class), null);
     }
 
     private static <S> List<S> load(Class<S> service) {
@@ -78,15 +117,78 @@ public final class Plugins {
         }
     }
 
-    private static <S> List<S> sorted(List<S> plugins, Function<S, String> name, String kind) {
+    /** The module path's plugins, then the plugins directory's. */
+    private static <S> List<S> both(Class<S> service, PluginLayer layer) {
+        List<S> plugins = new ArrayList<>(load(service));
+        plugins.addAll(load(service, layer));
+        return plugins;
+    }
+
+    /**
+     * The plugins of the layer alone: {@code ServiceLoader.load(layer, service)} also finds the parent layers',
+     * which {@link #load(Class)} has found already, so those are skipped before they are created.
+     */
+    private static <S> List<S> load(Class<S> service, PluginLayer layer) {
+        List<S> plugins = new ArrayList<>();
+        Iterator<ServiceLoader.Provider<S>> found = ServiceLoader.load(layer.layer(), service).stream().iterator();
+        while (true) {
+            ServiceLoader.Provider<S> provider;
+            try {
+                if (!found.hasNext()) {
+                    return plugins;
+                }
+                provider = found.next();
+            } catch (ServiceConfigurationError e) {
+                String where = layer.jarNamedIn(e.getMessage()).map(Path::toString)
+                        .orElse("in " + layer.jars());
+                throw new StartupException("plugin " + where + ": its " + service.getSimpleName()
+                        + " cannot be loaded: " + PluginLayer.reasons(e), e);
+            }
+            Optional<Path> jar = layer.jarOf(provider.type());
+            if (jar.isEmpty()) {
+                continue;
+            }
+            try {
+                plugins.add(provider.get());
+            } catch (ServiceConfigurationError | RuntimeException e) {
+                // The error's own message repeats the service and the class: the cause says why.
+                Throwable why = e instanceof ServiceConfigurationError && e.getCause() != null ? e.getCause() : e;
+                throw new StartupException("plugin " + jar.get() + ": its " + service.getSimpleName() + " "
+                        + provider.type().getName() + " cannot be created: " + PluginLayer.reasons(why), e);
+            }
+        }
+    }
+
+    private <S> List<S> sorted(List<S> plugins, Function<S, String> name, String kind) {
         List<S> list = plugins.stream().sorted(Comparator.comparing(name)).toList();
         for (int i = 1; i < list.size(); i++) {
             if (name.apply(list.get(i)).equals(name.apply(list.get(i - 1)))) {
                 throw new StartupException("two " + kind + " plugins are named '" + name.apply(list.get(i)) + "': "
-                        + list.get(i - 1).getClass().getName() + " and " + list.get(i).getClass().getName());
+                        + describe(list.get(i - 1)) + " and " + describe(list.get(i)));
             }
         }
         return list;
+    }
+
+    private String describe(Object plugin) {
+        return plugin.getClass().getName() + " (" + origin(plugin) + ")";
+    }
+
+    /**
+     * Where a plugin came from: the jar in the plugins directory, {@value #MODULE_PATH}, or {@code class path}.
+     *
+     * @param plugin one of the factories of these plugins
+     * @return the jar's path as the plugins directory was given, or where else the plugin was found
+     */
+    public String origin(Object plugin) {
+        Class<?> type = plugin.getClass();
+        if (layer != null) {
+            Optional<Path> jar = layer.jarOf(type);
+            if (jar.isPresent()) {
+                return jar.get().toString();
+            }
+        }
+        return type.getModule().isNamed() ? MODULE_PATH : "class path";
     }
 
     /**
@@ -179,7 +281,7 @@ public final class Plugins {
         List<String> names = plugins.stream().map(nameOf).toList();
         String allowed = "one of " + names;
         if (names.isEmpty()) {
-            allowed += " (no " + kind + " plugin found on the module path)";
+            allowed += " (no " + kind + " plugin found on the module path or in the plugins directory)";
         }
         throw new InvalidConfigurationException(key, name, allowed);
     }

@@ -82,16 +82,16 @@ class CliTest {
         assertEquals(0, result.code());
         assertEquals("""
                 Translation providers (select with fairway.provider):
-                  echo         answers with the text it got
+                  echo         answers with the text it got [module path]
                 Transports (select with fairway.transport):
-                  recording    recording
+                  recording    recording [module path]
                 Rate limiter stores (select with fairway.limiter.store):
-                  memory
-                  redis
+                  memory       [module path]
+                  redis        [module path]
                 Session stores (select with fairway.session.store; none: sessions end with their connection):
-                  memory
-                  redis
-                  sqlite
+                  memory       [module path]
+                  redis        [module path]
+                  sqlite       [module path]
                 """, result.out());
     }
 
@@ -100,7 +100,7 @@ class CliTest {
         Result result = run(Map.of(), Plugins.of(List.of(), List.of()), List.of(), "providers");
 
         assertEquals(0, result.code());
-        assertTrue(result.out().contains("Transports (select with fairway.transport):\n  (none found on the module path)"),
+        assertTrue(result.out().contains("Transports (select with fairway.transport):\n  (none found)"),
                 result.out());
     }
 
@@ -256,6 +256,33 @@ class CliTest {
     }
 
     @Test
+    void fairwayConfigNamesTheFileWhenNoConfigOptionDoes() throws IOException {
+        Path installed = dir.resolve("installed.properties");
+        Files.writeString(installed, "fairway.queue.max-concurrent = 7\n");
+        Path given = dir.resolve("given.properties");
+        Files.writeString(given, "fairway.queue.max-concurrent = 9\n");
+
+        Result fromVariable = run(Map.of("FAIRWAY_CONFIG", installed.toString()), "config");
+        Result fromOption = run(Map.of("FAIRWAY_CONFIG", installed.toString()), "config", "--config", given.toString());
+
+        assertEquals(0, fromVariable.code(), fromVariable.err());
+        assertTrue(fromVariable.out().contains("fairway.queue.max-concurrent         7            file"),
+                fromVariable.out());
+        assertEquals(0, fromOption.code(), fromOption.err());
+        assertTrue(fromOption.out().contains("fairway.queue.max-concurrent         9            file"), fromOption.out());
+    }
+
+    @Test
+    void missingFileOfFairwayConfigIsNamedWithTheVariable() {
+        Path missing = dir.resolve("missing.properties");
+
+        Result result = run(Map.of("FAIRWAY_CONFIG", missing.toString()), "config");
+
+        assertEquals(2, result.code());
+        assertEquals(List.of("fairway: FAIRWAY_CONFIG=" + missing + ": no such file"), result.errLines());
+    }
+
+    @Test
     void unknownKeyInTheConfigFileStopsWithOneLine() throws IOException {
         Path file = dir.resolve("typo.properties");
         Files.writeString(file, "fairway.limiter.tmp = 100\n");
@@ -282,7 +309,7 @@ class CliTest {
 
         assertEquals(2, result.code());
         assertEquals(List.of("fairway: fairway.transport = 'websocket': expected one of []"
-                + " (no transport plugin found on the module path)"), result.errLines());
+                + " (no transport plugin found on the module path or in the plugins directory)"), result.errLines());
         assertEquals(List.of("stopped"), signal);
     }
 

@@ -19,7 +19,7 @@ class ConfigurationReferenceTest {
 
     /**
      * With {@code -DwriteConfigurationReference} ({@link ConfigurationReference#REGENERATE_COMMAND}) this test
-     * writes the reference instead of comparing it.
+     * writes the reference and the archive's conf/fairway.properties instead of comparing them.
      */
     @Test
     void referenceFileIsTheOneGeneratedFromTheKeyDefinitions() throws IOException {
@@ -27,11 +27,25 @@ class ConfigurationReferenceTest {
             System.out.println("wrote " + ConfigurationReference.write(REPOSITORY_ROOT));
             return;
         }
-        Path file = REPOSITORY_ROOT.resolve(ConfigurationReference.FILE);
-        String expected = ConfigurationReference.markdown();
+        compare(ConfigurationReference.FILE, ConfigurationReference.markdown());
+        compare(ConfigurationReference.PROPERTIES_FILE, ConfigurationReference.properties());
+    }
+
+    @Test
+    void propertiesFileListsEveryKeyWithItsDefaultCommentedOut() {
+        String properties = ConfigurationReference.properties();
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            assertTrue(properties.contains("\n#" + key.name() + " = " + key.defaultText() + "\n"), key.name());
+        }
+        assertTrue(properties.lines().allMatch(line -> line.isEmpty() || line.startsWith("#")), properties);
+        assertTrue(properties.lines().allMatch(line -> line.length() <= 112), properties);
+    }
+
+    private static void compare(String name, String expected) throws IOException {
+        Path file = REPOSITORY_ROOT.resolve(name);
         String actual = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
         if (!expected.equals(actual)) {
-            fail(ConfigurationReference.FILE + " differs from the key definitions in ConfigKeys ("
+            fail(name + " differs from the key definitions in ConfigKeys ("
                     + firstDifference(expected, actual) + "). Regenerate it from the repository root with:\n  "
                     + ConfigurationReference.REGENERATE_COMMAND);
         }

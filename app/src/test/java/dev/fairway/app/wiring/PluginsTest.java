@@ -45,8 +45,8 @@ class PluginsTest {
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
                 () -> Plugins.of(List.of(), List.of()).transport("websocket"));
 
-        assertEquals("fairway.transport = 'websocket': expected one of [] (no transport plugin found on the module path)",
-                e.getMessage());
+        assertEquals("fairway.transport = 'websocket': expected one of [] (no transport plugin found on the module path"
+                + " or in the plugins directory)", e.getMessage());
     }
 
     @Test

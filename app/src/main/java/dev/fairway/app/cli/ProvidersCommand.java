@@ -42,6 +42,11 @@ final class ProvidersCommand implements Callable<Integer> {
         plugins.limiterStores().forEach(f -> out.printf("  %s%n", f.name()));
         out.println("Session stores (select with fairway.session.store; none: sessions end with their connection):");
         plugins.sessionStores().forEach(f -> out.printf("  %s%n", f.name()));
+        out.println("Web content (served by the transport: / and /console):");
+        if (plugins.webContent().isEmpty()) {
+            out.println("  (none found on the module path)");
+        }
+        plugins.webContent().forEach(c -> out.printf("  %s%n", c.name()));
         return ExitCodes.OK;
     }
 }

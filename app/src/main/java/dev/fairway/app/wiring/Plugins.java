@@ -5,6 +5,7 @@ import dev.fairway.api.limit.RateLimiterStoreFactory;
 import dev.fairway.api.session.SessionStoreFactory;
 import dev.fairway.api.spi.TranslationProviderFactory;
 import dev.fairway.api.spi.TransportFactory;
+import dev.fairway.api.spi.WebContent;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.StartupException;
 
@@ -15,7 +16,8 @@ import java.util.ServiceLoader;
 import java.util.function.Function;
 
 /**
- * The provider, transport and rate limiter store plugins found on the module path, by name.
+ * The provider, transport, rate limiter store and session store plugins found on the module path, by name, and
+ * the web content (the console module's pages) the transport serves.
  */
 public final class Plugins {
 
@@ -23,6 +25,7 @@ public final class Plugins {
     private final List<TransportFactory> transports;
     private final List<RateLimiterStoreFactory> limiterStores;
     private final List<SessionStoreFactory> sessionStores;
+    private final List<WebContent> webContent;
 
     private Plugins(List<TranslationProviderFactory> providers, List<TransportFactory> transports,
             List<RateLimiterStoreFactory> limiterStores, List<SessionStoreFactory> sessionStores) {
@@ -30,6 +33,7 @@ public final class Plugins {
         this.transports = sorted(transports, TransportFactory::name, "transport");
         this.limiterStores = sorted(limiterStores, RateLimiterStoreFactory::name, "rate limiter store");
         this.sessionStores = sorted(sessionStores, SessionStoreFactory::name, "session store");
+        this.webContent = sorted(load(WebContent.class), WebContent::name, "web content");
     }
 
     /**
@@ -123,6 +127,15 @@ public final class Plugins {
      */
     public List<SessionStoreFactory> sessionStores() {
         return sessionStores;
+    }
+
+    /**
+     * The web content found on the module path (the console module's pages), by name.
+     *
+     * @return the contents
+     */
+    public List<WebContent> webContent() {
+        return webContent;
     }
 
     /**

@@ -73,7 +73,10 @@ function text(id, value) {
   $(id).textContent = value;
 }
 
+let events = 0;
+
 function render(doc) {
+  document.body.dataset.events = String(++events);
   const s = summary(doc);
   const rows = sessions(doc);
   const jain = fairness(rows);

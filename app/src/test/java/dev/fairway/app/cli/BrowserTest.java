@@ -23,7 +23,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
@@ -246,8 +245,8 @@ class BrowserTest {
         assumeTrue(System.getProperty("writeScreenshots") != null, "screenshots only with -DwriteScreenshots");
         Path images = Path.of(System.getProperty("fairway.screenshots.dir", "../docs/images"));
         Files.createDirectories(images);
-        Node node = start(Map.of("fairway.limiter.rpm", "240", "fairway.provider.fake.latency.base", "120",
-                "fairway.provider.fake.latency.jitter", "60"));
+        Node node = start(Map.of("fairway.limiter.rpm", "240", "fairway.provider.fake.latency.base", "120ms",
+                "fairway.provider.fake.latency.jitter", "60ms"));
         AtomicBoolean speaking = new AtomicBoolean(true);
         List<Thread> talkers = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
@@ -258,6 +257,7 @@ class BrowserTest {
             driver.get(node.base() + "/");
             stream("Good morning everyone. Welcome to the meeting, my friend. Let us look at the numbers.", "talking");
             waitForDoneFinals(2);
+            waiting().until(d -> "false".equals(d.findElement(By.id("live")).getDomAttribute("data-empty")));
             screenshot(images, "try-it");
 
             driver.get(node.base() + "/console");
@@ -272,21 +272,29 @@ class BrowserTest {
         }
     }
 
+    /** The whole page at desktop width (1280, at least 800 high), and the first screen at phone width (390x844). */
     private static void screenshot(Path images, String name) throws IOException {
-        JavascriptExecutor js = (JavascriptExecutor) driver;
-        driver.manage().window().setSize(new Dimension(1280, 800));
+        ChromeDriver chrome = (ChromeDriver) driver;
+        JavascriptExecutor js = chrome;
         js.executeScript("window.scrollTo(0, 0)");
-        Files.write(images.resolve(name + "-desktop.png"),
-                ((ChromeDriver) driver).getScreenshotAs(OutputType.BYTES));
-        ((ChromeDriver) driver).executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 390,
-                "height", 844, "deviceScaleFactor", 2, "mobile", true));
+        long height = Math.max(800, ((Number) js.executeScript(
+                "return document.documentElement.scrollHeight")).longValue());
+        shoot(chrome, images.resolve(name + "-desktop.png"), 1280, height, 1, false);
+        shoot(chrome, images.resolve(name + "-phone.png"), 390, 844, 2, true);
+    }
+
+    private static void shoot(ChromeDriver chrome, Path file, long width, long height, int scale, boolean mobile)
+            throws IOException {
+        chrome.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
+                "deviceScaleFactor", scale, "mobile", mobile));
         try {
-            js.executeScript("window.scrollTo(0, 0); window.dispatchEvent(new Event('resize'))");
-            waiting().until(d -> ((Number) js.executeScript("return window.innerWidth")).intValue() == 390);
-            Files.write(images.resolve(name + "-phone.png"),
-                    ((ChromeDriver) driver).getScreenshotAs(OutputType.BYTES));
+            // The page lays itself out again at the new width (the charts follow their boxes) before the picture.
+            waiting().until(d -> ((Number) chrome.executeScript("return window.innerWidth")).longValue() == width);
+            chrome.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                    + " requestAnimationFrame(() => requestAnimationFrame(() => done(true)))");
+            Files.write(file, chrome.getScreenshotAs(OutputType.BYTES));
         } finally {
-            ((ChromeDriver) driver).executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+            chrome.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
         }
     }
 

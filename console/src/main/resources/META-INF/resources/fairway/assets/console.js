@@ -16,14 +16,17 @@ let retryMs = 1000;
 
 const history = { t: [], rpm: [], rpmLimit: [], tpm: [], tpmLimit: [], queue: [], inFlight: [], limit: [] };
 
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
 function chart(id, series) {
   const el = $(id);
   const opts = {
     width: Math.max(280, el.clientWidth), height: 180,
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.1)] } },
-    axes: [{ stroke: '#8a94a6', grid: { stroke: '#2a3140' } }, { stroke: '#8a94a6', grid: { stroke: '#2a3140' }, size: 56 }],
+    axes: [{ stroke: '#8a94a6', grid: { stroke: '#2a3140' } },
+      { stroke: '#8a94a6', grid: { stroke: '#2a3140' }, size: 52, values: (u, vals) => vals.map(v => compact.format(v)) }],
     legend: { live: false },
-    series: [{}, ...series],
+    series: [{}, ...series.map(s => ({ points: { show: false }, ...s }))],
   };
   return new uPlot(opts, [[], ...series.map(() => [])], el);
 }
@@ -130,9 +133,9 @@ function renderSessions(rows) {
     const share = tr.insertCell();
     share.className = 'share';
     const pct = r.share === null ? null : Math.round(r.share * 100);
-    share.innerHTML = '<span class="bar"><span></span></span><span class="pct"></span>';
-    share.querySelector('.bar span').style.width = `${Math.min(100, pct ?? 0)}%`;
-    share.querySelector('.bar').classList.toggle('over', (pct ?? 0) > 100);
+    share.innerHTML = '<span class="meter"><span></span></span><span class="pct"></span>';
+    share.querySelector('.meter span').style.width = `${Math.min(100, pct ?? 0)}%`;
+    share.querySelector('.meter').classList.toggle('over', (pct ?? 0) > 100);
     share.querySelector('.pct').textContent = pct === null ? '–' : `${pct}%`;
     share.title = `requests ${r.requestsLastMinute} of ${r.fairShareRPM ?? '–'} · tokens ${r.tokensLastMinute} of ${r.fairShareTPM ?? '–'}`;
     const cell = (v, cls = 'n') => { const c = tr.insertCell(); c.className = cls; c.textContent = v; return c; };

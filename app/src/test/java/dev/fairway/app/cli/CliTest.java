@@ -92,6 +92,8 @@ class CliTest {
                   memory
                   redis
                   sqlite
+                Web content (served by the transport: / and /console):
+                  console
                 """, result.out());
     }
 

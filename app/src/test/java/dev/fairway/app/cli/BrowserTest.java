@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fairway.app.config.ConfigSources;
+import dev.fairway.app.testing.GatedProviderFactory;
 import dev.fairway.app.wiring.Plugins;
 import dev.fairway.app.wiring.Wiring;
 import dev.fairway.test.support.WsClient;
@@ -108,6 +109,10 @@ class BrowserTest {
     }
 
     private Node start(Map<String, String> extra) {
+        return start(extra, Plugins.discover());
+    }
+
+    private Node start(Map<String, String> extra, Plugins plugins) {
         Map<String, String> overrides = new HashMap<>(Map.of(
                 "fairway.provider", "fake",
                 "fairway.provider.fake.latency.base", "0",
@@ -117,7 +122,6 @@ class BrowserTest {
                 "fairway.transport.websocket.port", "0",
                 "fairway.session.store", "memory"));
         overrides.putAll(extra);
-        Plugins plugins = Plugins.discover();
         Wiring wiring = Wiring.start(ConfigSources.builder().environment(Map.of()).systemProperties(Map.of())
                 .overrides(overrides).build(), plugins, List.of());
         closeLater.add(wiring);
@@ -195,6 +199,26 @@ class BrowserTest {
         for (WebElement li : doneFinals()) {
             assertTrue(li.findElement(By.className("translation")).getText().startsWith("[fr] "), li.getText());
         }
+    }
+
+    @Test
+    void finalsRefusedForBackPressureAreSentAgainAndAllTranslatedInOrder() {
+        // A backlog of one final per session and a provider that holds every call until the gate opens: the second
+        // and third finals are refused (backpressure) while the first waits, and the client sends them again.
+        GatedProviderFactory gated = new GatedProviderFactory();
+        Node node = start(Map.of("fairway.provider", "gated", "fairway.queue.max-queued-finals", "1"),
+                Plugins.of(List.of(gated), Plugins.discover().transports()));
+        driver.get(node.base() + "/");
+        stream("First. Second. Third.", "fast");
+        waiting().until(d -> d.findElement(By.id("notice")).getText().contains("queue for this session is full"));
+        gated.gate.countDown();
+        waitForDoneFinals(3);
+        assertEquals(List.of("Third.", "Second.", "First."), doneFinals().stream()
+                .map(li -> li.findElement(By.className("source")).getText()).toList());
+        Object backpressure = ((JavascriptExecutor) driver).executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                + " fetch('/status').then(r => r.json()).then(s => done(s.websocket.backpressure));");
+        assertTrue(((Number) backpressure).longValue() > 0, "refused for backpressure: " + backpressure);
     }
 
     @Test

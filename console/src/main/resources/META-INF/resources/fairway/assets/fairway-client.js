@@ -186,6 +186,7 @@ export class FairwayClient {
     this.socket = socket;
     this.opened = false;
     socket.onopen = () => {
+      if (this.userClosed) { socket.close(1000, 'client closed'); return; }
       this.opened = true;
       this.attempts = 0;
       if (this.resumeToken) {

@@ -78,7 +78,8 @@ function onError(e) {
       return notice(`${e.message}. The server must list this page's origin (${location.origin}) in `
         + 'fairway.transport.websocket.allowed-origins.');
     case 'rate_limited':
-      return notice('Rate-limited: this session sends too fast. The final is sent again shortly.');
+      return notice(`Rate-limited: this session sends faster than the server allows.${e.willRetry
+        ? ' The final is sent again shortly.' : ''}`);
     case 'backpressure':
       return notice('The server\'s queue for this session is full: the final is sent again shortly.');
     case 'overloaded':

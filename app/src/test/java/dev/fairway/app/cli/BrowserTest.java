@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -56,6 +57,8 @@ class BrowserTest {
     private static final String TOKEN = "browser-test-token";
 
     private static WebDriver driver;
+    /** Why the tests are skipped, or null. */
+    private static String missing;
 
     private final List<AutoCloseable> closeLater = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -67,8 +70,12 @@ class BrowserTest {
             throw new AssertionError("browser tests required (fairway.browser.required) but " + CHROMIUM + " or "
                     + CHROMEDRIVER + " is missing: apt-get install -y chromium chromium-driver");
         }
-        assumeTrue(installed, "browser tests skipped: no " + CHROMIUM + " or " + CHROMEDRIVER
-                + " (apt-get install -y chromium chromium-driver)");
+        if (!installed) {
+            // Assumed in each test: surefire does not report a class whose @BeforeAll assumption failed.
+            missing = "browser tests skipped: no " + CHROMIUM + " or " + CHROMEDRIVER
+                    + " (apt-get install -y chromium chromium-driver)";
+            return;
+        }
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -76,6 +83,11 @@ class BrowserTest {
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
+    }
+
+    @BeforeEach
+    void needsTheBrowser() {
+        assumeTrue(missing == null, missing);
     }
 
     @AfterAll

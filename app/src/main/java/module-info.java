@@ -58,6 +58,7 @@ module dev.fairway.app {
 
     uses dev.fairway.api.spi.TranslationProviderFactory;
     uses dev.fairway.api.spi.TransportFactory;
+    uses dev.fairway.api.spi.WebContent;
     uses dev.fairway.api.session.SessionStoreFactory;
     uses dev.fairway.api.limit.RateLimiterStoreFactory;
 }

@@ -25,6 +25,8 @@ import java.util.function.Supplier;
  * @param readiness the application's readiness checks (provider, stores), each with a distinct name, which a
  *     readiness endpoint reports besides the transport's own state; empty: none. Set them with
  *     {@link #withReadiness(List)}.
+ * @param webContent files to serve as they are (the browser pages of the {@code console} module), each with a
+ *     distinct name; empty: none. Set them with {@link #withWebContent(List)}.
  */
 public record TransportContext(
         PluginConfig config,
@@ -33,9 +35,10 @@ public record TransportContext(
         Supplier<Object> status,
         Admission admission,
         Optional<DurableSessions> durableSessions,
-        List<Readiness> readiness) {
+        List<Readiness> readiness,
+        List<WebContent> webContent) {
 
-    /** Validates every field; the readiness checks are copied. */
+    /** Validates every field; the readiness checks and the web content are copied. */
     public TransportContext {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(scheduler, "scheduler");
@@ -50,6 +53,34 @@ public record TransportContext(
                 throw new IllegalArgumentException("two readiness checks are named '" + check.name() + "'");
             }
         }
+        webContent = List.copyOf(Objects.requireNonNull(webContent, "webContent"));
+        Set<String> contentNames = new HashSet<>();
+        for (WebContent content : webContent) {
+            if (content.name() == null || !WebContent.NAME.matcher(content.name()).matches()) {
+                throw new IllegalArgumentException("a web content's name must be lower-case words joined by '-', was '"
+                        + content.name() + "'");
+            }
+            if (!contentNames.add(content.name())) {
+                throw new IllegalArgumentException("two web contents are named '" + content.name() + "'");
+            }
+        }
+    }
+
+    /**
+     * A context without web content.
+     *
+     * @param config the transport's own keys
+     * @param scheduler the scheduler to open sessions with
+     * @param openTelemetry the application's OpenTelemetry
+     * @param status supplies the status document
+     * @param admission whether a new session is welcome now
+     * @param durableSessions the session store and resume window when sessions are durable
+     * @param readiness the application's readiness checks
+     */
+    public TransportContext(PluginConfig config, TranslationScheduler scheduler, OpenTelemetry openTelemetry,
+            Supplier<Object> status, Admission admission, Optional<DurableSessions> durableSessions,
+            List<Readiness> readiness) {
+        this(config, scheduler, openTelemetry, status, admission, durableSessions, readiness, List.of());
     }
 
     /**
@@ -64,7 +95,7 @@ public record TransportContext(
      */
     public TransportContext(PluginConfig config, TranslationScheduler scheduler, OpenTelemetry openTelemetry,
             Supplier<Object> status, Admission admission, Optional<DurableSessions> durableSessions) {
-        this(config, scheduler, openTelemetry, status, admission, durableSessions, List.of());
+        this(config, scheduler, openTelemetry, status, admission, durableSessions, List.of(), List.of());
     }
 
     /**
@@ -78,7 +109,7 @@ public record TransportContext(
      */
     public TransportContext(PluginConfig config, TranslationScheduler scheduler, OpenTelemetry openTelemetry,
             Supplier<Object> status, Admission admission) {
-        this(config, scheduler, openTelemetry, status, admission, Optional.empty(), List.of());
+        this(config, scheduler, openTelemetry, status, admission, Optional.empty(), List.of(), List.of());
     }
 
     /**
@@ -90,7 +121,7 @@ public record TransportContext(
     public TransportContext withDurableSessions(DurableSessions durable) {
         Objects.requireNonNull(durable, "durable");
         return new TransportContext(config, scheduler, openTelemetry, status, admission, Optional.of(durable),
-                readiness);
+                readiness, webContent);
     }
 
     /**
@@ -101,7 +132,20 @@ public record TransportContext(
      * @throws IllegalArgumentException when two checks have the same name
      */
     public TransportContext withReadiness(List<Readiness> checks) {
-        return new TransportContext(config, scheduler, openTelemetry, status, admission, durableSessions, checks);
+        return new TransportContext(config, scheduler, openTelemetry, status, admission, durableSessions, checks,
+                webContent);
+    }
+
+    /**
+     * This context with files to serve as they are.
+     *
+     * @param contents the contents, each with a distinct name, asked in this order
+     * @return a copy that carries them instead of those it had
+     * @throws IllegalArgumentException when two contents have the same name
+     */
+    public TransportContext withWebContent(List<WebContent> contents) {
+        return new TransportContext(config, scheduler, openTelemetry, status, admission, durableSessions, readiness,
+                contents);
     }
 
     /**

@@ -47,6 +47,11 @@ final class ProvidersCommand implements Callable<Integer> {
         plugins.limiterStores().forEach(f -> out.printf("  %-12s [%s]%n", f.name(), plugins.origin(f)));
         out.println("Session stores (select with fairway.session.store; none: sessions end with their connection):");
         plugins.sessionStores().forEach(f -> out.printf("  %-12s [%s]%n", f.name(), plugins.origin(f)));
+        out.println("Web content (served by the transport: / and /console):");
+        if (plugins.webContent().isEmpty()) {
+            out.println("  (none found on the module path)");
+        }
+        plugins.webContent().forEach(c -> out.printf("  %s%n", c.name()));
         return ExitCodes.OK;
     }
 }

@@ -26,7 +26,7 @@ import java.util.Optional;
  * The parts of a running server, shared by {@code serve} and {@code load --embedded}: the transport
  * that {@code fairway.transport} names, built over the scheduler bean (with the node's metrics recording each
  * session's outcomes) with the status document, the readiness checks of the provider and the stores
- * ({@link ReadinessChecks}) and, when a {@code fairway.overload.*} threshold is on, the overload monitor as its
+ * ({@link ReadinessChecks}), the web content found on the module path (the console module's pages) and, when a {@code fairway.overload.*} threshold is on, the overload monitor as its
  * admission control.
  *
  * @param providerName the configured provider
@@ -66,7 +66,8 @@ record Server(String providerName, String transportName, TranslationScheduler sc
         if (durable.isPresent()) {
             context = context.withDurableSessions(durable.get());
         }
-        context = context.withReadiness(wiring.bean(ReadinessChecks.class).checks());
+        context = context.withReadiness(wiring.bean(ReadinessChecks.class).checks())
+                .withWebContent(plugins.webContent());
         Transport transport = factory.create(context);
         return new Server(providerName, transportName, scheduler, transport);
     }

@@ -5,6 +5,7 @@ import dev.fairway.api.limit.RateLimiterStoreFactory;
 import dev.fairway.api.session.SessionStoreFactory;
 import dev.fairway.api.spi.TranslationProviderFactory;
 import dev.fairway.api.spi.TransportFactory;
+import dev.fairway.api.spi.WebContent;
 import dev.fairway.app.config.ConfigKeys;
 import dev.fairway.app.config.StartupException;
 
@@ -22,7 +23,8 @@ import java.util.function.Function;
 /**
  * The provider, transport, rate limiter store and session store plugins, by name: those on the module path,
  * and those of a plugins directory ({@code fairway.plugins.dir}), whose jars are loaded in a module layer of
- * their own ({@link PluginLayer}) and found with {@code ServiceLoader.load(layer, service)}.
+ * their own ({@link PluginLayer}) and found with {@code ServiceLoader.load(layer, service)}; and the web content
+ * (the console module's pages) the transport serves.
  *
  * <p>A plugin that cannot be loaded stops start-up ({@link StartupException}, one line naming its jar): the
  * node never runs with part of its plugins.
@@ -38,6 +40,7 @@ public final class Plugins {
     private final List<SessionStoreFactory> sessionStores;
     /** The plugins directory's layer; null when there is none. */
     private final PluginLayer layer;
+    private final List<WebContent> webContent;
 
     private Plugins(List<TranslationProviderFactory> providers, List<TransportFactory> transports,
             List<RateLimiterStoreFactory> limiterStores, List<SessionStoreFactory> sessionStores, PluginLayer layer) {
@@ -46,6 +49,7 @@ public final class Plugins {
         this.transports = sorted(transports, TransportFactory::name, "transport");
         this.limiterStores = sorted(limiterStores, RateLimiterStoreFactory::name, "rate limiter store");
         this.sessionStores = sorted(sessionStores, SessionStoreFactory::name, "session store");
+        this.webContent = sorted(load(WebContent.class), WebContent::name, "web content");
     }
 
     /**
@@ -225,6 +229,15 @@ public final class Plugins {
      */
     public List<SessionStoreFactory> sessionStores() {
         return sessionStores;
+    }
+
+    /**
+     * The web content found on the module path (the console module's pages), by name.
+     *
+     * @return the contents
+     */
+    public List<WebContent> webContent() {
+        return webContent;
     }
 
     /**

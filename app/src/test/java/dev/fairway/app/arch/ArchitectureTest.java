@@ -94,6 +94,12 @@ class ArchitectureTest {
             .allowEmptyShould(true)
             .because("transports know only the API (and their own libraries)");
 
+    static final ArchRule CONSOLE_DEPENDS_ONLY_ON_API = classes()
+            .that().resideInAPackage("dev.fairway.console..")
+            .should(dependOnNoFairwayModuleBut("dev.fairway.api"))
+            .allowEmptyShould(true)
+            .because("the browser pages are WebContent of the API: the transport serves them, they know no transport");
+
     static final ArchRule TEST_SUPPORT_DEPENDS_ONLY_ON_API = classes()
             .that().resideInAPackage("dev.fairway.test..")
             .should(dependOnNoFairwayModuleBut("dev.fairway.api"))
@@ -247,6 +253,9 @@ class ArchitectureTest {
                         List.of(ProviderSupportUsingProvider.class), ProviderSupportUsingProvider.class),
                 Arguments.of("transports", TRANSPORTS_DEPEND_ONLY_ON_API, List.of(TransportUsingProviderSupport.class),
                         TransportUsingProviderSupport.class),
+                Arguments.of("console", CONSOLE_DEPENDS_ONLY_ON_API,
+                        List.of(dev.fairway.console.archfixture.ConsoleUsingTransport.class),
+                        dev.fairway.console.archfixture.ConsoleUsingTransport.class),
                 Arguments.of("test-support", TEST_SUPPORT_DEPENDS_ONLY_ON_API, List.of(TestSupportUsingCore.class),
                         TestSupportUsingCore.class),
                 Arguments.of("test-support in main code", TEST_SUPPORT_ONLY_IN_TESTS,
@@ -304,7 +313,8 @@ class ArchitectureTest {
         Set<String> found = FairwayModules.all().stream().map(r -> r.descriptor().name())
                 .collect(Collectors.toCollection(TreeSet::new));
 
-        assertTrue(found.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.core.limiter",
+        assertTrue(found.containsAll(Set.of("dev.fairway.api", "dev.fairway.app", "dev.fairway.console",
+                "dev.fairway.core.limiter",
                 "dev.fairway.core.queue", "dev.fairway.limiter.redis", "dev.fairway.limiter.tck",
                 "dev.fairway.provider.anthropic", "dev.fairway.provider.fake", "dev.fairway.provider.openai",
                 "dev.fairway.provider.support", "dev.fairway.session.redis", "dev.fairway.session.sqlite",

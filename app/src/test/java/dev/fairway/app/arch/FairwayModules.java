@@ -18,7 +18,7 @@ import java.util.TreeMap;
  */
 final class FairwayModules {
 
-    private static final Set<String> SHORT_MODULES = Set.of("api", "app");
+    private static final Set<String> SHORT_MODULES = Set.of("api", "app", "console");
 
     private FairwayModules() {
     }
@@ -49,7 +49,7 @@ final class FairwayModules {
 
     /**
      * The Fairway module a package belongs to: the module's name is its root package, three parts for
-     * {@code api} and {@code app} ({@code dev.fairway.api}), four for the others
+     * {@code api}, {@code app} and {@code console} ({@code dev.fairway.api}), four for the others
      * ({@code dev.fairway.core.queue}, {@code dev.fairway.provider.fake}).
      */
     static String moduleOf(String packageName) {

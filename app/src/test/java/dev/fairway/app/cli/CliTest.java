@@ -92,6 +92,8 @@ class CliTest {
                   memory       [module path]
                   redis        [module path]
                   sqlite       [module path]
+                Web content (served by the transport: / and /console):
+                  console
                 """, result.out());
     }
 

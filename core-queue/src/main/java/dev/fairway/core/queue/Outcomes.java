@@ -219,6 +219,7 @@ final class Outcomes {
         s.lastDelivered = Math.max(s.lastDelivered, segment.sequence());
         if (segment.translation != null) {
             s.delivered++;
+            s.delivered(segment.isFinal(), segment.translation.latency().total().toNanos());
             counters.delivered.increment();
         } else {
             s.failed++;

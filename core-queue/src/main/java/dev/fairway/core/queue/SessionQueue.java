@@ -88,6 +88,9 @@ final class SessionQueue implements Session {
     long failed;
     long superseded;
     long droppedStale;
+    /** Latencies of the last partials and finals delivered; made on the first of each. */
+    RecentLatencies partialLatencies;
+    RecentLatencies finalLatencies;
 
     /** Resolved segments whose outcome the listener is to hear, in order. */
     ArrayDeque<Segment> outbox;
@@ -303,6 +306,23 @@ final class SessionQueue implements Session {
         Optional<Instant> last = requestCount == 0 ? Optional.empty()
                 : Optional.of(wallNow.minusNanos(Math.max(0, now - lastRequestAt)));
         return new SessionStatus(options.label(), options.weight(), requestCount, last, pending, queuedFinals,
-                inFlight, delivered, failed, superseded, droppedStale, closed);
+                inFlight, delivered, failed, superseded, droppedStale, closed,
+                partialLatencies == null ? Optional.empty() : partialLatencies.p95(),
+                finalLatencies == null ? Optional.empty() : finalLatencies.p95());
+    }
+
+    /** A translation of this kind was delivered after this long (lock held). */
+    void delivered(boolean isFinal, long latencyNanos) {
+        if (isFinal) {
+            if (finalLatencies == null) {
+                finalLatencies = new RecentLatencies();
+            }
+            finalLatencies.record(latencyNanos);
+        } else {
+            if (partialLatencies == null) {
+                partialLatencies = new RecentLatencies();
+            }
+            partialLatencies.record(latencyNanos);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.fairway.core.queue;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +23,9 @@ import java.util.Optional;
  * @param superseded partials replaced by a newer partial or a final before delivery
  * @param droppedStale partials dropped because they waited past the staleness deadline
  * @param closing whether the session is closed and still finishing its finals
+ * @param partialP95 the 95th percentile of the latency (accepted to delivered) of the session's last
+ *     {@value RecentLatencies#SIZE} delivered partials; empty before the first
+ * @param finalP95 the same of its last {@value RecentLatencies#SIZE} delivered finals
  */
 public record SessionStatus(
         String label,
@@ -35,12 +39,17 @@ public record SessionStatus(
         long failed,
         long superseded,
         long droppedStale,
-        boolean closing) {
+        boolean closing,
+        Optional<Duration> partialP95,
+        Optional<Duration> finalP95) {
 
     /** Validates the fields. */
     public SessionStatus {
         if (label == null) {
             throw new IllegalArgumentException("label must not be null");
+        }
+        if (partialP95 == null || finalP95 == null) {
+            throw new IllegalArgumentException("partialP95 and finalP95 must not be null (empty before the first)");
         }
         if (lastRequestTime == null) {
             throw new IllegalArgumentException("lastRequestTime must not be null");
@@ -58,7 +67,8 @@ public record SessionStatus(
 
     /**
      * A JSON-ready view with the original's key names; {@code lastRequestTime} is epoch milliseconds
-     * and is left out before the first request.
+     * and is left out before the first request; {@code partialP95Ms} and {@code finalP95Ms} (fractional
+     * milliseconds) are left out before the first delivery of their kind.
      *
      * @return a new map of strings, numbers and booleans
      */
@@ -78,6 +88,8 @@ public record SessionStatus(
         m.put("superseded", superseded);
         m.put("droppedStale", droppedStale);
         m.put("closing", closing);
+        partialP95.ifPresent(d -> m.put("partialP95Ms", LatencyPercentiles.millis(d)));
+        finalP95.ifPresent(d -> m.put("finalP95Ms", LatencyPercentiles.millis(d)));
         return m;
     }
 }

@@ -74,6 +74,9 @@ class StatusTest {
             @SuppressWarnings("unchecked")
             Map<String, Object> b = (Map<String, Object>) sessions.get("b");
             assertFalse(b.containsKey("lastRequestTime"), "absent before the first request");
+            assertTrue(a.get("finalP95Ms") instanceof Double, a.toString());
+            assertFalse(a.containsKey("partialP95Ms"), "absent before the first partial is delivered");
+            assertFalse(b.containsKey("finalP95Ms"), b.toString());
         }
     }
 

@@ -38,6 +38,8 @@ import java.util.TreeSet;
  * @param authTokens accepted API tokens; empty for no access control
  * @param allowedOrigins accepted {@code Origin} headers; empty for same-origin only
  * @param shutdownNotice the message of the {@code closing} frame sent on graceful shutdown
+ * @param maxEventStreams streams of {@code /console/events} open at once; one more is refused with HTTP 503;
+ *        0 turns the endpoint off
  */
 record Settings(
         String host,
@@ -56,7 +58,8 @@ record Settings(
         int maxConnections,
         List<String> authTokens,
         Set<String> allowedOrigins,
-        String shutdownNotice) {
+        String shutdownNotice,
+        int maxEventStreams) {
 
     /** The prefix of the transport's keys. */
     static final String PREFIX = "fairway.transport.websocket";
@@ -77,10 +80,11 @@ record Settings(
             "max-messages-per-second", "max-messages-burst", "outbound-queue-limit", "outbound-max-bytes",
             "outbound-max-total-bytes", "idle-timeout", "close-timeout", "request-head-timeout", "max-connections",
             "auth.tokens",
-            "allowed-origins", "shutdown-notice");
+            "allowed-origins", "shutdown-notice", "max-event-streams");
 
     private static final System.Logger LOG = System.getLogger(Settings.class.getName());
-    private static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/status");
+    private static final Set<String> RESERVED_PATHS = Set.of("/health", "/ready", "/status",
+            StatusEvents.PATH);
 
     /** Validates every field. */
     Settings {
@@ -103,6 +107,9 @@ record Settings(
         if (outboundMaxBytes < 1 || outboundMaxTotalBytes < 1) {
             throw new IllegalArgumentException("byte budgets must be >= 1, were outboundMaxBytes=" + outboundMaxBytes
                     + " outboundMaxTotalBytes=" + outboundMaxTotalBytes);
+        }
+        if (maxEventStreams < 0) {
+            throw new IllegalArgumentException("maxEventStreams must be >= 0, was " + maxEventStreams);
         }
         if (requestHeadTimeout.isNegative() || requestHeadTimeout.isZero()) {
             throw new IllegalArgumentException("requestHeadTimeout must be positive, was " + requestHeadTimeout);
@@ -128,7 +135,8 @@ record Settings(
         String path = config.string("path", "/v1/session");
         if (!path.matches("/[A-Za-z0-9._~/-]*") || RESERVED_PATHS.contains(path) || path.endsWith("/") && path.length() > 1) {
             throw new InvalidConfigurationException(config.fullKey("path"), path,
-                    "a path such as /v1/session (letters, digits, . _ ~ - /), not /health, /ready or /status");
+                    "a path such as /v1/session (letters, digits, . _ ~ - /), not /health, /ready, /status or "
+                            + StatusEvents.PATH);
         }
         int maxTextChars = config.integer("max-text-chars", 4000, 1, TranslationRequest.MAX_TEXT_LENGTH);
         int maxFrameBytes = config.integer("max-frame-bytes", 65_536, 256, 16 * 1024 * 1024);
@@ -147,8 +155,9 @@ record Settings(
         Set<String> origins = origins(config);
         String notice = config.string("shutdown-notice",
                 "the server is shutting down: accepted finals are still delivered, then the connection closes");
+        int eventStreams = config.integer("max-event-streams", 16, 0, 10_000);
         return new Settings(host, port, path, maxTextChars, maxFrameBytes, rate, burst, queue, maxBytes, maxTotal,
-                idle, close, head, maxConnections, tokens, origins, notice);
+                idle, close, head, maxConnections, tokens, origins, notice, eventStreams);
     }
 
     /**
@@ -231,6 +240,6 @@ record Settings(
                 + outboundMaxBytes + ", outboundMaxTotalBytes=" + outboundMaxTotalBytes + ", idleTimeout=" + idleTimeout
                 + ", closeTimeout=" + closeTimeout + ", requestHeadTimeout=" + requestHeadTimeout
                 + ", maxConnections=" + maxConnections + ", authTokens=" + authTokens.size() + " configured"
-                + ", allowedOrigins=" + allowedOrigins + "]";
+                + ", allowedOrigins=" + allowedOrigins + ", maxEventStreams=" + maxEventStreams + "]";
     }
 }

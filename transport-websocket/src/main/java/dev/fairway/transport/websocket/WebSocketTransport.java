@@ -13,6 +13,7 @@ import dev.fairway.api.spi.Transport;
 import dev.fairway.api.spi.Admission;
 import dev.fairway.api.spi.Readiness;
 import dev.fairway.api.spi.TransportContext;
+import dev.fairway.api.spi.WebContent;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.Meter;
@@ -90,6 +91,8 @@ public final class WebSocketTransport implements Transport {
     /** Durable sessions open on this node, attached or detached. */
     private final ConcurrentHashMap<SessionId, SessionLink> links = new ConcurrentHashMap<>();
     private volatile Thread sweeper;
+    private final StatusEvents statusEvents;
+    private volatile Thread ticker;
 
     private WebSocketTransport(Settings settings, TransportContext context, NanoClock clock) {
         this.settings = settings;
@@ -103,6 +106,7 @@ public final class WebSocketTransport implements Transport {
             t.add(token.getBytes(StandardCharsets.UTF_8));
         }
         this.tokens = List.copyOf(t);
+        this.statusEvents = new StatusEvents(settings.maxEventStreams(), this::statusJson);
     }
 
     /**
@@ -149,6 +153,9 @@ public final class WebSocketTransport implements Transport {
             state = State.RUNNING;
             registerMetrics();
             context.durableSessions().ifPresent(this::startSweeper);
+            if (settings.maxEventStreams() > 0) {
+                startTicker();
+            }
         } finally {
             lock.unlock();
         }
@@ -184,9 +191,16 @@ public final class WebSocketTransport implements Transport {
             container.setMaxBinaryMessageSize(Long.MAX_VALUE);
             // A frame over the hard limit closes with 1009 instead of being split into fragments.
             container.setAutoFragment(false);
-            container.addMapping(settings.path(), (request, response, callback) -> new JettyEndpoint(new Connection(this,
-                    settings, stats, parser, new TokenBucket(settings.maxMessagesPerSecond(), settings.burst(), clock),
-                    budget, tracing, handshakeTrace(request.getHeaders()))));
+            container.addMapping(settings.path(), (request, response, callback) -> {
+                // A browser that offers subprotocols fails a handshake whose answer selects none; the token entry
+                // is never selected, so never echoed.
+                if (request.hasSubProtocol(Subprotocols.PROTOCOL)) {
+                    response.setAcceptedSubProtocol(Subprotocols.PROTOCOL);
+                }
+                return new JettyEndpoint(new Connection(this, settings, stats, parser,
+                        new TokenBucket(settings.maxMessagesPerSecond(), settings.burst(), clock), budget, tracing,
+                        handshakeTrace(request.getHeaders())));
+            });
         });
         upgrade.setHandler(new Routes());
         built.setHandler(new Gate(upgrade));
@@ -350,6 +364,12 @@ public final class WebSocketTransport implements Transport {
             server = null;
         } finally {
             lock.unlock();
+        }
+        // Event streams end with an `end` event while the server still runs.
+        statusEvents.close();
+        Thread t = ticker;
+        if (t != null) {
+            t.interrupt();
         }
         if (s != null) {
             stopQuietly(s);
@@ -527,6 +547,28 @@ public final class WebSocketTransport implements Transport {
         });
     }
 
+    /** Sends the status document to the event streams once a second. */
+    private void startTicker() {
+        ticker = Thread.ofVirtual().name("fairway-ws-status-events").start(() -> {
+            while (state != State.STOPPED) {
+                try {
+                    Thread.sleep(Duration.ofSeconds(1));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                try {
+                    statusEvents.tick();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "sending the status events failed", e);
+                }
+            }
+        });
+    }
+
+    StatusEvents statusEvents() {
+        return statusEvents;
+    }
+
     /** Expires detached sessions whose window passed; notes in the store that attached ones are alive. */
     void sweep(long nowNanos, boolean touch) {
         for (SessionLink link : links.values()) {
@@ -647,13 +689,15 @@ public final class WebSocketTransport implements Transport {
                         "the server is shutting down and accepts no new connections"));
                 return true;
             }
-            if ((session || path.equals("/status")) && settings.authRequired() && !authorized(req)) {
+            boolean protectedPath = path.equals("/status") || path.equals(StatusEvents.PATH);
+            if ((session || protectedPath) && settings.authRequired() && !authorized(req)) {
                 if (session) {
                     stats.refusedUnauthorized.increment();
                 }
                 res.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"fairway\"");
                 json(res, callback, 401, errorDocument(ErrorCode.UNAUTHORIZED,
-                        "a valid API token is required: send 'Authorization: Bearer <token>' or '?token=<token>'"));
+                        "a valid API token is required: send 'Authorization: Bearer <token>', or from a browser the"
+                                + " WebSocket subprotocols 'fairway.v1, token.<base64url(token)>'"));
                 return true;
             }
             if (session && !originAllowed(req)) {
@@ -752,10 +796,20 @@ public final class WebSocketTransport implements Transport {
                 json(res, callback, report.httpStatus(), report.document());
             } else if (get && path.equals("/status")) {
                 json(res, callback, 200, statusDocument());
-            } else if (get && path.equals(settings.path())) {
+            } else if ("GET".equals(req.getMethod()) && path.equals(StatusEvents.PATH) && settings.maxEventStreams() > 0) {
+                if (!statusEvents.open(res, callback)) {
+                    res.getHeaders().put(HttpHeader.RETRY_AFTER, Long.toString(RETRY_AFTER_SECONDS));
+                    json(res, callback, 503, errorDocument(ErrorCode.OVERLOADED, "this node serves its most event"
+                            + " streams (" + settings.maxEventStreams() + "): try again later"));
+                }
+            } else if (path.equals(settings.path())) {
+                // Any method: a browser page whose handshake failed POSTs here to learn why (the Gate answered 401
+                // or 403 before this; a POST carries the page's Origin, a same-origin GET does not).
                 res.getHeaders().put(HttpHeader.UPGRADE, "websocket");
                 json(res, callback, 426, errorDocument(ErrorCode.UPGRADE_REQUIRED,
                         "this is a WebSocket endpoint: connect with a WebSocket client"));
+            } else if (get && serveFile(path, req, res, callback)) {
+                return true;
             } else {
                 json(res, callback, 404, errorDocument(ErrorCode.NOT_FOUND, "nothing here: "
                         + ClientMessageParser.abbreviate(path)));
@@ -799,6 +853,65 @@ public final class WebSocketTransport implements Transport {
         return report;
     }
 
+    /**
+     * Serves a file of the application's web content ({@link TransportContext#webContent()}), the first that has
+     * one at this path, with headers that keep a browser from sniffing types, framing the pages or running scripts
+     * from elsewhere.
+     */
+    private boolean serveFile(String path, Request req, Response res, Callback callback) {
+        if (context.webContent().isEmpty() || !safePath(path)) {
+            return false;
+        }
+        for (WebContent content : context.webContent()) {
+            Optional<WebContent.File> found;
+            try {
+                found = content.find(path);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "the web content " + content.name() + " failed on " + path, e);
+                continue;
+            }
+            if (found.isPresent()) {
+                WebContent.File file = found.get();
+                res.setStatus(200);
+                res.getHeaders().put(HttpHeader.CONTENT_TYPE, file.contentType());
+                res.getHeaders().put(HttpHeader.CONTENT_LENGTH, file.length());
+                // Small files, revalidated on each load: a new build is seen at once.
+                res.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+                res.getHeaders().put("X-Content-Type-Options", "nosniff");
+                res.getHeaders().put("Referrer-Policy", "no-referrer");
+                if (file.contentType().startsWith("text/html")) {
+                    res.getHeaders().put("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+                    res.getHeaders().put("X-Frame-Options", "DENY");
+                }
+                res.write(true, ByteBuffer.wrap(file.bytes()), callback);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Scripts, styles, fetches and WebSockets from this origin only ({@code connect-src 'self'} covers same-origin
+     * {@code ws:}/{@code wss:} in CSP 3); inline styles are allowed because uPlot positions its legend and cursor
+     * with them; no inline scripts; no framing.
+     */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'"
+            + " 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none';"
+            + " form-action 'none'";
+
+    /** A path without dot segments, backslashes, empty segments or control characters. */
+    static boolean safePath(String path) {
+        if (!path.startsWith("/") || path.contains("//") || path.contains("\\") || path.length() > 512) {
+            return false;
+        }
+        for (String segment : path.split("/")) {
+            if (segment.equals("..") || segment.equals(".")) {
+                return false;
+            }
+        }
+        return path.chars().noneMatch(c -> c < 0x20 || c == 0x7f);
+    }
+
     private boolean authorized(Request req) {
         String header = req.getHeaders().get(HttpHeader.AUTHORIZATION);
         if (header != null) {
@@ -806,6 +919,14 @@ public final class WebSocketTransport implements Transport {
             if (value.regionMatches(true, 0, "Bearer ", 0, 7) && known(value.substring(7).trim())) {
                 return true;
             }
+        }
+        boolean viaSubprotocol = false;
+        for (String token : Subprotocols.tokens(Subprotocols.entries(
+                req.getHeaders().getValuesList(HttpHeader.SEC_WEBSOCKET_SUBPROTOCOL)))) {
+            viaSubprotocol |= known(token);
+        }
+        if (viaSubprotocol) {
+            return true;
         }
         String query = Request.extractQueryParameters(req).getValue("token");
         return query != null && known(query);
@@ -867,8 +988,20 @@ public final class WebSocketTransport implements Transport {
         }
         Map<String, Object> websocket = stats.snapshot(state.name().toLowerCase(Locale.ROOT), budget);
         websocket.put("address", String.valueOf(address));
+        websocket.put("eventStreamsOpen", statusEvents.open());
+        websocket.put("eventStreamsDropped", statusEvents.dropped());
         doc.put("websocket", websocket);
         return doc;
+    }
+
+    /** The status document on one line of JSON, for an event stream. */
+    private byte[] statusJson() {
+        try {
+            return ServerMessages.mapper().writeValueAsBytes(statusDocument());
+        } catch (JsonProcessingException e) {
+            LOG.log(Level.WARNING, "a status document is not JSON-ready", e);
+            return "{\"statusError\":\"the status document is not JSON\"}".getBytes(StandardCharsets.UTF_8);
+        }
     }
 
     private static Map<String, Object> errorDocument(ErrorCode code, String message) {

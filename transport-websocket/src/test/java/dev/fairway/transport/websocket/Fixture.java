@@ -9,6 +9,7 @@ import dev.fairway.api.spi.Admission;
 import dev.fairway.api.spi.PluginConfig;
 import dev.fairway.api.spi.Readiness;
 import dev.fairway.api.spi.TransportContext;
+import dev.fairway.api.spi.WebContent;
 import io.opentelemetry.api.OpenTelemetry;
 
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /** A started transport on loopback, an ephemeral port, a scheduler double and the clients connected to it. */
 final class Fixture implements AutoCloseable {
@@ -77,15 +79,29 @@ final class Fixture implements AutoCloseable {
 
     static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock,
             OpenTelemetry openTelemetry, Admission admission, DurableSessions durable, List<Readiness> readiness) {
+        return start(scheduler, config, clock, openTelemetry, admission, durable, readiness, List.of(),
+                () -> Map.of("queue", Map.of("maxConcurrent", 4), "version", "test"));
+    }
+
+    /** A transport that serves this web content and this status document. */
+    static Fixture withWebContent(TestScheduler scheduler, Map<String, String> config, List<WebContent> content,
+            Supplier<Object> status) {
+        return start(scheduler, config, NanoClock.SYSTEM, OpenTelemetry.noop(), Admission.OPEN, null, List.of(),
+                content, status);
+    }
+
+    static Fixture start(TestScheduler scheduler, Map<String, String> config, NanoClock clock,
+            OpenTelemetry openTelemetry, Admission admission, DurableSessions durable, List<Readiness> readiness,
+            List<WebContent> content, Supplier<Object> status) {
         Map<String, String> keys = new HashMap<>();
         keys.put("port", "0");
         keys.putAll(config);
         TransportContext context = new TransportContext(PluginConfig.of(Settings.PREFIX, keys), scheduler,
-                openTelemetry, () -> Map.of("queue", Map.of("maxConcurrent", 4), "version", "test"), admission);
+                openTelemetry, status, admission);
         if (durable != null) {
             context = context.withDurableSessions(durable);
         }
-        context = context.withReadiness(readiness);
+        context = context.withReadiness(readiness).withWebContent(content);
         WebSocketTransport transport = WebSocketTransport.create(context, clock);
         transport.start();
         return new Fixture(scheduler, transport);

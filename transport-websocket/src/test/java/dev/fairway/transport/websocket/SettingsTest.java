@@ -102,4 +102,14 @@ class SettingsTest {
         assertFalse(text.contains("very-secret-token"), text);
         assertTrue(text.contains("1 configured"), text);
     }
+
+    @Test
+    void everyKeyHasItsRowInTheReadme() throws java.io.IOException {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        for (String key : Settings.KEYS) {
+            org.junit.jupiter.api.Assertions.assertTrue(readme.contains("| `" + key + "` | `FAIRWAY_TRANSPORT_WEBSOCKET_"
+                    + key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_') + "` |"),
+                    key + " has no row in the configuration table of README.md");
+        }
+    }
 }

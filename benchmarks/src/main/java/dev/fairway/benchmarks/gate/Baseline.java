@@ -22,9 +22,11 @@ import java.util.stream.Collectors;
  * @param runs how JMH ran (rounds, forks, iterations)
  * @param machine what it ran on, and how busy the machine was
  * @param tolerance how much a ratio may grow before the gate fails, as a fraction (0.25: by 25%)
+ * @param jvmArgs JVM options of every gated benchmark's fork ({@code -jvmArgsAppend}), empty for none
  * @param pairs the gated pairs, in the order the gate prints them
  */
-record Baseline(String date, String command, String runs, String machine, double tolerance, List<Pair> pairs) {
+record Baseline(String date, String command, String runs, String machine, double tolerance, List<String> jvmArgs,
+        List<Pair> pairs) {
 
     private static final String ABOUT = "Fairway's score divided by its peer's, both measured in the same run:"
             + " benchmarks/run gate compares a new run with these ratios, benchmarks/run gate --update rewrites them."
@@ -34,6 +36,7 @@ record Baseline(String date, String command, String runs, String machine, double
         if (!(tolerance > 0) || Double.isInfinite(tolerance)) {
             throw new IllegalArgumentException("tolerance must be a positive fraction such as 0.25, was " + tolerance);
         }
+        jvmArgs = List.copyOf(jvmArgs);
         pairs = List.copyOf(pairs);
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("pairs must name at least one pair");
@@ -156,8 +159,14 @@ record Baseline(String date, String command, String runs, String machine, double
                     (String) p.get("peer"), params, number(p, "ratio"),
                     rounds, p.get("tolerance") == null ? OptionalDouble.empty() : OptionalDouble.of(number(p, "tolerance"))));
         }
+        List<String> jvmArgs = new ArrayList<>();
+        if (map.get("jvmArgs") instanceof List<?> args) {
+            args.forEach(a -> jvmArgs.add((String) a));
+        } else if (map.get("jvmArgs") != null) {
+            throw new IllegalArgumentException("\"jvmArgs\" must be a list of strings");
+        }
         return new Baseline((String) map.get("date"), (String) map.get("command"), (String) map.get("runs"),
-                (String) map.get("machine"), number(map, "tolerance"), pairs);
+                (String) map.get("machine"), number(map, "tolerance"), jvmArgs, pairs);
     }
 
     private static double number(Map<?, ?> map, String key) {
@@ -181,6 +190,8 @@ record Baseline(String date, String command, String runs, String machine, double
         b.append("  \"runs\": ").append(Json.quote(String.valueOf(runs))).append(",\n");
         b.append("  \"machine\": ").append(Json.quote(String.valueOf(machine))).append(",\n");
         b.append("  \"tolerance\": ").append(decimal(tolerance)).append(",\n");
+        b.append("  \"jvmArgs\": [").append(jvmArgs.stream().map(Json::quote).collect(Collectors.joining(", ")))
+                .append("],\n");
         b.append("  \"pairs\": [\n");
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.get(i);

@@ -76,7 +76,9 @@ public final class Gate {
                     String machine = option(rest, "--machine");
                     String command = option(rest, "--command");
                     List<Measured> measured = measure(baseline, rounds(rest));
-                    print(baseline, measured, out);
+                    if (print(baseline, measured, out) != PASSED) {
+                        out.println("gate: (updating: the verdicts above compare with the old baseline, which is replaced)");
+                    }
                     Baseline updated = updated(baseline, measured, LocalDate.now().toString(), command, runs, machine);
                     Files.writeString(baselineFile, updated.toJson());
                     out.println("gate: baseline rewritten: " + baselineFile + " (review the diff, then commit it)");
@@ -93,7 +95,7 @@ public final class Gate {
 
     /**
      * JMH's selection for the gated benchmarks: one regular expression that matches exactly them, then a
-     * {@code -p name=values} for each parameter the pairs give. Pairs that give one parameter different values
+     * {@code -p name=values} for each parameter the pairs give, then the baseline's JVM options. Pairs that give one parameter different values
      * make JMH run every combination; the gate then reads only the rows it needs.
      *
      * @param baseline the pairs
@@ -114,6 +116,10 @@ public final class Gate {
             args.add("-p");
             args.add(k + "=" + String.join(",", v));
         });
+        if (!baseline.jvmArgs().isEmpty()) {
+            args.add("-jvmArgsAppend");
+            args.add(String.join(" ", baseline.jvmArgs()));
+        }
         return args;
     }
 
@@ -209,7 +215,9 @@ public final class Gate {
     static int print(Baseline baseline, List<Measured> measured, PrintStream out) {
         out.printf(Locale.ROOT, "%nRegression gate: Fairway / peer, measured in the same run; %d round(s), the median"
                 + " of the rounds is compared%n", measured.get(0).rounds().size());
-        out.printf(Locale.ROOT, "baseline: %s, %s; %s%n", baseline.date(), baseline.runs(), baseline.machine());
+        out.printf(Locale.ROOT, "baseline: %s, %s%s; %s%n", baseline.date(), baseline.runs(),
+                baseline.jvmArgs().isEmpty() ? "" : " -jvmArgsAppend '" + String.join(" ", baseline.jvmArgs()) + "'",
+                baseline.machine());
         out.printf(Locale.ROOT, "%-24s %12s %12s %9s %9s %8s %7s  %-10s  %s%n", "pair", "fairway", "peer",
                 "baseline", "measured", "change", "limit", "verdict", "rounds");
         int failed = 0;
@@ -251,7 +259,7 @@ public final class Gate {
                 .map(p -> p.measured(round(byName.get(p.name()).ratio()), byName.get(p.name()).rounds().stream()
                         .map(Gate::round).toList()))
                 .toList();
-        return new Baseline(date, command, runs, machine, old.tolerance(), pairs);
+        return new Baseline(date, command, runs, machine, old.tolerance(), old.jvmArgs(), pairs);
     }
 
     private static double round(double d) {

@@ -13,7 +13,8 @@ import java.util.Map;
  *
  * @param benchmark the benchmark's name without {@value #PACKAGE}, e.g. {@code FairwayLimiterBenchmark.acquire_1t}
  * @param params its JMH parameters ({@code sessions=100}), empty for a benchmark without any
- * @param score the primary score: the mean of the measured iterations of all forks
+ * @param score the median of the measured iterations of all forks (JMH's own score, their mean, when the file
+ *     has no iterations): a neighbour's burst that slows one or two iterations moves a mean, hardly a median
  * @param unit the score's unit, e.g. {@code ns/op}
  */
 record JmhScore(String benchmark, Map<String, String> params, double score, String unit) {
@@ -60,8 +61,17 @@ record JmhScore(String benchmark, Map<String, String> params, double score, Stri
             if (r.get("params") instanceof Map<?, ?> p) {
                 p.forEach((k, v) -> params.put(String.valueOf(k), String.valueOf(v)));
             }
+            List<Double> iterations = new ArrayList<>();
+            if (primary.get("rawData") instanceof List<?> forks) {
+                for (Object fork : forks) {
+                    if (fork instanceof List<?> values) {
+                        values.stream().filter(Double.class::isInstance).map(Double.class::cast).forEach(iterations::add);
+                    }
+                }
+            }
             String shortName = name.startsWith(PACKAGE) ? name.substring(PACKAGE.length()) : name;
-            scores.add(new JmhScore(shortName, params, score, String.valueOf(primary.get("scoreUnit"))));
+            scores.add(new JmhScore(shortName, params, iterations.isEmpty() ? score : Gate.median(iterations),
+                    String.valueOf(primary.get("scoreUnit"))));
         }
         return scores;
     }

@@ -40,7 +40,7 @@ class GateTest {
         Files.writeString(file, """
                 {
                   "date": "2026-12-08", "command": "by hand", "runs": "1 round", "machine": "test",
-                  "tolerance": 0.25,
+                  "tolerance": 0.25, "jvmArgs": ["-Dx=1", "-Dy=2"],
                   "pairs": [
                     {"name": "limiter", "what": "acquire over Bucket4j",
                      "fairway": "FairwayLimiterBenchmark.acquire_1t", "peer": "BaselineLimiterBenchmark.bucket4jTryConsume_1t",
@@ -133,6 +133,7 @@ class GateTest {
         assertEquals("2 rounds", updated.runs());
         assertEquals("box, load 0.5", updated.machine());
         assertEquals(0.25, updated.tolerance());
+        assertEquals(List.of("-Dx=1", "-Dy=2"), updated.jvmArgs());
         assertEquals(List.of("limiter", "scheduler"), updated.pairs().stream().map(Baseline.Pair::name).toList());
         Baseline.Pair limiter = updated.pairs().get(0);
         assertEquals(0.8, limiter.ratio(), 1e-9); // the median of 0.9 and 0.7
@@ -149,7 +150,7 @@ class GateTest {
 
         assertEquals(Gate.PASSED, result.code(), result.err());
         List<String> args = result.out().lines().toList();
-        assertEquals(List.of("-p", "sessions=100"), args.subList(1, 3));
+        assertEquals(List.of("-p", "sessions=100", "-jvmArgsAppend", "-Dx=1 -Dy=2"), args.subList(1, 5));
         java.util.regex.Pattern include = java.util.regex.Pattern.compile(args.get(0));
         assertTrue(include.matcher("dev.fairway.benchmarks.FairwayLimiterBenchmark.acquire_1t").find());
         assertTrue(include.matcher("dev.fairway.benchmarks.queue.QueueDispatchBenchmark.fifoExecutorBatch").find());
@@ -167,6 +168,17 @@ class GateTest {
         assertEquals(Gate.USAGE, result.code());
         assertTrue(result.err().contains("pair limiter: round 1 has no result for BaselineLimiterBenchmark.bucket4jTryConsume_1t"),
                 result.err());
+    }
+
+    @Test
+    void eachSideIsTheMedianOfItsIterationsSoOneBurstHardlyMovesIt() throws IOException {
+        Path file = dir.resolve("burst.json");
+        Files.writeString(file, "[" + run("FairwayLimiterBenchmark.acquire_1t", "{\"sessions\": \"100\"}", 40)
+                .replace("\"rawData\": [[40.0, 40.0]]", "\"rawData\": [[40.0, 41.0], [39.0, 400.0, 40.0]]") + "]");
+
+        JmhScore score = JmhScore.read(file).get(0);
+
+        assertEquals(40.0, score.score(), 1e-9, "the median of 40, 41, 39, 400, 40; their mean would be 112");
     }
 
     @Test

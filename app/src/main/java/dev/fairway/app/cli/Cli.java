@@ -29,6 +29,8 @@ public final class Cli {
         CommandLine commandLine = new CommandLine(new FairwayCommand(launch));
         commandLine.setOut(launch.out());
         commandLine.setErr(err);
+        // The --assert vocabulary comes from LoadAssertion, the one place that defines it.
+        commandLine.getSubcommands().get("load").getCommandSpec().usageMessage().footer(LoadCommand.assertFooter());
         commandLine.setExecutionExceptionHandler((e, command, parseResult) -> ExitCodes.report(e, err));
         commandLine.setParameterExceptionHandler((e, arguments) -> {
             err.println("fairway: " + e.getMessage());

@@ -3,6 +3,7 @@ package dev.fairway.app.cli;
 import dev.fairway.api.spi.PluginConfig.DurationText;
 import dev.fairway.api.spi.Transport;
 import dev.fairway.app.config.StartupException;
+import dev.fairway.app.load.LoadAssertion;
 import dev.fairway.app.load.LoadPlan;
 import dev.fairway.app.load.LoadRun;
 import dev.fairway.app.wiring.Plugins;
@@ -125,8 +126,32 @@ final class LoadCommand implements Callable<Integer> {
                     + " when-limited, always), each on a new server, and compare them in one table.")
     private List<String> batchingModes = new ArrayList<>();
 
+    @Option(names = "--assert", paramLabel = "CONDITION",
+            description = "A condition every scenario must meet, checked after the run, e.g. 'finals.lost == 0',"
+                    + " 'partial.p95.added <= 50ms', 'jain >= 0.99', 'partials.answered >= 90%%'; repeatable. One line"
+                    + " per condition and scenario; exit code 1 when one fails. QUANTITY OPERATOR VALUE: the"
+                    + " operators are == != <= < >= >, times take ms or s; the quantities are listed below.")
+    private List<String> assertConditions = new ArrayList<>();
+
     @Option(names = "--no-progress", description = "No live progress line.")
     private boolean noProgress;
+
+    /**
+     * The help's footer: every quantity {@code --assert} knows, from {@link LoadAssertion}, the one place that
+     * defines them.
+     *
+     * @return the footer's lines
+     */
+    static String[] assertFooter() {
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        lines.add("--assert quantities, per scenario:");
+        // picocli formats the footer: a % of ours must be %%.
+        LoadAssertion.vocabulary().lines().map(l -> "  " + l.replace("%", "%%")).forEach(lines::add);
+        return lines.toArray(String[]::new);
+    }
+
+    private List<LoadAssertion> assertions = List.of();
 
     @Override
     public Integer call() throws InterruptedException, IOException {
@@ -137,17 +162,23 @@ final class LoadCommand implements Callable<Integer> {
         if (reconnectTimeout != null && !reconnect) {
             throw new StartupException("load: --reconnect-timeout needs --reconnect");
         }
+        try {
+            // Parsed before anything starts: a typo in a condition must not cost a whole run.
+            assertions = assertConditions.stream().map(LoadAssertion::parse).toList();
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("load: " + e.getMessage());
+        }
         PrintWriter out = launch.out();
         PrintWriter progress = noProgress ? null : launch.err();
         if (!embedded) {
             if (!batchingModes.isEmpty()) {
                 throw new StartupException("load: --batching needs --embedded (it restarts the server per mode)");
             }
-            return finish(run(url, out, progress, false));
+            return finish(run(url, out, progress, false), null);
         }
         try {
             if (batchingModes.isEmpty()) {
-                return finish(embedded(null, out, progress));
+                return finish(embedded(null, out, progress), null);
             }
             List<LoadRun.Outcome> outcomes = new ArrayList<>();
             for (String mode : batchingModes) {
@@ -175,8 +206,8 @@ final class LoadCommand implements Callable<Integer> {
             }
             out.flush();
             int code = ExitCodes.OK;
-            for (LoadRun.Outcome o : outcomes) {
-                code = Math.max(code, finish(o));
+            for (int i = 0; i < outcomes.size(); i++) {
+                code = Math.max(code, finish(outcomes.get(i), batchingModes.get(i)));
             }
             return code;
         } finally {
@@ -220,12 +251,35 @@ final class LoadCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new StartupException("load: " + e.getMessage());
         }
-        return new LoadRun(plan, out, progress, serverInProcess).run(Optional.ofNullable(json));
+        return new LoadRun(plan, out, progress, serverInProcess).run(Optional.ofNullable(json), assertions);
     }
 
-    private Integer finish(LoadRun.Outcome outcome) {
+    /**
+     * Prints the verdicts of the conditions and what went wrong, and chooses the exit code.
+     *
+     * @param outcome the run's
+     * @param batching the {@code --batching} mode it ran with, or null
+     */
+    private Integer finish(LoadRun.Outcome outcome, String batching) {
         PrintWriter err = parent.launch().err();
         int code = ExitCodes.OK;
+        if (!outcome.verdicts().isEmpty()) {
+            PrintWriter out = parent.launch().out();
+            // Scenarios are named only when there are several: the lines of a single run stay short.
+            boolean name = sessions.size() > 1 || batching != null;
+            long failed = 0;
+            for (LoadAssertion.Verdict v : outcome.verdicts()) {
+                String scenario = !name ? "" : (batching == null ? "" : "batching " + batching + ", ")
+                        + v.sessions() + (v.sessions() == 1 ? " session" : " sessions");
+                out.println(v.line(scenario));
+                failed += v.passed() ? 0 : 1;
+            }
+            out.flush();
+            if (failed > 0) {
+                err.println("fairway load: " + failed + " of " + outcome.verdicts().size() + " --assert check(s) failed");
+                code = ExitCodes.FAILURE;
+            }
+        }
         if (outcome.sessionsFailed() > 0) {
             // A run whose sessions could not speak measured nothing: a regression check must not pass.
             err.println("fairway load: " + outcome.sessionsFailed() + " of " + outcome.sessions()

@@ -80,6 +80,21 @@ public final class LoadRun {
      * @throws IOException when the JSON file cannot be written
      */
     public Outcome run(Optional<Path> jsonFile) throws InterruptedException, IOException {
+        return run(jsonFile, List.of());
+    }
+
+    /**
+     * Runs every scenario, prints the reports and, for several scenarios, a summary, and checks each condition
+     * against each scenario.
+     *
+     * @param jsonFile where to write the JSON report, if anywhere
+     * @param assertions conditions to check against every scenario ({@code --assert}); their verdicts are in the
+     *     outcome and, per scenario, in the JSON report
+     * @return the finals lost, the sessions that failed and the verdicts, over all scenarios
+     * @throws InterruptedException when interrupted
+     * @throws IOException when the JSON file cannot be written
+     */
+    public Outcome run(Optional<Path> jsonFile, List<LoadAssertion> assertions) throws InterruptedException, IOException {
         List<LoadReport> reports = new ArrayList<>();
         if (serverInProcess) {
             idleHeap = heapAfterFullGc();
@@ -97,6 +112,13 @@ public final class LoadRun {
         if (reports.size() > 1) {
             printSummary(reports);
         }
+        List<LoadAssertion.Verdict> verdicts = new ArrayList<>();
+        List<List<LoadAssertion.Verdict>> perScenario = new ArrayList<>();
+        for (LoadReport report : reports) {
+            List<LoadAssertion.Verdict> checked = assertions.stream().map(a -> a.check(report)).toList();
+            perScenario.add(checked);
+            verdicts.addAll(checked);
+        }
         if (jsonFile.isPresent()) {
             ObjectNode root = JSON.createObjectNode();
             root.put("target", plan.target().toString());
@@ -106,7 +128,19 @@ public final class LoadRun {
             root.put("idleReaders", plan.idleReaders());
             root.put("reconnect", plan.reconnect());
             ArrayNode scenarios = root.putArray("scenarios");
-            reports.forEach(r -> scenarios.add(r.toJson()));
+            for (int i = 0; i < reports.size(); i++) {
+                ObjectNode scenario = reports.get(i).toJson();
+                if (!assertions.isEmpty()) {
+                    ArrayNode checked = scenario.putArray("assertions");
+                    for (LoadAssertion.Verdict v : perScenario.get(i)) {
+                        ObjectNode a = checked.addObject();
+                        a.put("condition", v.assertion().toString());
+                        a.put("value", v.shown());
+                        a.put("passed", v.passed());
+                    }
+                }
+                scenarios.add(scenario);
+            }
             Files.writeString(jsonFile.get(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root));
             out.println("JSON report written to " + jsonFile.get());
         }
@@ -125,7 +159,8 @@ public final class LoadRun {
             }
         }
         return new Outcome(lost, unconfirmed, failures.size(), refused, sessions,
-                failures.isEmpty() ? null : failures.get(0), reports.stream().map(LoadRun::summaryRow).toList(), served);
+                failures.isEmpty() ? null : failures.get(0), reports.stream().map(LoadRun::summaryRow).toList(), served,
+                verdicts);
     }
 
     /** A scenario counts as served when its final p95 is at most this (client side)... */
@@ -159,9 +194,16 @@ public final class LoadRun {
      * @param summaryRows one row of the summary table per scenario ({@link #SUMMARY_HEADER})
      * @param servedSessions the most sessions of a scenario served with final p95 at most 1.5 s, Jain's index at
      *     least 0.99 and no final lost; 0 when none was
+     * @param verdicts each {@code --assert} condition checked against each scenario, scenario by scenario
      */
     public record Outcome(long finalsLost, long finalsUnconfirmed, long sessionsFailed, long sessionsRefused, long sessions,
-            String firstFailure, List<String> summaryRows, int servedSessions) {
+            String firstFailure, List<String> summaryRows, int servedSessions, List<LoadAssertion.Verdict> verdicts) {
+
+        /** Copies the lists. */
+        public Outcome {
+            summaryRows = List.copyOf(summaryRows);
+            verdicts = List.copyOf(verdicts);
+        }
     }
 
     private LoadReport scenario(HttpClient client, int sessions) throws InterruptedException {

@@ -1,6 +1,7 @@
 package dev.fairway.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -120,6 +121,71 @@ class LoadCommandTest {
         assertTrue(result.out().contains("LOST 0"), result.out());
         assertTrue(result.err().contains("fairway load: 1 of 3 session(s) refused at the door (HTTP 503)"),
                 result.err());
+    }
+
+    @Test
+    void badAssertConditionsAreUsageErrorsBeforeAnythingStarts() {
+        Result unknown = run("load", "--embedded", "--no-progress", "--assert", "finals.lost == 0",
+                "--assert", "finals.lots == 0");
+        assertEquals(ExitCodes.CONFIGURATION, unknown.code(), unknown.out() + unknown.err());
+        assertTrue(unknown.err().startsWith("fairway: load: --assert 'finals.lots == 0': unknown quantity 'finals.lots';"
+                + " known: finals.lost, "), unknown.err());
+        assertTrue(unknown.out().isEmpty(), "no server was started: " + unknown.out());
+
+        Result unitless = run("load", "--embedded", "--no-progress", "--assert", "partial.p95.added <= 50");
+        assertEquals(ExitCodes.CONFIGURATION, unitless.code());
+        assertTrue(unitless.err().contains("--assert 'partial.p95.added <= 50': partial.p95.added is a time: give the"
+                + " bound in ms or s"), unitless.err());
+    }
+
+    @Test
+    void conditionsThatHoldAreReportedAndPassTheRun() throws Exception {
+        Path json = dir.resolve("report.json");
+        Result result = run("load", "--embedded", "--sessions", "2", "--duration", "1s", "--partial-interval", "50ms",
+                "--partials-per-final", "3", "--ramp-up", "0", "--no-progress", "--json", json.toString(),
+                "--assert", "finals.lost == 0", "--assert", "sessions.failed == 0", "--assert", "jain > 0",
+                "--assert", "errors >= 0");
+
+        assertEquals(ExitCodes.OK, result.code(), result.out() + result.err());
+        assertTrue(result.out().contains("\nassert finals.lost == 0: 0 ok\n"), result.out());
+        assertTrue(result.out().contains("\nassert sessions.failed == 0: 0 ok\n"), result.out());
+        assertTrue(result.out().lines().anyMatch(l -> l.matches("assert jain > 0: [01]\\.[0-9]{4} ok")), result.out());
+        assertTrue(result.out().contains("\nassert errors >= 0: 0 ok\n"), result.out());
+        JsonNode checked = new ObjectMapper().readTree(Files.readString(json)).path("scenarios").get(0).path("assertions");
+        assertEquals(4, checked.size(), checked.toString());
+        assertEquals("finals.lost == 0", checked.get(0).path("condition").asText());
+        assertTrue(checked.get(0).path("passed").asBoolean(), checked.toString());
+    }
+
+    @Test
+    void aFailingConditionFailsTheRunAndNamesItsScenario() {
+        Result result = run("load", "--embedded", "--sessions", "1,2", "--duration", "1s", "--partial-interval", "50ms",
+                "--partials-per-final", "3", "--ramp-up", "0", "--no-progress",
+                "--assert", "finals.lost == 0", "--assert", "finals.lost > 0", "--assert", "jain <= 0");
+
+        assertEquals(ExitCodes.FAILURE, result.code(), result.out() + result.err());
+        assertTrue(result.out().contains("\nassert finals.lost == 0 [1 session]: 0 ok\n"), result.out());
+        assertTrue(result.out().contains("\nassert finals.lost > 0 [1 session]: FAILED: 0\n"), result.out());
+        assertTrue(result.out().contains("\nassert finals.lost > 0 [2 sessions]: FAILED: 0\n"), result.out());
+        assertTrue(result.out().lines().anyMatch(l -> l.matches("assert jain <= 0 \\[2 sessions\\]: FAILED: .*")),
+                result.out());
+        assertTrue(result.err().contains("fairway load: 4 of 6 --assert check(s) failed"), result.err());
+        assertTrue(result.out().contains("LOST 0"), "the run itself was good: " + result.out());
+    }
+
+    @Test
+    void helpListsEveryAssertQuantity() {
+        Result result = run("load", "--help");
+
+        assertEquals(ExitCodes.OK, result.code(), result.err());
+        assertTrue(result.out().contains("--assert quantities"), result.out());
+        assertTrue(result.out().contains(" 0.9 or 90% "), "picocli formats the help: a % must reach it as %%: "
+                + result.out());
+        assertFalse(result.out().contains("%%"), result.out());
+        for (String name : List.of("finals.lost", "partial.p95.added", "final.p99", "jain", "partials.answered",
+                "sessions.refused", "errors")) {
+            assertTrue(result.out().contains("  " + name + " "), name + " in " + result.out());
+        }
     }
 
     @Test
